@@ -1,0 +1,178 @@
+"""Errata's command line: parse arguments, call the pipeline, print, set the exit code.
+
+Exit codes: 0 success (warnings allowed), 1 the bank (or a source) has errors,
+2 usage errors (bad options, unreadable files). No command prints a Python
+traceback; an unexpected failure is one line asking for a bug report.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from generator.check import check_bank
+from generator.diagnostics import Report
+from generator.generate import DEFAULT_OPTIONS, MAX_OPTIONS, MIN_OPTIONS, generate, select_facts
+from generator.model import Bank
+
+DEFAULT_BANK = "questions.yaml"
+
+app = typer.Typer(
+    help="Errata: quizzes and Anki decks whose wrong options are the errors real sources make.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class UsageError(Exception):
+    """Exit 2 with a message."""
+
+
+def say(text: str = "", err: bool = False) -> None:
+    typer.echo(text, err=err)
+
+
+def print_report(report: Report, quiet_warnings: bool = False) -> None:
+    for d in report.sorted():
+        if d.is_error or not quiet_warnings:
+            say(d.format(), err=True)
+
+
+def summary(file: str, report: Report) -> str:
+    e, w = len(report.errors), len(report.warnings)
+    return f"{file}: {e} error{'s' if e != 1 else ''}, {w} warning{'s' if w != 1 else ''}"
+
+
+def _bank_path(bank: str) -> str:
+    p = Path(bank)
+    if not p.exists():
+        raise UsageError(f"cannot read '{bank}': no such file"
+                         + (" (run this in the folder that holds your bank, or name it)" if bank == DEFAULT_BANK
+                            else ""))
+    if p.is_dir():
+        raise UsageError(f"'{bank}' is a folder, not a bank file")
+    return str(p)
+
+
+def _options(n: int) -> int:
+    if not MIN_OPTIONS <= n <= MAX_OPTIONS:
+        raise UsageError(f"--options must be between {MIN_OPTIONS} and {MAX_OPTIONS}, not {n}")
+    return n
+
+
+def load_checked(bank: str, options: int = DEFAULT_OPTIONS, strict: bool = False) -> Bank:
+    """The bank, or exit 1 with its errors printed (warnings are summarised only)."""
+    path = _bank_path(bank)
+    result, report = check_bank(path, options=options, strict=strict)
+    if not report.ok or result is None:
+        print_report(report, quiet_warnings=True)
+        say(summary(path, report) + " (run 'errata check' for the warnings too)" if report.warnings
+            else summary(path, report), err=True)
+        raise typer.Exit(1)
+    return result
+
+
+BankArg = typer.Argument(DEFAULT_BANK, help="The bank file.", show_default=True)
+SeedOpt = typer.Option(0, "--seed", help="Seed: the same bank and seed give the same questions and order.")
+OptionsOpt = typer.Option(DEFAULT_OPTIONS, "--options", "-k",
+                          help=f"Options per question, key included ({MIN_OPTIONS}-{MAX_OPTIONS}).")
+
+
+@app.command()
+def check(
+    bank: str = BankArg,
+    options: int = OptionsOpt,
+    strict: bool = typer.Option(False, "--strict", help="A fact that cannot reach --options options is an error."),
+):
+    """Validate a bank; print every problem, compiler style."""
+    path = _bank_path(bank)
+    _, report = check_bank(path, options=_options(options), strict=strict)
+    print_report(report)
+    say(summary(path, report), err=not report.ok)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+class ExportFormat(str, Enum):
+    json = "json"
+
+
+@app.command()
+def export(
+    bank: str = BankArg,
+    format: ExportFormat = typer.Option(ExportFormat.json, "--format", "-f", help="Output format."),
+    seed: int = SeedOpt,
+    options: int = OptionsOpt,
+    topic: list[str] = typer.Option([], "--topic", help="Only facts of this topic (repeatable)."),
+    tag: list[str] = typer.Option([], "--tag", help="Only facts with this tag (repeatable)."),
+    count: Optional[int] = typer.Option(None, "--count", help="At most this many questions, drawn by seed."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Output file ('-' or none: standard output)."),
+):
+    """Write the generated questions (JSON: the canonical quiz model, see docs/quiz-json.md)."""
+    from generator import write_json
+    from generator.atomic import write_text
+
+    b = load_checked(bank, _options(options))
+    facts = select_facts(b, topic, tag, count, seed)
+    if not facts:
+        raise UsageError("no fact matches the --topic/--tag filters")
+    quiz = generate(b, seed=seed, options=options, facts=facts)
+    text = write_json.dumps(quiz)
+    if output in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        write_text(output, text)
+        say(f"wrote {output}: {len(quiz.questions)} questions", err=True)
+
+
+@app.command()
+def schema(
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file instead of standard output."),
+):
+    """Print the JSON Schema of the bank format (for editor completion and validation)."""
+    from generator.atomic import write_text
+    from generator.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output:
+        write_text(output, text)
+    else:
+        sys.stdout.write(text)
+
+
+def main() -> None:
+    """Console entry point: no tracebacks, ever."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except UsageError as e:
+        say(f"errata: error: {e}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        say("errata: interrupted", err=True)
+        sys.exit(130)
+    except Exception as e:  # click usage errors and anything unexpected
+        import click
+
+        if isinstance(e, click.exceptions.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        if isinstance(e, click.exceptions.Abort):
+            sys.exit(1)
+        if isinstance(e, OSError):
+            say(f"errata: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), err=True)
+            sys.exit(2)
+        say(f"errata: internal error: {type(e).__name__}: {e} (please report this with the bank that caused it)",
+            err=True)
+        sys.exit(70)
+
+
+if __name__ == "__main__":
+    main()

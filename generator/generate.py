@@ -1,0 +1,163 @@
+"""Generator: facts → multiple-choice questions whose wrong options come from the sources' errors.
+
+Distractor policy, in order, until the question has ``options`` options:
+
+1. the fact's own source errors, one option per distinct claim (after normalisation),
+   carrying every source that states it;
+2. its curated distractors;
+3. answers of other facts of the same ``kind``, near the key's length, picked by seed.
+
+Never the key or an accepted phrasing, never twice the same option, never filler:
+a fact with too few candidates simply gets fewer options (the checker reports it).
+
+Selection depends only on the seed and the fact (and its kind's pool), so a fact's
+options do not change when unrelated facts are added. Ordering (`arrange`) balances
+the key's position across the whole quiz.
+"""
+
+from __future__ import annotations
+
+import random
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from .model import BORROWED, CURATED, SOURCE_ERROR, Bank, Fact, Option, Provenance, Question, Quiz
+from .normalize import norm
+
+MIN_OPTIONS, MAX_OPTIONS = 2, 5
+DEFAULT_OPTIONS = 3
+
+
+@dataclass
+class _Pool:
+    """Distinct answers of one kind, sorted by length: borrowing is a bisect plus a small window."""
+
+    lengths: list[int]
+    entries: list[tuple[str, str, str]]  # (norm, text, fact id)
+
+
+def _pools(facts: list[Fact]) -> dict[str, _Pool]:
+    by_kind: dict[str, dict[str, tuple[str, str, str]]] = {}
+    for f in facts:
+        n = norm(f.answer)
+        by_kind.setdefault(f.kind, {}).setdefault(n, (n, f.answer, f.id))
+    pools = {}
+    for kind, distinct in by_kind.items():
+        entries = sorted(distinct.values(), key=lambda e: (len(e[1]), e[0]))
+        pools[kind] = _Pool([len(e[1]) for e in entries], entries)
+    return pools
+
+
+def own_options(fact: Fact) -> list[Option]:
+    """The fact's own wrong options in policy order: source errors (merged), then curated."""
+    blocked = {norm(fact.answer), *map(norm, fact.accept)}
+    out: list[Option] = []
+    by_norm: dict[str, Option] = {}
+    for e in fact.errors:
+        n = norm(e.says)
+        if n in blocked:
+            continue
+        if n in by_norm:
+            if by_norm[n].provenance.kind == SOURCE_ERROR:
+                by_norm[n].provenance.errors.append(e)
+            continue
+        o = Option(e.says, False, Provenance(SOURCE_ERROR, [e]))
+        by_norm[n] = o
+        out.append(o)
+    for d in fact.distractors:
+        n = norm(d)
+        if n in blocked or n in by_norm:
+            continue
+        o = Option(d, False, Provenance(CURATED))
+        by_norm[n] = o
+        out.append(o)
+    return out
+
+
+def _borrow(fact: Fact, pool: _Pool, need: int, taken: set[str], rng: random.Random) -> list[Option]:
+    """Up to ``need`` answers of same-kind facts, near the key's length, none in ``taken``."""
+    n_entries = len(pool.entries)
+    centre = bisect_left(pool.lengths, len(fact.answer))
+    radius = need + len(taken) + 2
+    while True:
+        lo, hi = max(0, centre - radius), min(n_entries, centre + radius)
+        window = list(range(lo, hi))
+        rng.shuffle(window)
+        found = []
+        for i in window:
+            n, text, fid = pool.entries[i]
+            if n in taken or fid == fact.id:
+                continue
+            found.append(Option(text, False, Provenance(BORROWED, from_fact=fid)))
+            if len(found) == need:
+                return found
+        if lo == 0 and hi == n_entries:
+            return found
+        radius *= 2
+
+
+class Generator:
+    """Builds questions for facts of one bank; pools are built once (linear in the facts)."""
+
+    def __init__(self, bank: Bank, seed: int = 0, options: int = DEFAULT_OPTIONS):
+        if not MIN_OPTIONS <= options <= MAX_OPTIONS:
+            raise ValueError(f"options must be between {MIN_OPTIONS} and {MAX_OPTIONS}, not {options}")
+        self.bank = bank
+        self.seed = seed
+        self.options = options
+        self.pools = _pools(bank.facts)
+
+    def question(self, fact: Fact) -> Question:
+        """Key first, then distractors in policy order (not yet arranged)."""
+        want = self.options - 1
+        distractors = own_options(fact)[:want]
+        if len(distractors) < want:
+            taken = {norm(fact.answer), *map(norm, fact.accept), *(norm(o.text) for o in distractors)}
+            rng = random.Random(f"{self.seed}\x1f{fact.id}")
+            distractors += _borrow(fact, self.pools[fact.kind], want - len(distractors), taken, rng)
+        return Question(fact, [Option(fact.answer, True)] + distractors)
+
+
+def arrange(questions: list[Question], seed: int) -> list[Question]:
+    """Order each question's options; the key's position is balanced across the quiz.
+
+    Among questions with k options, key positions are drawn from successive shuffled
+    blocks of range(k), so every position is used equally often (±1).
+    """
+    rng = random.Random(f"arrange\x1f{seed}")
+    blocks: dict[int, list[int]] = {}
+    out = []
+    for q in questions:
+        k = len(q.options)
+        block = blocks.get(k)
+        if not block:
+            block = list(range(k))
+            rng.shuffle(block)
+            blocks[k] = block
+        key_pos = block.pop()
+        key = next(o for o in q.options if o.correct)
+        rest = [o for o in q.options if not o.correct]
+        rng.shuffle(rest)
+        rest.insert(key_pos, key)
+        out.append(Question(q.fact, rest))
+    return out
+
+
+def select_facts(bank: Bank, topics=(), tags=(), count: int | None = None, seed: int = 0) -> list[Fact]:
+    """Facts matching any of ``topics`` and any of ``tags`` (case-insensitive); ``count`` drawn by seed."""
+    want_topics = {t.casefold() for t in topics}
+    want_tags = {t.casefold() for t in tags}
+    facts = [f for f in bank.facts
+             if (not want_topics or f.topic.casefold() in want_topics)
+             and (not want_tags or want_tags & {t.casefold() for t in f.tags})]
+    if count is not None and count < len(facts):
+        picked = set(id(f) for f in random.Random(f"select\x1f{seed}").sample(facts, count))
+        facts = [f for f in facts if id(f) in picked]  # keep bank order
+    return facts
+
+
+def generate(bank: Bank, seed: int = 0, options: int = DEFAULT_OPTIONS, facts: list[Fact] | None = None) -> Quiz:
+    """The quiz: one question per fact with at least two options, options arranged."""
+    gen = Generator(bank, seed, options)
+    built = [gen.question(f) for f in (bank.facts if facts is None else facts)]
+    return Quiz(bank, arrange([q for q in built if len(q.options) >= MIN_OPTIONS], seed), seed, options)

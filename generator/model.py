@@ -1,0 +1,137 @@
+"""The object model: a bank of facts, and the quiz generated from it.
+
+Readers build a `Bank`; the generator turns it into a `Quiz` of `Question`s whose
+`Option`s carry their `Provenance`. Every writer (JSON, Anki, PDF, GIFT, Moodle XML,
+QTI) reads only these objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SOURCE_ERROR = "source-error"
+CURATED = "curated"
+BORROWED = "borrowed"
+
+
+@dataclass
+class Deck:
+    id: str
+    title: str
+    description: str = ""
+
+
+@dataclass
+class Defect:
+    """A passage of a source that is no claim at all: spam, hype or boilerplate."""
+
+    kind: str
+    quote: str
+    note: str = ""
+    path: tuple = ()
+
+
+@dataclass
+class Source:
+    id: str
+    title: str
+    file: str = ""
+    url: str = ""
+    defects: list[Defect] = field(default_factory=list)
+
+
+@dataclass
+class Reference:
+    id: str
+    title: str
+    publisher: str = ""
+    year: str = ""
+    url: str = ""
+
+
+@dataclass
+class SourceError:
+    """A claim a named source states wrongly, with its words and the correction."""
+
+    says: str
+    source: str
+    quote: str
+    why: str
+    path: tuple = ()
+
+
+@dataclass
+class Fact:
+    id: str
+    topic: str
+    kind: str
+    question: str
+    answer: str
+    explain: str
+    refs: list[str]
+    accept: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    errors: list[SourceError] = field(default_factory=list)
+    distractors: list[str] = field(default_factory=list)
+    formerly: list[str] = field(default_factory=list)
+    index: int = 0          # position in the bank
+    path: tuple = ()        # data path, for diagnostics
+
+
+@dataclass
+class Bank:
+    deck: Deck
+    sources: dict[str, Source]
+    references: dict[str, Reference]
+    facts: list[Fact]
+    file: str = ""
+
+    def fact(self, fact_id: str) -> Fact | None:
+        for f in self.facts:
+            if f.id == fact_id:
+                return f
+        return None
+
+
+# --- generated -------------------------------------------------------------------------
+
+@dataclass
+class Provenance:
+    """Where a wrong option comes from. The key has none."""
+
+    kind: str                                   # SOURCE_ERROR, CURATED or BORROWED
+    errors: list[SourceError] = field(default_factory=list)   # SOURCE_ERROR: every source stating it
+    from_fact: str | None = None                # BORROWED: the fact whose answer this is
+
+    @property
+    def sources(self) -> list[str]:
+        return [e.source for e in self.errors]
+
+
+@dataclass
+class Option:
+    text: str
+    correct: bool
+    provenance: Provenance | None = None
+
+
+@dataclass
+class Question:
+    fact: Fact
+    options: list[Option]
+
+    @property
+    def key_index(self) -> int:
+        return next(i for i, o in enumerate(self.options) if o.correct)
+
+    @property
+    def key_letter(self) -> str:
+        return "ABCDEFGH"[self.key_index]
+
+
+@dataclass
+class Quiz:
+    bank: Bank
+    questions: list[Question]
+    seed: int
+    options: int

@@ -1,0 +1,66 @@
+"""Writer: the quiz as JSON, the canonical view of generated questions.
+
+Later writers and external tools read this shape; it is documented in
+docs/quiz-json.md and checked against that description by the tests.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .model import BORROWED, CURATED, SOURCE_ERROR, Option, Quiz
+
+FORMAT = "errata-quiz"
+VERSION = 1
+
+
+def provenance_json(o: Option, quiz: Quiz) -> dict:
+    p = o.provenance
+    if o.correct or p is None:
+        return {"kind": "answer"}
+    if p.kind == SOURCE_ERROR:
+        first = p.errors[0]
+        return {
+            "kind": SOURCE_ERROR,
+            "sources": [e.source for e in p.errors],
+            "quote": first.quote,
+            "why": first.why,
+            "citations": [{"source": e.source, "title": quiz.bank.sources[e.source].title,
+                           "quote": e.quote, "why": e.why} for e in p.errors],
+        }
+    if p.kind == BORROWED:
+        return {"kind": BORROWED, "from_fact": p.from_fact}
+    return {"kind": CURATED}
+
+
+def quiz_json(quiz: Quiz) -> dict:
+    bank = quiz.bank
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "deck": {"id": bank.deck.id, "title": bank.deck.title, "description": bank.deck.description},
+        "seed": quiz.seed,
+        "options": quiz.options,
+        "questions": [
+            {
+                "fact_id": q.fact.id,
+                "topic": q.fact.topic,
+                "kind": q.fact.kind,
+                "tags": q.fact.tags,
+                "question": q.fact.question,
+                "options": [{"text": o.text, "correct": o.correct,
+                             "provenance": provenance_json(o, quiz)} for o in q.options],
+                "answer": q.fact.answer,
+                "accept": q.fact.accept,
+                "explain": q.fact.explain,
+                "refs": [{"id": r, "title": bank.references[r].title, "publisher": bank.references[r].publisher,
+                          "year": bank.references[r].year, "url": bank.references[r].url}
+                         for r in q.fact.refs],
+            }
+            for q in quiz.questions
+        ],
+    }
+
+
+def dumps(quiz: Quiz) -> str:
+    return json.dumps(quiz_json(quiz), ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,282 @@
+"""Read a YAML file into plain data, safely, and remember where everything came from.
+
+Why not ``yaml.safe_load``: it keeps the last of two duplicate keys without a
+word, turns ``no`` into ``False`` and ``1.10`` into ``1.1``, and is slow. Here
+libyaml (C) parses and composes the node graph; a small builder turns nodes into
+dicts, lists and strings while it
+
+* rejects every explicit tag but the plain ones (no tag constructs objects),
+* rejects anchors and aliases (an alias bomb fails at its first alias),
+* reports duplicate keys at the line of the second one,
+* keeps every scalar as text (numbers and yes/no included), plain ``~``/``null``/empty as None.
+
+The node graph is kept so that a diagnostic's data path can be turned into a line
+and column only when there is something to report.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+from contextlib import contextmanager
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from .diagnostics import Diagnostic, Report
+
+try:  # libyaml ships in PyYAML's wheels; the pure-Python parser is the slow fallback
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # pragma: no cover
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
+        def __init__(self, stream):
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+
+from yaml.resolver import BaseResolver
+
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+
+
+class _NodeReader(_Parser, BaseResolver):
+    """libyaml parser + composer with no implicit typing (every scalar is text)."""
+
+    def __init__(self, stream):
+        _Parser.__init__(self, stream)
+        BaseResolver.__init__(self)
+
+
+@contextmanager
+def gc_paused():
+    """The cyclic collector costs ~3x on large loads (research: perf.md §1); our data is acyclic."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+class Document:
+    """Plain data read from one YAML file, plus the means to locate a data path in it."""
+
+    def __init__(self, file: str, data, root, report: Report):
+        self.file = file
+        self.data = data
+        self._root = root
+        self.report = report
+
+    def locate(self, path, at_key: bool = False) -> tuple[int, int] | None:
+        """1-based (line, column) of the node at ``path``, or of its deepest existing parent."""
+        node = self._root
+        if node is None:
+            return None
+        mark_node = node
+        for step in path:
+            if isinstance(node, MappingNode):
+                for k, v in node.value:
+                    if isinstance(k, ScalarNode) and k.value == step:
+                        mark_node = k if at_key and step == path[-1] else v
+                        node = v
+                        break
+                else:
+                    break
+            elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+                node = node.value[step]
+                mark_node = node
+            else:
+                break
+        m = mark_node.start_mark
+        return m.line + 1, m.column + 1
+
+    def resolve(self, d: Diagnostic) -> Diagnostic:
+        """Fill in file, line and column of a path-based diagnostic."""
+        d.file = d.file or self.file
+        if d.line is None:
+            loc = self.locate(d.path, d.at_key)
+            if loc:
+                d.line, d.column = loc
+        return d
+
+    def drop_nodes(self) -> None:
+        """Free the node graph (the largest object while loading) once nothing needs locating."""
+        self._root = None
+
+
+def _mark(node) -> tuple[int, int]:
+    m = node.start_mark
+    return m.line + 1, m.column + 1
+
+
+class _Builder:
+    def __init__(self, file: str, report: Report):
+        self.file = file
+        self.report = report
+        self.seen: set[int] = set()
+
+    def problem(self, node, message, hint=None, code=""):
+        line, col = _mark(node)
+        self.report.add(Diagnostic("error", message, line=line, column=col, file=self.file,
+                                   hint=hint, code=code))
+
+    def build(self, node):
+        # Every node object appears once in a tree; a second visit is an alias.
+        key = id(node)
+        if key in self.seen:
+            self.problem(node, "anchors and aliases (&name / *name) are not allowed in a bank; "
+                               "this value is reused by an alias",
+                         hint="write the value out in full where it is used", code="alias")
+            raise _Stop()
+        self.seen.add(key)
+        tag = node.tag
+        cls = node.__class__
+        if cls is ScalarNode:
+            if tag != _STR:
+                self._bad_tag(node)
+            value = node.value
+            if node.style is None and value in _NULLS:
+                return None
+            return value
+        if cls is SequenceNode:
+            if tag != _SEQ:
+                self._bad_tag(node)
+            build = self.build
+            return [build(item) for item in node.value]
+        if tag != _MAP:
+            self._bad_tag(node)
+        out = {}
+        build = self.build
+        for knode, vnode in node.value:
+            if knode.__class__ is not ScalarNode:
+                self.problem(knode, "a key must be plain text, not a list or mapping")
+                continue
+            k = knode.value
+            if k in out:
+                first = self._first_key_line(node, k)
+                self.problem(knode, f"duplicate key '{k}' (first at line {first}): YAML would "
+                                    f"silently keep only the last one",
+                             hint=f"remove one of the two '{k}' entries or merge them",
+                             code="duplicate-key")
+                build(vnode)
+                continue
+            if k == "<<":
+                self.problem(knode, "merge keys ('<<') are not allowed in a bank",
+                             hint="write the keys out in full", code="alias")
+            out[k] = build(vnode)
+        return out
+
+    @staticmethod
+    def _first_key_line(node, k):
+        for knode, _ in node.value:
+            if isinstance(knode, ScalarNode) and knode.value == k:
+                return knode.start_mark.line + 1
+        return "?"
+
+    def _bad_tag(self, node):
+        self.problem(node, f"YAML tag '{node.tag}' is not allowed: a bank holds only text, lists "
+                           f"and mappings", hint="remove the tag (the '!…' before the value)",
+                     code="tag")
+
+
+class _Stop(Exception):
+    pass
+
+
+def _decode(raw: bytes, file: str, report: Report) -> str | None:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        before = raw[: e.start]
+        line = before.count(b"\n") + 1
+        col = e.start - (before.rfind(b"\n") + 1) + 1
+        report.add(Diagnostic("error", f"the file is not valid UTF-8 (byte 0x{raw[e.start]:02x})",
+                              line=line, column=col, file=file,
+                              hint="save the file as UTF-8 (most editors: 'Save with encoding')",
+                              code="encoding"))
+        return None
+
+
+def read_yaml_text(text: str, file: str, report: Report | None = None) -> Document:
+    """Parse YAML text; problems go to ``report`` (``doc.data`` is None when unusable)."""
+    report = report if report is not None else Report()
+    if "\x00" in text:
+        i = text.index("\x00")
+        line = text.count("\n", 0, i) + 1
+        report.add(Diagnostic("error", "the file contains a NUL character (is it a binary file?)",
+                              line=line, column=i - (text.rfind("\n", 0, i) + 1) + 1, file=file,
+                              code="encoding"))
+        return Document(file, None, None, report)
+    reader = _NodeReader(text)
+    builder = _Builder(file, report)
+    old_limit = sys.getrecursionlimit()
+    root = data = None
+    try:
+        with gc_paused():
+            try:
+                root = reader.get_single_node()
+            finally:
+                reader.dispose()
+            if root is not None:
+                sys.setrecursionlimit(max(old_limit, 5000))
+                data = builder.build(root)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        msg = f"malformed YAML: {e.problem or e.context}"
+        if e.context and e.problem:
+            msg = f"malformed YAML: {e.problem} ({e.context})"
+        hint = _yaml_hint(e)
+        report.add(Diagnostic("error", msg, line=mark.line + 1 if mark else None,
+                              column=mark.column + 1 if mark else None, file=file, hint=hint,
+                              code="yaml"))
+        return Document(file, None, None, report)
+    except yaml.YAMLError as e:
+        report.add(Diagnostic("error", f"malformed YAML: {e}", line=1, column=1, file=file, code="yaml"))
+        return Document(file, None, None, report)
+    except _Stop:
+        return Document(file, None, root, report)
+    except RecursionError:
+        report.add(Diagnostic("error", "the YAML is nested too deeply", line=1, column=1, file=file,
+                              code="yaml"))
+        return Document(file, None, None, report)
+    finally:
+        sys.setrecursionlimit(old_limit)
+    if root is None:
+        report.add(Diagnostic("error", "the file is empty", line=1, column=1, file=file,
+                              hint="start from the example in the README", code="empty"))
+    return Document(file, data, root, report)
+
+
+def _yaml_hint(e: yaml.MarkedYAMLError) -> str | None:
+    problem = (e.problem or "") + " " + (e.context or "")
+    if "mapping values are not allowed" in problem:
+        return "a value containing ': ' must be quoted, e.g. answer: \"Note: …\""
+    if "found character '\\t'" in problem:
+        return "indent with spaces, not tabs"
+    if "expected a single document" in problem:
+        return "a bank is one YAML document: remove the '---' separator"
+    if "could not find expected ':'" in problem or "expected <block end>" in problem:
+        return "check the indentation of this line and the one before it"
+    return None
+
+
+def read_yaml(file: str, report: Report | None = None) -> Document:
+    report = report if report is not None else Report()
+    with open(file, "rb") as fh:
+        raw = fh.read()
+    text = _decode(raw, file, report)
+    if text is None:
+        return Document(file, None, None, report)
+    return read_yaml_text(text, file, report)
