@@ -101,6 +101,9 @@ def check(
 
 class ExportFormat(str, Enum):
     json = "json"
+    gift = "gift"
+    moodle_xml = "moodle-xml"
+    qti = "qti"
 
 
 @app.command()
@@ -112,22 +115,28 @@ def export(
     topic: list[str] = typer.Option([], "--topic", help="Only facts of this topic (repeatable)."),
     tag: list[str] = typer.Option([], "--tag", help="Only facts with this tag (repeatable)."),
     count: Optional[int] = typer.Option(None, "--count", help="At most this many questions, drawn by seed."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Output file ('-' or none: standard output)."),
+    output: Optional[str] = typer.Option(None, "--output", "-o",
+                                         help="Output file; '-' or none: standard output (text formats)."),
 ):
-    """Write the generated questions (JSON: the canonical quiz model, see docs/quiz-json.md)."""
-    from generator import write_json
-    from generator.atomic import write_text
+    """Write the generated questions as JSON (the canonical quiz model), GIFT, Moodle XML or QTI 1.2."""
+    from generator.atomic import write_bytes
+    from generator.exporters import exporter
 
+    writer = exporter(format.value)
     b = load_checked(bank, _options(options))
     facts = select_facts(b, topic, tag, count, seed)
     if not facts:
         raise UsageError("no fact matches the --topic/--tag filters")
     quiz = generate(b, seed=seed, options=options, facts=facts)
-    text = write_json.dumps(quiz)
+    data = writer.render(quiz)
     if output in (None, "-"):
-        sys.stdout.write(text)
+        if writer.BINARY:
+            raise UsageError(f"{format.value} is a binary package: name the file with -o, "
+                             f"e.g. -o {b.deck.id}{writer.SUFFIX}")
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
     else:
-        write_text(output, text)
+        write_bytes(output, data)
         say(f"wrote {output}: {len(quiz.questions)} questions", err=True)
 
 
@@ -144,6 +153,10 @@ def schema(
         write_text(output, text)
     else:
         sys.stdout.write(text)
+
+
+# Further commands (build: Anki decks; quiz: printed quizzes; audit: quotes against sources)
+# are added below, each a thin wrapper around its generator module.
 
 
 def main() -> None:

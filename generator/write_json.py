@@ -10,6 +10,8 @@ import json
 
 from .model import BORROWED, CURATED, SOURCE_ERROR, Option, Quiz
 
+SUFFIX = ".json"
+BINARY = False
 FORMAT = "errata-quiz"
 VERSION = 1
 
@@ -64,3 +66,7 @@ def quiz_json(quiz: Quiz) -> dict:
 
 def dumps(quiz: Quiz) -> str:
     return json.dumps(quiz_json(quiz), ensure_ascii=False, indent=2) + "\n"
+
+
+def render(quiz: Quiz) -> bytes:
+    return dumps(quiz).encode("utf-8")
