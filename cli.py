@@ -162,7 +162,7 @@ def schema(
 def main() -> None:
     """Console entry point: no tracebacks, ever."""
     try:
-        app(standalone_mode=False)
+        sys.exit(app(standalone_mode=False) or 0)
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except UsageError as e:
@@ -171,13 +171,11 @@ def main() -> None:
     except KeyboardInterrupt:
         say("errata: interrupted", err=True)
         sys.exit(130)
-    except Exception as e:  # click usage errors and anything unexpected
-        import click
-
-        if isinstance(e, click.exceptions.ClickException):
+    except Exception as e:  # click's usage errors (typer may vendor click: duck-typed) and anything unexpected
+        if callable(getattr(e, "show", None)) and isinstance(getattr(e, "exit_code", None), int):
             e.show()
             sys.exit(e.exit_code)
-        if isinstance(e, click.exceptions.Abort):
+        if type(e).__name__ == "Abort":
             sys.exit(1)
         if isinstance(e, OSError):
             say(f"errata: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), err=True)

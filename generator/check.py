@@ -126,7 +126,7 @@ def lint_question(q: Question, report: Report) -> None:
                            hint="name the options instead; the order changes per version", code="above")
     if not _ABSOLUTE.search(key.text):
         for o in wrong:
-            m = _ABSOLUTE.search(o.text)
+            m = None if _ABOVE.search(o.text) else _ABSOLUTE.search(o.text)
             if m:
                 report.warning(f"only wrong options use absolute words like '{m.group(0)}' "
                                f"(option '{o.text}'): students learn to avoid them", f.path, fact_id=f.id,

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .diagnostics import Report
+from .yamlsource import INVALID
 
 TEXT = "text"          # a scalar; numbers and yes/no stay text
 SLUG = "slug"          # an identifier: lowercase letters, digits, - _ .
@@ -158,6 +159,8 @@ class Validator:
 
     def value(self, key: Key, v, path):
         t = key.type
+        if v is INVALID:
+            return None
         if v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, (list, dict)) and not v
                                                                       and key.required):
             if key.required:

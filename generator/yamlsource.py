@@ -17,6 +17,7 @@ and column only when there is something to report.
 from __future__ import annotations
 
 import gc
+from bisect import bisect_right
 import sys
 from contextlib import contextmanager
 
@@ -48,6 +49,16 @@ _MAP = "tag:yaml.org,2002:map"
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 
 
+class _Invalid:
+    """Stands for a value already reported as invalid (a bad tag), so later checks stay quiet about it."""
+
+    def __repr__(self):
+        return "INVALID"
+
+
+INVALID = _Invalid()
+
+
 class _NodeReader(_Parser, BaseResolver):
     """libyaml parser + composer with no implicit typing (every scalar is text)."""
 
@@ -76,6 +87,7 @@ class Document:
         self.data = data
         self._root = root
         self.report = report
+        self._fact_spans = None
 
     def locate(self, path, at_key: bool = False) -> tuple[int, int] | None:
         """1-based (line, column) of the node at ``path``, or of its deepest existing parent."""
@@ -107,7 +119,27 @@ class Document:
             loc = self.locate(d.path, d.at_key)
             if loc:
                 d.line, d.column = loc
+        if d.fact_id is None and d.line is not None:
+            d.fact_id = self.fact_at(d.line)
         return d
+
+    def fact_at(self, line: int) -> str | None:
+        """The id of the fact whose YAML spans ``line`` (1-based), for diagnostics found below the data level."""
+        root = self._root
+        if not isinstance(root, MappingNode) or not isinstance(self.data, dict):
+            return None
+        if self._fact_spans is None:
+            facts_node = next((v for k, v in root.value if isinstance(k, ScalarNode) and k.value == "facts"), None)
+            items = facts_node.value if isinstance(facts_node, SequenceNode) else []
+            self._fact_spans = ([n.start_mark.line + 1 for n in items], [n.end_mark.line + 1 for n in items])
+        starts, ends = self._fact_spans
+        i = bisect_right(starts, line) - 1
+        if i < 0 or line > ends[i]:
+            return None
+        raw = self.data.get("facts")
+        fact = raw[i] if isinstance(raw, list) and i < len(raw) else None
+        fid = fact.get("id") if isinstance(fact, dict) else None
+        return fid if isinstance(fid, str) else None
 
     def drop_nodes(self) -> None:
         """Free the node graph (the largest object while loading) once nothing needs locating."""
@@ -143,18 +175,18 @@ class _Builder:
         cls = node.__class__
         if cls is ScalarNode:
             if tag != _STR:
-                self._bad_tag(node)
+                return self._bad_tag(node)
             value = node.value
             if node.style is None and value in _NULLS:
                 return None
             return value
         if cls is SequenceNode:
             if tag != _SEQ:
-                self._bad_tag(node)
+                return self._bad_tag(node)
             build = self.build
             return [build(item) for item in node.value]
         if tag != _MAP:
-            self._bad_tag(node)
+            return self._bad_tag(node)
         out = {}
         build = self.build
         for knode, vnode in node.value:
@@ -184,9 +216,11 @@ class _Builder:
         return "?"
 
     def _bad_tag(self, node):
-        self.problem(node, f"YAML tag '{node.tag}' is not allowed: a bank holds only text, lists "
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        self.problem(node, f"YAML tag '{tag}' is not allowed: a bank holds only text, lists "
                            f"and mappings", hint="remove the tag (the '!…' before the value)",
                      code="tag")
+        return INVALID
 
 
 class _Stop(Exception):
@@ -237,6 +271,8 @@ def read_yaml_text(text: str, file: str, report: Report | None = None) -> Docume
         msg = f"malformed YAML: {e.problem or e.context}"
         if e.context and e.problem:
             msg = f"malformed YAML: {e.problem} ({e.context})"
+        if e.context_mark is not None and mark is not None and e.context_mark.line != mark.line:
+            msg += f", which started at line {e.context_mark.line + 1}"
         hint = _yaml_hint(e)
         report.add(Diagnostic("error", msg, line=mark.line + 1 if mark else None,
                               column=mark.column + 1 if mark else None, file=file, hint=hint,
@@ -263,7 +299,7 @@ def _yaml_hint(e: yaml.MarkedYAMLError) -> str | None:
     problem = (e.problem or "") + " " + (e.context or "")
     if "mapping values are not allowed" in problem:
         return "a value containing ': ' must be quoted, e.g. answer: \"Note: …\""
-    if "found character '\\t'" in problem:
+    if "tab character" in problem or "found character '\\t'" in problem:
         return "indent with spaces, not tabs"
     if "expected a single document" in problem:
         return "a bank is one YAML document: remove the '---' separator"
