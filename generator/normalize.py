@@ -1,7 +1,8 @@
 """When two option texts say the same thing.
 
 Options are compared after Unicode NFKC, case folding, dropping punctuation
-(but not decimal separators) and folding white space, so 'Glutamate.' and ' glutamate' are one option.
+(but not decimal separators: '2.5' is not '25') and folding white space, so
+'N.M.D.A. receptor' and ' nmda receptor' are one option.
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Punctuation goes ('N.M.D.A.' is 'NMDA'), but not a decimal point or comma between digits ('2.5' is not '25').
-_PUNCT = re.compile(r"(\d[.,]\d)|[^\w\s]")
-_SPACE = re.compile(r"\s+")
+_PUNCT = re.compile(r"[^\w\s]+")
+_DECIMAL = re.compile(r"\d[.,]\d")
+_PUNCT_KEEP_DECIMAL = re.compile(r"(\d[.,]\d)|[^\w\s]")
 
 
 def _keep_decimal(m: re.Match) -> str:
@@ -20,5 +21,8 @@ def _keep_decimal(m: re.Match) -> str:
 
 def norm(text: str) -> str:
     t = unicodedata.normalize("NFKC", text).casefold()
-    t = _PUNCT.sub(_keep_decimal, t)
-    return _SPACE.sub(" ", t).strip()
+    if _DECIMAL.search(t):  # rare: the slower form that spares decimal separators
+        t = _PUNCT_KEEP_DECIMAL.sub(_keep_decimal, t)
+    else:
+        t = _PUNCT.sub("", t)
+    return " ".join(t.split())

@@ -1,0 +1,301 @@
+"""A fast reader for the plain subset of YAML that banks are written in.
+
+libyaml spends most of a large bank's load time building node and mark objects
+(about 10 s per 100k facts). Banks, though, are written in a small, regular
+subset: block mappings and sequences, single-line plain and quoted scalars,
+one-line flow lists of scalars, comments. This reader handles exactly that
+subset, line by line, and gives up (`Unsupported`) on anything else — anchors,
+tags, block scalars, multi-line scalars, flow mappings, duplicate keys, odd
+indentation — so that the full libyaml path (`yamlsource`) reads the file
+instead and reports any problem with its exact place. It never guesses: the
+tests compare it with libyaml on generated documents of every style it accepts.
+
+The result is the same plain data `yamlsource` builds: dicts, lists, and text
+(plain ``~``, ``null`` and empty values as None).
+"""
+
+from __future__ import annotations
+
+import re
+
+
+class Unsupported(Exception):
+    """Outside the subset (or malformed): read the file with the full parser."""
+
+
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+# A plain scalar may not start with an indicator (YAML 1.1 §9.1.3); '-', '?', ':' only when followed by a space.
+_BAD_PLAIN_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_BAD_KEY_START = frozenset(" '\"#?:,[]{}&*!|>%@`")
+_DQ_ESCAPES = {
+    "0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r",
+    "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0", "L": "\u2028",
+    "P": "\u2029",
+}
+_DQ_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.S)
+_DQ_STRING = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"', re.S)  # unrolled: no per-character alternation
+_SQ_STRING = re.compile(r"'([^']*(?:''[^']*)*)'")
+_COMMENT_TAIL = re.compile(r"[ \t]*(?:#.*)?$")
+_FLOW_PLAIN = re.compile(r"[^,\[\]{}#'\"\s][^,\[\]{}#]*")
+
+
+def _unescape(m: re.Match) -> str:
+    code = m.group(1)
+    if len(code) > 1:
+        return chr(int(code[1:], 16))
+    if code in _DQ_ESCAPES:
+        return _DQ_ESCAPES[code]
+    raise Unsupported("unknown escape")
+
+
+def _key(s: str):
+    """('key', rest) for a 'key: value' or 'key:' line, else None. Keys are plain: no ':' or '#'."""
+    i = s.find(":")
+    if i <= 0 or (i + 1 < len(s) and s[i + 1] != " "):
+        return None
+    key = s[:i].rstrip(" ")
+    if not key or key[0] in _BAD_KEY_START or "#" in key or (key[0] == "-" and key[1:2] in ("", " ")):
+        return None
+    return key, s[i + 1:].lstrip(" ")
+
+
+def _plain(text: str) -> str | None:
+    """A plain scalar on one line (the part after 'key: ' or '- '), comment removed."""
+    # ' #' starts a comment; ': ' inside a plain value is an error in block context.
+    cut = text.find(" #")
+    if cut >= 0:
+        text = text[:cut]
+    text = text.rstrip()
+    if ": " in text or text.endswith(":") or "\t" in text:
+        raise Unsupported("colon or tab in a plain scalar")
+    if text in _NULLS:
+        return None
+    if text[0] in _BAD_PLAIN_START and not (text[0] in "-?:" and len(text) > 1 and text[1] != " "):
+        raise Unsupported("indicator at the start of a plain scalar")
+    return text
+
+
+def _scalar(text: str):
+    """A one-line scalar value: quoted, plain, or a one-line flow list of scalars."""
+    c = text[0]
+    if c == '"':
+        m = _DQ_STRING.match(text)
+        if not m or not _COMMENT_TAIL.fullmatch(text, m.end()):
+            raise Unsupported("double-quoted scalar")
+        body = m.group(1)
+        return _DQ_ESCAPE.sub(_unescape, body) if "\\" in body else body
+    if c == "'":
+        m = _SQ_STRING.match(text)
+        if not m or not _COMMENT_TAIL.fullmatch(text, m.end()):
+            raise Unsupported("single-quoted scalar")
+        return m.group(1).replace("''", "'")
+    if c == "[":
+        return _flow_list(text)
+    return _plain(text)
+
+
+def _flow_list(text: str) -> list:
+    out = []
+    i, n = 1, len(text)
+    while True:
+        while i < n and text[i] == " ":
+            i += 1
+        if i >= n:
+            raise Unsupported("unterminated flow list")
+        c = text[i]
+        if c == "]" and not out:
+            i += 1
+            break
+        if c == '"':
+            m = _DQ_STRING.match(text, i)
+            if not m:
+                raise Unsupported("flow double-quoted")
+            body = m.group(1)
+            out.append(_DQ_ESCAPE.sub(_unescape, body) if "\\" in body else body)
+            i = m.end()
+        elif c == "'":
+            m = _SQ_STRING.match(text, i)
+            if not m:
+                raise Unsupported("flow single-quoted")
+            out.append(m.group(1).replace("''", "'"))
+            i = m.end()
+        else:
+            m = _FLOW_PLAIN.match(text, i)
+            if not m:
+                raise Unsupported("flow item")
+            item = m.group(0).rstrip()
+            if ": " in item or item.endswith(":") or " #" in item or item[0] in _BAD_PLAIN_START:
+                raise Unsupported("flow plain item")
+            out.append(None if item in _NULLS else item)
+            i = m.end()
+        while i < n and text[i] == " ":
+            i += 1
+        if i < n and text[i] == ",":
+            i += 1
+            continue
+        if i < n and text[i] == "]":
+            i += 1
+            break
+        raise Unsupported("flow list separator")
+    if not _COMMENT_TAIL.fullmatch(text, i):
+        raise Unsupported("text after a flow list")
+    return out
+
+
+# Characters YAML allows in a stream (YAML 1.1 §5.1), minus tab and CR, which the subset avoids.
+_NOT_PRINTABLE = re.compile("[^\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def parse(text: str):
+    """Plain data for a document in the subset; raises Unsupported otherwise."""
+    if _NOT_PRINTABLE.search(text):
+        raise Unsupported("tabs, carriage returns or characters YAML does not allow")
+    return _Reader(text).document()
+
+
+_BLOCK_HEADERS = {"|": ("literal", True), "|-": ("literal", False), ">": ("folded", True), ">-": ("folded", False)}
+
+
+class _Reader:
+    def __init__(self, text: str):
+        self.raws = text.split("\n")
+        # (indent, text, raw line number) of meaningful lines; comments and blank lines carry no data.
+        lines = []
+        for r, raw in enumerate(self.raws):
+            stripped = raw.lstrip(" ")
+            if not stripped or stripped[0] == "#":
+                continue
+            if stripped.startswith(("---", "...", "%")) and len(raw) == len(stripped):
+                raise Unsupported("document markers or directives")
+            lines.append((len(raw) - len(stripped), stripped.rstrip(" "), r))
+        self.lines = lines
+
+    def document(self):
+        lines = self.lines
+        if not lines:
+            raise Unsupported("empty document")
+        value, end = self.block(0, lines[0][0])
+        if end != len(lines):
+            raise Unsupported("trailing content")
+        return value
+
+    def block(self, i, indent):
+        """The block node whose lines start at ``i`` with exactly ``indent``."""
+        s = self.lines[i][1]
+        if s.startswith("- ") or s == "-":
+            return self.sequence(i, indent)
+        return self.mapping(i, indent)
+
+    def mapping(self, i, indent, first_key_line=None):
+        lines = self.lines
+        out = {}
+        n = len(lines)
+        while i < n:
+            ind, s, _ = lines[i]
+            if first_key_line is not None:
+                ind, s, first_key_line = indent, first_key_line, None
+            elif ind != indent:
+                if ind > indent:
+                    raise Unsupported("unexpected indentation")
+                break
+            kv = _key(s)
+            if kv is None:
+                raise Unsupported("not a key line")
+            key, rest = kv
+            if key in out or key == "<<":
+                raise Unsupported("duplicate or merge key")
+            i += 1
+            if rest and rest[0] != "#":
+                header = rest.split(" #", 1)[0].rstrip(" ")
+                if header[0] in "|>":
+                    if header not in _BLOCK_HEADERS:
+                        raise Unsupported("block scalar header")
+                    out[key], i = self.block_scalar(i, indent, *_BLOCK_HEADERS[header])
+                else:
+                    out[key] = _scalar(rest)
+                if i < n and lines[i][0] > indent:
+                    raise Unsupported("continuation line")
+                continue
+            # 'key:' alone: a nested block, a sequence at the same indent, or an empty value.
+            if i < n and lines[i][0] > indent:
+                out[key], i = self.block(i, lines[i][0])
+            elif i < n and lines[i][0] == indent and (lines[i][1].startswith("- ") or lines[i][1] == "-"):
+                out[key], i = self.sequence(i, indent)
+            else:
+                out[key] = None
+        return out, i
+
+    def sequence(self, i, indent):
+        lines = self.lines
+        out = []
+        n = len(lines)
+        while i < n:
+            ind, s, _ = lines[i]
+            if ind != indent or not (s.startswith("- ") or s == "-"):
+                if ind > indent:
+                    raise Unsupported("unexpected indentation")
+                break
+            if s == "-":
+                raise Unsupported("empty sequence entry")
+            item = s[2:].lstrip(" ")
+            item_indent = indent + (len(s) - len(item))
+            if item.startswith("- ") or item == "-" or item[0] in "|>":
+                raise Unsupported("nested sequence or block scalar on a sequence line")
+            if item[0] not in "\"'[" and _key(item) is not None:
+                # '- key: value' starts a mapping whose keys line up with 'key'.
+                value, i = self.mapping(i, item_indent, first_key_line=item)
+                out.append(value)
+                continue
+            i += 1
+            out.append(_scalar(item))
+            if i < n and lines[i][0] > indent:
+                raise Unsupported("continuation line")
+        return out, i
+
+    def block_scalar(self, i, parent_indent, style, clip):
+        """A '|', '|-', '>' or '>-' scalar whose header ended meaningful line ``i - 1``."""
+        raws = self.raws
+        j = self.lines[i - 1][2] + 1
+        content: list[str | None] = []   # None: a blank line
+        at = None                         # the content's indentation
+        while j < len(raws):
+            raw = raws[j]
+            stripped = raw.lstrip(" ")
+            if not stripped:
+                if at is None or len(raw) > at:
+                    raise Unsupported("blank lines before the content, or spaces past its indentation")
+                content.append(None)
+                j += 1
+                continue
+            ind = len(raw) - len(stripped)
+            if at is None:
+                if ind <= parent_indent:
+                    break
+                at = ind
+            if ind < at:
+                break
+            if ind > at and style == "folded":
+                raise Unsupported("more-indented lines in a folded scalar")
+            content.append(raw[at:])
+            j += 1
+        while content and content[-1] is None:
+            content.pop()
+        if style == "literal":
+            value = "\n".join("" if line is None else line for line in content)
+        else:
+            parts, blanks = [], 0
+            for line in content:
+                if line is None:
+                    blanks += 1
+                    continue
+                if parts:
+                    parts.append("\n" * blanks if blanks else " ")
+                parts.append(line)
+                blanks = 0
+            value = "".join(parts)
+        if clip and content:
+            value += "\n"
+        lines = self.lines
+        while i < len(lines) and lines[i][2] < j:
+            i += 1
+        return value, i
