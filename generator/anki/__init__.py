@@ -1,0 +1,15 @@
+"""The Anki writer: a bank → an .apkg that students re-import without losing anything.
+
+- `notetypes`: the two note types (fixed ids, fields, card types), designed once;
+- `templates`: their HTML, script and CSS;
+- `markup`: bank text → escaped card HTML with a small markup subset;
+- `notes`: the notes of a bank (GUIDs, fields, tags, decks);
+- `lock`: the lock file (per-note ids, modification times and last content);
+- `package`: the .apkg itself (genanki tables, DEFLATE zip, fixed times);
+- `build`: all of it, for `errata build`.
+"""
+
+from .build import BuildResult, apkg_path, build_deck, describe
+from .lock import LockError, lock_path
+
+__all__ = ["BuildResult", "LockError", "apkg_path", "build_deck", "describe", "lock_path"]

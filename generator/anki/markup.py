@@ -1,0 +1,82 @@
+"""Bank text → card HTML: plain text plus a small markup subset, everything else escaped.
+
+The subset (Pandoc's spelling, so the bank reads naturally in any editor):
+
+    **strong**     → <b>strong</b>
+    *emphasis*     → <i>emphasis</i>
+    H~2~O          → H<sub>2</sub>O      (no spaces inside)
+    10^8^          → 10<sup>8</sup>      (no spaces inside)
+    a line break   → <br>
+    \\*  \\~  \\^  \\\\ → the character itself
+
+Markers only pair up inside one line, and emphasis needs text right inside its
+stars (``2 * 3 * 4`` stays as it is). Anything else — tags, entities, quotes —
+is escaped, so a ``<script>`` or ``onerror=`` in the bank shows as text on the
+card and never runs. Anki's own bracket commands (``[sound:…]``, ``[latex]``,
+``[$]``) are escaped too, so bank text never plays a file or compiles LaTeX.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+# Placeholders for backslash-escaped markers: C0 controls cannot appear in card HTML,
+# so they are removed from the input first and free to use here.
+_ESCAPES = {"\\": "\x01", "*": "\x02", "~": "\x03", "^": "\x04"}
+_RESTORE = {v: k for k, v in _ESCAPES.items()}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_BACKSLASHED = re.compile(r"\\([\\*~^])")
+_STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+_EM = re.compile(r"\*(?=[^\s*])(.+?)(?<=[^\s*])\*")
+_SUB = re.compile(r"~([^\s~]+)~")
+_SUP = re.compile(r"\^([^\s^]+)\^")
+# Anki turns these bracket commands in field text into players or LaTeX images.
+_ANKI_COMMAND = re.compile(r"\[(?=sound:|anki:|/?latex\]|/?\$)", re.I)
+# Most texts need nothing of the above: they are returned as they are.
+_SPECIAL = re.compile(r"[*~^\\\[&<>\x00-\x1f\x7f]")
+
+
+def _escape(text: str) -> str:
+    # Field text only ever lands in element content, where & < > are what matter; quotes
+    # stay readable in Anki's editor and in the lock file (links escape theirs).
+    return html.escape(text, quote=False)
+
+
+def text_html(text: str) -> str:
+    """One bank text as card HTML."""
+    if not _SPECIAL.search(text):
+        return text.strip()
+    t = _CONTROL.sub("", str(text).replace("\r\n", "\n").replace("\r", "\n")).strip()
+    t = _BACKSLASHED.sub(lambda m: _ESCAPES[m.group(1)], t)
+    t = _escape(t)
+    t = _ANKI_COMMAND.sub("&#91;", t)
+    t = _STRONG.sub(r"<b>\1</b>", t)
+    t = _EM.sub(r"<i>\1</i>", t)
+    t = _SUB.sub(r"<sub>\1</sub>", t)
+    t = _SUP.sub(r"<sup>\1</sup>", t)
+    t = t.replace("\n", "<br>")
+    for placeholder, char in _RESTORE.items():
+        t = t.replace(placeholder, char)
+    return t
+
+
+def plain_html(text: str) -> str:
+    """Text shown verbatim (ids, titles of decks): escaped, no markup."""
+    t = _CONTROL.sub("", str(text)).strip()
+    return _ANKI_COMMAND.sub("&#91;", _escape(t))
+
+
+def safe_url(url: str) -> str | None:
+    """The address, if it is one a card may link to (http or https); else None."""
+    u = (url or "").strip()
+    if re.match(r"https?://[^\s<>\"']+$", u, re.I):
+        return u
+    return None
+
+
+def link_html(text: str, url: str) -> str:
+    """Marked-up text, linked to ``url`` when that is a web address."""
+    inner = text_html(text)
+    u = safe_url(url)
+    return f'<a href="{html.escape(u, quote=True)}">{inner}</a>' if u else inner

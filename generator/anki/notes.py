@@ -1,0 +1,229 @@
+"""The notes of a deck: what each fact and each source error shows in Anki.
+
+A note is identified by its GUID, never by its text: a fact note by (deck id, fact
+id), a myth note by (deck id, fact id, source, quote). A fact listed with
+``formerly: [old-id]`` keeps the GUID of the id its notes were first built with, so a
+student's Anki updates the same note after a rename.
+
+The Choose card's options are the generator's (`Generator.question`), in a fixed
+order per fact: the card shuffles them at every review anyway, and a fact's note must
+not change because other facts were added (the quiz-wide `arrange` would do that).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from dataclasses import dataclass, field
+
+import genanki
+
+from ..generate import DEFAULT_OPTIONS, MIN_OPTIONS, Generator
+from ..model import BORROWED, CURATED, SOURCE_ERROR, Bank, Fact, Option, SourceError
+from ..normalize import norm
+from .markup import link_html, plain_html, text_html
+from .notetypes import FACT, MYTH, NoteType
+
+GUID_NAMESPACE = "errata"
+TAG_ROOT = "errata"
+RETIRED_TAG = f"{TAG_ROOT}::retired"
+RETIRED_NOTICE = ("Retired: this fact is no longer in the deck. You can delete this note "
+                  "(find them all with tag:errata::retired in the browser).")
+
+
+@dataclass
+class NoteSpec:
+    """One Anki note, ready to write: the lock decides its id and modification time."""
+
+    kind: str                    # FACT.key or MYTH.key
+    guid: str
+    fact_id: str                 # the fact's current id (or last id, when retired)
+    label: str                   # for people: "hottest-planet", "hottest-planet: myth from quiz-site"
+    deck: str                    # Anki deck name, "Title::Topic"
+    fields: dict[str, str]       # by field name, every field of the note type
+    tags: list[str]
+    retired: bool = False
+
+    @property
+    def note_type(self) -> NoteType:
+        return FACT if self.kind == FACT.key else MYTH
+
+    def digest(self) -> str:
+        """The content a re-import would change: fields, tags and note type."""
+        data = [self.kind, [self.fields.get(n, "") for n in self.note_type.field_names], sorted(self.tags)]
+        return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def fact_guid(deck_id: str, fact_id: str) -> str:
+    return genanki.guid_for(GUID_NAMESPACE, deck_id, fact_id)
+
+
+def myth_guid(deck_id: str, base_id: str, error: SourceError) -> str:
+    # The quote is the myth card's front; compared like options are, so a fixed typo or
+    # case change keeps the note.
+    return genanki.guid_for(GUID_NAMESPACE, deck_id, base_id, "myth", error.source, norm(error.quote))
+
+
+def base_id(fact: Fact, deck_id: str, known_guids) -> str:
+    """The id whose GUID the fact's notes carry: the current id, unless the lock knows
+    the notes under an id in ``formerly``; without a lock, the first (oldest) former id."""
+    for candidate in (fact.id, *fact.formerly):
+        if fact_guid(deck_id, candidate) in known_guids:
+            return candidate
+    return fact.formerly[0] if fact.formerly else fact.id
+
+
+def tag_part(text: str) -> str:
+    """Text usable inside an Anki tag: no spaces (Anki splits tags on them)."""
+    return re.sub(r"\s+", "_", text.strip()) or "_"
+
+
+def deck_name(bank: Bank, topic: str) -> str:
+    return f"{bank.deck.title.strip()}::{topic.strip()}"
+
+
+def _fields(nt: NoteType, **values: str) -> dict[str, str]:
+    unknown = set(values) - set(nt.field_names)
+    if unknown:
+        raise ValueError(f"no such field in {nt.name}: {sorted(unknown)}")
+    return {name: values.get(name, "") for name in nt.field_names}
+
+
+def _references(bank: Bank, fact: Fact) -> str:
+    items = []
+    for rid in fact.refs:
+        r = bank.references[rid]
+        extra = ", ".join(x for x in (str(r.publisher).strip(), str(r.year).strip()) if x)
+        items.append(f"<li>{link_html(r.title, r.url)}"
+                     + (f' <span class="errata-pub">— {text_html(extra)}</span>' if extra else "") + "</li>")
+    return f'<ul class="errata-reflist">{"".join(items)}</ul>' if items else ""
+
+
+def _source_title(bank: Bank, source_id: str) -> str:
+    s = bank.sources.get(source_id)
+    return link_html(s.title, s.url) if s else plain_html(source_id)
+
+
+def _why_wrong(bank: Bank, option: Option) -> str:
+    p = option.provenance
+    if p is None:
+        return ""
+    if p.kind == SOURCE_ERROR:
+        parts = []
+        for e in p.errors:
+            parts.append(f'<div class="errata-err"><div class="errata-reason">{text_html(e.why)}</div>'
+                         f'<div class="errata-cite"><span class="errata-src">{_source_title(bank, e.source)}</span>: '
+                         f'“{text_html(e.quote)}”</div></div>')
+        body = "".join(parts)
+    elif p.kind == BORROWED:
+        body = '<div class="errata-reason">The answer to another question of this deck.</div>'
+    elif p.kind == CURATED:
+        body = '<div class="errata-reason">A plausible wrong answer; no source in this deck states it.</div>'
+    else:
+        body = ""
+    return f'<div class="errata-why">{body}</div>' if body else ""
+
+
+def options_html(bank: Bank, options: list[Option], seed: int, fact_id: str) -> str:
+    """The Choose card's options as an ordered list; the key is marked by class only.
+
+    Stored in a fixed per-fact order that does not start with the key, for a card
+    shown without script (the script shuffles at every review)."""
+    order = list(options)
+    random.Random(f"anki\x1f{seed}\x1f{fact_id}").shuffle(order)
+    if len(order) > 1 and order[0].correct:
+        order.append(order.pop(0))
+    items = []
+    for o in order:
+        cls = "errata-option errata-key" if o.correct else "errata-option errata-wrong"
+        items.append(f'<li class="{cls}"><div class="errata-text">{text_html(o.text)}</div>'
+                     f'{"" if o.correct else _why_wrong(bank, o)}</li>')
+    return f'<ol class="errata-list">{"".join(items)}</ol>'
+
+
+def _fact_tags(fact: Fact) -> list[str]:
+    tags = [f"{TAG_ROOT}::topic::{tag_part(fact.topic)}", f"{TAG_ROOT}::kind::{tag_part(fact.kind)}"]
+    for source in dict.fromkeys(e.source for e in fact.errors):
+        tags.append(f"{TAG_ROOT}::source::{tag_part(source)}")
+    tags.extend(t for t in fact.tags if t not in tags)
+    return tags
+
+
+def _myth_label(fact_id: str, e: SourceError) -> str:
+    return f"{fact_id}: myth from {e.source}"
+
+
+@dataclass
+class DeckNotes:
+    notes: list[NoteSpec] = field(default_factory=list)
+    choose_cards: int = 0
+
+
+def bank_notes(bank: Bank, seed: int = 0, options: int = DEFAULT_OPTIONS, known_guids=frozenset(),
+               progress=None) -> DeckNotes:
+    """Every note of the bank, in bank order: each fact's note, then its myth notes."""
+    gen = Generator(bank, seed, options)
+    deck_id = bank.deck.id
+    out = DeckNotes()
+    for fact in bank.facts:
+        q = gen.question(fact)
+        choose = options_html(bank, q.options, seed, fact.id) if len(q.options) >= MIN_OPTIONS else ""
+        out.choose_cards += bool(choose)
+        base = base_id(fact, deck_id, known_guids)
+        tags = _fact_tags(fact)
+        deck = deck_name(bank, fact.topic)
+        out.notes.append(NoteSpec(
+            kind=FACT.key,
+            guid=fact_guid(deck_id, base),
+            fact_id=fact.id,
+            label=fact.id,
+            deck=deck,
+            fields=_fields(
+                FACT,
+                Question=text_html(fact.question),
+                Answer=text_html(fact.answer),
+                Accepted=", ".join(text_html(a) for a in fact.accept),
+                Explanation=text_html(fact.explain),
+                References=_references(bank, fact),
+                Options=choose,
+                FactId=plain_html(fact.id),
+            ),
+            tags=tags,
+        ))
+        seen: set[str] = set()
+        for e in fact.errors:
+            guid = myth_guid(deck_id, base, e)
+            if guid in seen:  # one source quoted twice for one fact: keep them apart
+                guid = genanki.guid_for(GUID_NAMESPACE, deck_id, base, "myth", e.source, norm(e.quote), norm(e.says))
+            seen.add(guid)
+            out.notes.append(NoteSpec(
+                kind=MYTH.key,
+                guid=guid,
+                fact_id=fact.id,
+                label=_myth_label(fact.id, e),
+                deck=deck,
+                fields=_fields(
+                    MYTH,
+                    Quote=text_html(e.quote),
+                    Source=_source_title(bank, e.source),
+                    Claim=text_html(e.says),
+                    Why=text_html(e.why),
+                    Answer=text_html(fact.answer),
+                    FactId=plain_html(fact.id),
+                ),
+                tags=[t for t in tags if not t.startswith(f"{TAG_ROOT}::source::")]
+                     + [f"{TAG_ROOT}::source::{tag_part(e.source)}"],
+            ))
+        if progress:
+            progress(1)
+    return out
+
+
+def retire(note: NoteSpec) -> NoteSpec:
+    """The note as shipped once its fact or error left the bank: same content, a notice, a tag."""
+    fields = dict(note.fields)
+    fields["Notice"] = plain_html(RETIRED_NOTICE)
+    tags = note.tags + ([RETIRED_TAG] if RETIRED_TAG not in note.tags else [])
+    return NoteSpec(note.kind, note.guid, note.fact_id, note.label, note.deck, fields, tags, retired=True)
