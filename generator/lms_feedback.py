@@ -1,0 +1,59 @@
+"""What an LMS shows after an answer, as HTML: shared by the GIFT, Moodle XML and QTI writers.
+
+- A wrong option that sources state: why it is wrong, then each source and its words.
+- The general feedback: the explanation, then the references.
+- The key, curated and borrowed options: no per-option feedback (the general one says it all).
+
+Every text from the bank is escaped, so `<script>` shows as text; the only tags are ours.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from .model import SOURCE_ERROR, Bank, Option, Question
+
+# Characters XML 1.0 cannot carry at all (not even as references); a bank can hold them
+# through YAML escapes such as "\x01". They carry no meaning in a question, so they go.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_chars(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+def html_text(text: str) -> str:
+    """Plain text as HTML that shows exactly that text; line breaks are kept."""
+    text = html.escape(xml_chars(text), quote=False)
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+
+
+def option_feedback_html(option: Option, bank: Bank) -> str:
+    p = option.provenance
+    if option.correct or p is None or p.kind != SOURCE_ERROR:
+        return ""
+    whys: list[str] = []
+    for e in p.errors:
+        if e.why not in whys:
+            whys.append(e.why)
+    parts = [f"<p>{html_text(w)}</p>" for w in whys]
+    for e in p.errors:
+        src = bank.sources.get(e.source)
+        title = src.title if src else e.source
+        parts.append(f"<p>Stated by <em>{html_text(title)}</em>: \u201c{html_text(e.quote)}\u201d</p>")
+    return "".join(parts)
+
+
+def reference_line(bank: Bank, rid: str) -> str:
+    """A reference as one line of plain text: title, publisher, year."""
+    r = bank.references.get(rid)
+    return rid if r is None else ", ".join(x for x in (r.title, r.publisher, str(r.year or "")) if x)
+
+
+def general_feedback_html(question: Question, bank: Bank) -> str:
+    text = f"<p>{html_text(question.fact.explain)}</p>"
+    refs = [reference_line(bank, r) for r in question.fact.refs]
+    if refs:
+        text += f"<p>References: {html_text('; '.join(refs))}</p>"
+    return text

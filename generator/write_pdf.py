@@ -1,0 +1,264 @@
+"""Writer: printed quizzes as PDF, typeset by typst.
+
+A quiz prints as several documents:
+
+- one student paper per version (A, B, C…): title, name and date boxes, instructions,
+  the questions; the version and "page x of y" on every page;
+- one answer sheet for every version: name and date boxes, a version box, a bubble grid;
+- one answer key with a section per version: the key letters, then per question the
+  explanation and, for every wrong option, the belief it diagnoses and who states it.
+
+A version holds the quiz's questions, with the distractors the generator chose: only
+the order of the questions and of their options changes, by a seed derived from the
+quiz's seed and the version letter. Key positions are balanced within each version.
+
+The data reaches typst as one JSON string (``sys.inputs``) and is placed as values,
+never spliced into markup. Only typst's embedded fonts are used, so the bytes are the
+same on every machine, and every PDF is PDF/A-2b, whose export refuses a character
+that no font can show: that becomes a `PrintError` naming the fact and the character.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import random
+import re
+import string
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from .generate import arrange
+from .lms_feedback import reference_line
+from .model import BORROWED, CURATED, SOURCE_ERROR, Bank, Option, Question, Quiz
+
+LETTERS = string.ascii_uppercase
+MAX_VERSIONS = len(LETTERS)
+PAPERS = {"a4": "a4", "letter": "us-letter"}
+TEMPLATES = Path(__file__).with_name("typst")
+FONTS = ("Libertinus Serif", "New Computer Modern", "DejaVu Sans Mono")  # typst's embedded fonts
+# A fixed creation date: the same quiz and seed give the same bytes.
+CREATED = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+class PrintError(Exception):
+    """The quiz cannot be printed as it is (for example a character no font has)."""
+
+
+@dataclass
+class Version:
+    letter: str
+    questions: list[Question]   # in this version's order, options arranged
+
+
+def version_seed(seed: int, letter: str) -> int:
+    digest = hashlib.sha256(f"errata-version\x1f{seed}\x1f{letter}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def make_versions(quiz: Quiz, count: int) -> list[Version]:
+    """``count`` versions of the quiz: questions and options reordered, nothing else."""
+    if not 1 <= count <= MAX_VERSIONS:
+        raise ValueError(f"versions must be between 1 and {MAX_VERSIONS}, not {count}")
+    out = []
+    for letter in LETTERS[:count]:
+        seed = version_seed(quiz.seed, letter)
+        order = list(quiz.questions)
+        random.Random(seed).shuffle(order)
+        out.append(Version(letter, arrange(order, seed)))
+    return out
+
+
+# --- what each document shows ---------------------------------------------------------
+
+def _common(quiz: Quiz, doc_title: str, code: str, paper: str) -> dict:
+    deck = quiz.bank.deck
+    return {"deck": {"id": deck.id, "title": deck.title}, "running-title": _running_title(deck.title),
+            "doc-title": doc_title, "code": code, "paper": PAPERS[paper]}
+
+
+def _running_title(title: str, limit: int = 80) -> str:
+    # The page header holds one line: a long deck title is cut at a word, with an ellipsis.
+    title = " ".join(title.split())
+    if len(title) <= limit:
+        return title
+    return title[:limit].rsplit(" ", 1)[0].rstrip(" ,;:–—-") + "…"
+
+
+# Longest option text (in characters) that still sits side by side with the others, by option count.
+_SIDE_BY_SIDE = {2: 34, 3: 24, 4: 15}
+
+
+def _short(q: Question) -> bool:
+    # Short options sit side by side; long ones get a line each.
+    limit = _SIDE_BY_SIDE.get(len(q.options), 0)
+    return all(len(o.text) <= limit and "\n" not in o.text for o in q.options)
+
+
+def paper_data(quiz: Quiz, version: Version, paper: str = "a4") -> dict:
+    n = len(version.questions)
+    letters = LETTERS[:max(len(q.options) for q in version.questions)]
+    data = _common(quiz, f"{quiz.bank.deck.title} – quiz, version {version.letter}",
+                   f"{quiz.bank.deck.id} · seed {quiz.seed} · version {version.letter}", paper)
+    data.update({
+        "version": version.letter,
+        "subtitle": f"Multiple-choice quiz · {n} question{'s' if n != 1 else ''}",
+        "instructions": (f"Each question has exactly one correct answer. Mark it on the answer sheet by filling "
+                         f"its bubble ({', '.join(letters)}); if you change your mind, erase completely. "
+                         f"Write your name and fill version {version.letter} on the answer sheet."),
+        "questions": [{"number": i, "id": q.fact.id, "question": q.fact.question, "short": _short(q),
+                       "options": [{"letter": LETTERS[j], "text": o.text} for j, o in enumerate(q.options)]}
+                      for i, q in enumerate(version.questions, 1)],
+    })
+    return data
+
+
+def sheet_data(quiz: Quiz, versions: list[Version], paper: str = "a4") -> dict:
+    width = max(len(q.options) for q in quiz.questions)
+    data = _common(quiz, f"{quiz.bank.deck.title} – answer sheet",
+                   f"{quiz.bank.deck.id} · seed {quiz.seed} · answer sheet", paper)
+    data.update({
+        "versions": [v.letter for v in versions],
+        "letters": list(LETTERS[:width]),
+        "count": len(quiz.questions),
+    })
+    return data
+
+
+def _wrong_option(o: Option, bank: Bank) -> dict:
+    p = o.provenance
+    entry = {"kind": p.kind if p else CURATED, "citations": [], "whys": [], "from": None}
+    if p and p.kind == SOURCE_ERROR:
+        for e in p.errors:
+            src = bank.sources.get(e.source)
+            entry["citations"].append({"source": e.source, "title": src.title if src else e.source,
+                                       "quote": e.quote})
+            if e.why not in entry["whys"]:
+                entry["whys"].append(e.why)
+    elif p and p.kind == BORROWED:
+        other = bank.fact(p.from_fact) if p.from_fact else None
+        entry["from"] = {"id": p.from_fact, "question": other.question if other else ""}
+    return entry
+
+
+def key_data(quiz: Quiz, versions: list[Version], paper: str = "a4") -> dict:
+    bank = quiz.bank
+    data = _common(quiz, f"{bank.deck.title} – answer key", f"{bank.deck.id} · seed {quiz.seed} · answer key", paper)
+    data["versions"] = [
+        {"version": v.letter,
+         "questions": [
+             {"number": i, "id": q.fact.id, "topic": q.fact.topic, "question": q.fact.question,
+              "key": q.key_letter, "answer": q.options[q.key_index].text, "explain": q.fact.explain,
+              "refs": [reference_line(bank, r) for r in q.fact.refs],
+              "options": [{"letter": LETTERS[j], "text": o.text, "correct": o.correct,
+                           **({} if o.correct else _wrong_option(o, bank))}
+                          for j, o in enumerate(q.options)]}
+             for i, q in enumerate(v.questions, 1)]}
+        for v in versions]
+    return data
+
+
+# --- typesetting ------------------------------------------------------------------------
+
+_NO_GLYPH = re.compile(r'the text `"(.+?)"` could not be displayed with font')
+
+
+class Typesetter:
+    """One typst compiler for all documents of a quiz (typst memoises across compiles)."""
+
+    def __init__(self):
+        import typst  # imported here: only the print path pays for loading it
+
+        self._typst = typst
+        self._compiler = typst.Compiler(root=str(TEMPLATES), ignore_system_fonts=True)
+
+    def pdf(self, template: str, data: dict, quiz: Quiz) -> bytes:
+        try:
+            return self._compiler.compile(
+                input=str(TEMPLATES / template), format="pdf",
+                sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
+                pdf_standards="a-2b", timestamp=CREATED)
+        except self._typst.TypstError as e:
+            missing = _NO_GLYPH.findall(f"{e.message}\n{getattr(e, 'diagnostic', '')}")
+            if missing:
+                raise PrintError(missing_glyphs(quiz, missing)) from None
+            raise
+
+
+def missing_glyphs(quiz: Quiz, texts: list[str]) -> str:
+    """Name each character no font has, and the fact (or deck part) where it occurs."""
+    chars = []
+    for t in texts:
+        for c in t:
+            if c not in chars and not c.isspace():
+                chars.append(c)
+    lines = []
+    for c in chars:
+        where = _where(quiz, c)
+        name = unicodedata.name(c, "unnamed character")
+        lines.append(f"{where}: the character '{c}' (U+{ord(c):04X} {name}) is in none of the fonts "
+                     f"Errata prints with ({', '.join(FONTS)})")
+    return "; ".join(lines) + " — replace it or spell it out, then print again"
+
+
+def _where(quiz: Quiz, c: str) -> str:
+    bank = quiz.bank
+    for q in quiz.questions:
+        f = q.fact
+        fields = [("question", f.question), ("explain", f.explain)]
+        fields += [("option", o.text) for o in q.options]
+        for o in q.options:
+            if o.provenance and o.provenance.kind == SOURCE_ERROR:
+                for e in o.provenance.errors:
+                    fields += [("errors: quote", e.quote), ("errors: why", e.why)]
+        for field, text in fields:
+            if c in text:
+                return f"fact '{f.id}' ({field})"
+    if c in bank.deck.title:
+        return "deck title"
+    for s in bank.sources.values():
+        if c in s.title:
+            return f"source '{s.id}' (title)"
+    for r in bank.references.values():
+        if c in " ".join((r.title, r.publisher, str(r.year or ""))):
+            return f"reference '{r.id}'"
+    return "the quiz"
+
+
+@dataclass
+class Printout:
+    """The PDFs of one quiz, by file name, in the order they are best read."""
+
+    files: dict[str, bytes]
+    versions: list[Version]
+
+
+def file_names(deck_id: str, letters: list[str]) -> dict[str, str]:
+    names = {f"paper-{x}": f"{deck_id}-quiz-{x}.pdf" for x in letters}
+    names["sheet"] = f"{deck_id}-answer-sheet.pdf"
+    names["key"] = f"{deck_id}-key.pdf"
+    return names
+
+
+def render_printout(quiz: Quiz, versions: int = 1, paper: str = "a4") -> Printout:
+    """Every PDF of the quiz, typeset in memory: nothing is written until all succeed."""
+    if not quiz.questions:
+        raise PrintError("the quiz has no questions")
+    if paper not in PAPERS:
+        raise ValueError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
+    vs = make_versions(quiz, versions)
+    names = file_names(quiz.bank.deck.id, [v.letter for v in vs])
+    ts = Typesetter()
+    files = {}
+    for v in vs:
+        files[names[f"paper-{v.letter}"]] = ts.pdf("paper.typ", paper_data(quiz, v, paper), quiz)
+    files[names["sheet"]] = ts.pdf("sheet.typ", sheet_data(quiz, vs, paper), quiz)
+    files[names["key"]] = ts.pdf("key.typ", key_data(quiz, vs, paper), quiz)
+    return Printout(files, vs)
+
+
+def page_count(pdf: bytes) -> int:
+    """Pages of a PDF typst wrote (its page objects are never compressed)."""
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
