@@ -159,6 +159,114 @@ def schema(
 # are added below, each a thin wrapper around its generator module.
 
 
+@app.command()
+def audit(
+    bank: str = BankArg,
+    sources: str = typer.Option(..., "--sources", "-s",
+                                help="Folder holding the sources' text files (the 'file' of each source)."),
+    uncovered: bool = typer.Option(False, "--uncovered",
+                                   help="Also list each source's sentences that no error or defect quotes yet."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Also write the audit as a Markdown report."),
+):
+    """Check every quote against its source file; print a scorecard per source."""
+    from generator.atomic import write_text
+    from generator.audit import audit_bank
+    from generator.write_audit import audit_markdown, audit_summary, audit_table, uncovered_text
+
+    folder = Path(sources)
+    if not folder.is_dir():
+        raise UsageError(f"--sources '{sources}' is not a folder" if folder.exists()
+                         else f"--sources '{sources}': no such folder")
+    if output and Path(output).is_dir():
+        raise UsageError(f"--output '{output}' is a folder: name the report file, e.g. {Path(output) / 'audit.md'}")
+    result = audit_bank(load_checked(bank), folder)
+    print_report(result.report)
+    sys.stdout.write(audit_table(result))
+    if uncovered and uncovered_text(result):
+        sys.stdout.write("\n" + uncovered_text(result))
+    sys.stdout.flush()
+    if output:
+        write_text(output, audit_markdown(result, uncovered))
+        say(f"wrote {output}", err=True)
+    say(audit_summary(result), err=not result.ok)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command()
+def build(
+    bank: str = BankArg,
+    output: str = typer.Option("decks", "--output", "-o",
+                               help="Folder for <deck id>.apkg and its lock file <deck id>.lock.json."),
+    seed: int = SeedOpt,
+    options: int = OptionsOpt,
+):
+    """Build the Anki deck; a re-import updates exactly the notes that changed (commit the lock file)."""
+    from generator.anki import LockError, build_deck, describe
+
+    out = Path(output)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--output '{output}' is a file: name a folder (the deck is written as <deck id>.apkg)")
+    b = load_checked(bank, _options(options))
+    try:
+        if len(b.facts) >= 2000 and sys.stderr.isatty():
+            with typer.progressbar(length=len(b.facts), label="building", file=sys.stderr) as bar:
+                result = build_deck(b, str(out), seed=seed, options=options, progress=bar.update)
+        else:
+            result = build_deck(b, str(out), seed=seed, options=options)
+    except LockError as e:
+        say(f"errata: error: {e}", err=True)
+        raise typer.Exit(1)
+    for line in describe(result):
+        say(line)
+
+
+class Paper(str, Enum):
+    a4 = "a4"
+    letter = "letter"
+
+
+@app.command()
+def quiz(
+    bank: str = BankArg,
+    versions: int = typer.Option(1, "--versions", help="Versions A, B, C…: the same questions, in other orders."),
+    count: Optional[int] = typer.Option(None, "--count", help="At most this many questions, drawn by seed."),
+    topic: list[str] = typer.Option([], "--topic", help="Only facts of this topic (repeatable)."),
+    tag: list[str] = typer.Option([], "--tag", help="Only facts with this tag (repeatable)."),
+    seed: int = SeedOpt,
+    options: int = OptionsOpt,
+    output: str = typer.Option("decks", "--output", "-o", help="Folder for the PDFs."),
+    paper: Paper = typer.Option(Paper.a4, "--paper", help="Paper size."),
+):
+    """Print a quiz: a PDF per version, one answer sheet, and the answer key for every version."""
+    from generator.atomic import write_bytes
+    from generator.write_pdf import MAX_VERSIONS, PrintError, page_count, render_printout
+
+    if not 1 <= versions <= MAX_VERSIONS:
+        raise UsageError(f"--versions must be between 1 and {MAX_VERSIONS}, not {versions}")
+    if count is not None and count < 1:
+        raise UsageError(f"--count must be at least 1, not {count}")
+    out = Path(output)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--output '{output}' is a file: name a folder (the PDFs are written into it)")
+    b = load_checked(bank, _options(options))
+    facts = select_facts(b, topic, tag, count, seed)
+    if not facts:
+        raise UsageError("no fact matches the --topic/--tag filters")
+    try:
+        printout = render_printout(generate(b, seed=seed, options=options, facts=facts), versions, paper.value)
+    except PrintError as e:
+        say(f"errata: error: {e}", err=True)
+        raise typer.Exit(1)
+    for name, data in printout.files.items():  # written only once every PDF is typeset
+        write_bytes(out / name, data)
+        pages = page_count(data)
+        say(f"wrote {out / name} ({pages} page{'s' if pages != 1 else ''})")
+    n = len(printout.versions[0].questions)
+    letters = [v.letter for v in printout.versions]
+    say(f"{n} question{'s' if n != 1 else ''}, version{'s' if len(letters) > 1 else ''} "
+        f"{', '.join(letters)}, seed {seed}", err=True)
+
+
 def main() -> None:
     """Console entry point: no tracebacks, ever."""
     try:
