@@ -14,7 +14,6 @@ from .diagnostics import Report
 from .generate import DEFAULT_OPTIONS, Generator, own_options
 from .load import finish, load_bank
 from .model import Bank, Fact, Question
-from .normalize import norm
 from .schema import suggest
 from .yamlsource import gc_paused
 
@@ -61,15 +60,15 @@ def check_semantics(bank: Bank, report: Report) -> None:
 
 
 def _check_options(f: Fact, report: Report) -> None:
-    key = norm(f.answer)
-    accepted = {norm(a): a for a in f.accept}
-    for j, a in enumerate(f.accept):
-        if norm(a) == key:
+    norms = f.norms
+    key = norms.answer
+    accepted = dict(zip(norms.accept, f.accept))
+    for j, (a, n) in enumerate(zip(f.accept, norms.accept)):
+        if n == key:
             report.warning(f"accepted phrasing '{a}' is the answer itself (after normalisation)",
                            f.path + ("accept", j), fact_id=f.id, code="redundant-accept")
 
-    def right(text: str) -> str | None:
-        n = norm(text)
+    def right(n: str) -> str | None:
         if n == key:
             return "is the answer"
         if n in accepted:
@@ -77,27 +76,25 @@ def _check_options(f: Fact, report: Report) -> None:
         return None
 
     seen: dict[str, str] = {}   # norm → who said it first ("source s1" or "curated")
-    for e in f.errors:
-        why = right(e.says)
+    for e, n in zip(f.errors, norms.says):
+        why = right(n)
         if why:
             report.error(f"error '{e.says}' from source '{e.source}' {why} (after normalisation)",
                          e.path + ("says",), fact_id=f.id,
                          hint="a source's wrong claim must contradict the answer; fix 'says' or the answer",
                          code="option-is-answer")
             continue
-        n = norm(e.says)
         if seen.get(n) == f"source {e.source}":
             report.error(f"source '{e.source}' states the error '{e.says}' twice", e.path + ("says",),
                          fact_id=f.id, hint="keep one entry per source and claim", code="duplicate-option")
         seen.setdefault(n, f"source {e.source}")
-    for j, d in enumerate(f.distractors):
-        why = right(d)
+    for j, (d, n) in enumerate(zip(f.distractors, norms.distractors)):
+        why = right(n)
         if why:
             report.error(f"distractor '{d}' {why} (after normalisation)", f.path + ("distractors", j),
                          fact_id=f.id, hint="a distractor must be wrong; remove it or fix the answer",
                          code="option-is-answer")
             continue
-        n = norm(d)
         if n in seen:
             first = seen[n]
             report.error(f"distractor '{d}' duplicates an option already given "

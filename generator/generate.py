@@ -39,7 +39,7 @@ class _Pool:
 def _pools(facts: list[Fact]) -> dict[str, _Pool]:
     by_kind: dict[str, dict[str, tuple[str, str, str]]] = {}
     for f in facts:
-        n = norm(f.answer)
+        n = f.norms.answer
         by_kind.setdefault(f.kind, {}).setdefault(n, (n, f.answer, f.id))
     pools = {}
     for kind, distinct in by_kind.items():
@@ -50,11 +50,11 @@ def _pools(facts: list[Fact]) -> dict[str, _Pool]:
 
 def own_options(fact: Fact) -> list[Option]:
     """The fact's own wrong options in policy order: source errors (merged), then curated."""
-    blocked = {norm(fact.answer), *map(norm, fact.accept)}
+    norms = fact.norms
+    blocked = {norms.answer, *norms.accept}
     out: list[Option] = []
     by_norm: dict[str, Option] = {}
-    for e in fact.errors:
-        n = norm(e.says)
+    for e, n in zip(fact.errors, norms.says):
         if n in blocked:
             continue
         if n in by_norm:
@@ -64,8 +64,7 @@ def own_options(fact: Fact) -> list[Option]:
         o = Option(e.says, False, Provenance(SOURCE_ERROR, [e]))
         by_norm[n] = o
         out.append(o)
-    for d in fact.distractors:
-        n = norm(d)
+    for d, n in zip(fact.distractors, norms.distractors):
         if n in blocked or n in by_norm:
             continue
         o = Option(d, False, Provenance(CURATED))
@@ -112,7 +111,7 @@ class Generator:
         want = self.options - 1
         distractors = own_options(fact)[:want]
         if len(distractors) < want:
-            taken = {norm(fact.answer), *map(norm, fact.accept), *(norm(o.text) for o in distractors)}
+            taken = {fact.norms.answer, *fact.norms.accept, *(norm(o.text) for o in distractors)}
             rng = random.Random(f"{self.seed}\x1f{fact.id}")
             distractors += _borrow(fact, self.pools[fact.kind], want - len(distractors), taken, rng)
         return Question(fact, [Option(fact.answer, True)] + distractors)

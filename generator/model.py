@@ -8,6 +8,9 @@ QTI) reads only these objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+
+from .normalize import norm
 
 SOURCE_ERROR = "source-error"
 CURATED = "curated"
@@ -76,6 +79,20 @@ class Fact:
     formerly: list[str] = field(default_factory=list)
     index: int = 0          # position in the bank
     path: tuple = ()        # data path, for diagnostics
+
+    @cached_property
+    def norms(self) -> "FactNorms":
+        """Normalised texts, computed once: the checker and every generator compare with them."""
+        return FactNorms(norm(self.answer), [norm(a) for a in self.accept],
+                         [norm(e.says) for e in self.errors], [norm(d) for d in self.distractors])
+
+
+@dataclass(frozen=True)
+class FactNorms:
+    answer: str
+    accept: list[str]
+    says: list[str]          # one per error, in order
+    distractors: list[str]   # one per curated distractor, in order
 
 
 @dataclass
