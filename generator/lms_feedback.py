@@ -4,14 +4,15 @@
 - The general feedback: the explanation, then the references.
 - The key, curated and borrowed options: no per-option feedback (the general one says it all).
 
-Every text from the bank is escaped, so `<script>` shows as text; the only tags are ours.
+Every text from the bank is escaped, so `<script>` shows as text; the only tags are ours and
+those of the bank's markup subset (`generator.markup`).
 """
 
 from __future__ import annotations
 
-import html
 import re
 
+from .markup import plain_html, text_html
 from .model import SOURCE_ERROR, Bank, Option, Question
 
 # Characters XML 1.0 cannot carry at all (not even as references); a bank can hold them
@@ -24,9 +25,13 @@ def xml_chars(text: str) -> str:
 
 
 def html_text(text: str) -> str:
-    """Plain text as HTML that shows exactly that text; line breaks are kept."""
-    text = html.escape(xml_chars(text), quote=False)
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+    """Bank text as HTML, with the bank's small markup subset (see `generator.markup`)."""
+    return text_html(xml_chars(text))
+
+
+def html_plain(text: str) -> str:
+    """Text shown exactly as it is (a source's words, titles): escaped; line breaks kept."""
+    return plain_html(xml_chars(text))
 
 
 def option_feedback_html(option: Option, bank: Bank) -> str:
@@ -41,7 +46,7 @@ def option_feedback_html(option: Option, bank: Bank) -> str:
     for e in p.errors:
         src = bank.sources.get(e.source)
         title = src.title if src else e.source
-        parts.append(f"<p>Stated by <em>{html_text(title)}</em>: \u201c{html_text(e.quote)}\u201d</p>")
+        parts.append(f"<p>Stated by <em>{html_plain(title)}</em>: \u201c{html_plain(e.quote)}\u201d</p>")
     return "".join(parts)
 
 
@@ -55,5 +60,5 @@ def general_feedback_html(question: Question, bank: Bank) -> str:
     text = f"<p>{html_text(question.fact.explain)}</p>"
     refs = [reference_line(bank, r) for r in question.fact.refs]
     if refs:
-        text += f"<p>References: {html_text('; '.join(refs))}</p>"
+        text += f"<p>References: {html_plain('; '.join(refs))}</p>"
     return text

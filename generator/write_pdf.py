@@ -32,6 +32,7 @@ from pathlib import Path
 
 from .generate import arrange
 from .lms_feedback import reference_line
+from .markup import spans
 from .model import BORROWED, CURATED, SOURCE_ERROR, Bank, Option, Question, Quiz
 
 LETTERS = string.ascii_uppercase
@@ -108,8 +109,8 @@ def paper_data(quiz: Quiz, version: Version, paper: str = "a4") -> dict:
         "instructions": (f"Each question has exactly one correct answer. Mark it on the answer sheet by filling "
                          f"its bubble ({', '.join(letters)}); if you change your mind, erase completely. "
                          f"Write your name and fill version {version.letter} on the answer sheet."),
-        "questions": [{"number": i, "id": q.fact.id, "question": q.fact.question, "short": _short(q),
-                       "options": [{"letter": LETTERS[j], "text": o.text} for j, o in enumerate(q.options)]}
+        "questions": [{"number": i, "id": q.fact.id, "question": spans(q.fact.question), "short": _short(q),
+                       "options": [{"letter": LETTERS[j], "text": spans(o.text)} for j, o in enumerate(q.options)]}
                       for i, q in enumerate(version.questions, 1)],
     })
     return data
@@ -135,11 +136,11 @@ def _wrong_option(o: Option, bank: Bank) -> dict:
             src = bank.sources.get(e.source)
             entry["citations"].append({"source": e.source, "title": src.title if src else e.source,
                                        "quote": e.quote})
-            if e.why not in entry["whys"]:
-                entry["whys"].append(e.why)
+            if spans(e.why) not in entry["whys"]:
+                entry["whys"].append(spans(e.why))
     elif p and p.kind == BORROWED:
         other = bank.fact(p.from_fact) if p.from_fact else None
-        entry["from"] = {"id": p.from_fact, "question": other.question if other else ""}
+        entry["from"] = {"id": p.from_fact, "question": spans(other.question) if other else []}
     return entry
 
 
@@ -149,10 +150,10 @@ def key_data(quiz: Quiz, versions: list[Version], paper: str = "a4") -> dict:
     data["versions"] = [
         {"version": v.letter,
          "questions": [
-             {"number": i, "id": q.fact.id, "topic": q.fact.topic, "question": q.fact.question,
-              "key": q.key_letter, "answer": q.options[q.key_index].text, "explain": q.fact.explain,
+             {"number": i, "id": q.fact.id, "topic": q.fact.topic, "question": spans(q.fact.question),
+              "key": q.key_letter, "answer": spans(q.options[q.key_index].text), "explain": spans(q.fact.explain),
               "refs": [reference_line(bank, r) for r in q.fact.refs],
-              "options": [{"letter": LETTERS[j], "text": o.text, "correct": o.correct,
+              "options": [{"letter": LETTERS[j], "text": spans(o.text), "correct": o.correct,
                            **({} if o.correct else _wrong_option(o, bank))}
                           for j, o in enumerate(q.options)]}
              for i, q in enumerate(v.questions, 1)]}

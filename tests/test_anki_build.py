@@ -20,7 +20,7 @@ import yaml
 
 from generator.anki import LockError, apkg_path, build_deck, lock_path
 from generator.anki import package as package_mod
-from generator.anki.markup import text_html
+from generator.markup import text_html
 from generator.anki.notes import RETIRED_TAG, fact_guid
 from generator.anki.notetypes import FACT, MYTH
 from generator.check import check_bank

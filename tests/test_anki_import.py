@@ -11,7 +11,7 @@ import pytest
 from anki.collection import Collection, ImportAnkiPackageRequest
 from anki.scheduler.v3 import CardAnswer
 
-from generator.anki.markup import text_html
+from generator.markup import text_html
 from generator.anki.notes import RETIRED_TAG, fact_guid
 from tests.test_anki_build import DECK, T0, Clock, bank_dict, build
 

@@ -23,7 +23,7 @@ import genanki
 from ..generate import DEFAULT_OPTIONS, MIN_OPTIONS, Generator
 from ..model import BORROWED, CURATED, SOURCE_ERROR, Bank, Fact, Option, SourceError
 from ..normalize import norm
-from .markup import link_html, plain_html, text_html
+from ..markup import link_html, plain_html, text_html
 from .notetypes import FACT, MYTH, NoteType
 
 GUID_NAMESPACE = "errata"
@@ -115,7 +115,7 @@ def _why_wrong(bank: Bank, option: Option) -> str:
         for e in p.errors:
             parts.append(f'<div class="errata-err"><div class="errata-reason">{text_html(e.why)}</div>'
                          f'<div class="errata-cite"><span class="errata-src">{_source_title(bank, e.source)}</span>: '
-                         f'“{text_html(e.quote)}”</div></div>')
+                         f'“{plain_html(e.quote)}”</div></div>')
         body = "".join(parts)
     elif p.kind == BORROWED:
         body = '<div class="errata-reason">The answer to another question of this deck.</div>'
@@ -206,7 +206,7 @@ def bank_notes(bank: Bank, seed: int = 0, options: int = DEFAULT_OPTIONS, known_
                 deck=deck,
                 fields=_fields(
                     MYTH,
-                    Quote=text_html(e.quote),
+                    Quote=plain_html(e.quote),
                     Source=_source_title(bank, e.source),
                     Claim=text_html(e.says),
                     Why=text_html(e.why),

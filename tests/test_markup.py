@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.anki.markup import link_html, plain_html, safe_url, text_html
+from generator.markup import link_html, plain_html, safe_url, text_html
 
 
 @pytest.mark.parametrize("text, html", [
@@ -63,3 +63,51 @@ def test_links_only_to_web_addresses():
     assert link_html("T", "https://example.org/?a=1&b=\"2\"") == "T"  # quotes in an address: not linked
     assert link_html("T", "https://example.org/?a=1&b=2") == '<a href="https://example.org/?a=1&amp;b=2">T</a>'
     assert link_html("<T>", "javascript:alert(1)") == "&lt;T&gt;"
+
+
+# --- the same subset in every writer ----------------------------------------------------
+
+MARKED = {
+    "deck": {"id": "marks", "title": "Marks"},
+    "sources": {"s": {"title": "Source"}},
+    "references": {"r": {"title": "Ref"}},
+    "facts": [{
+        "id": "water", "topic": "Chemistry", "kind": "formula",
+        "question": "Which formula is **NOT** an oxide of hydrogen?",
+        "answer": "CH~4~", "explain": "Methane, *not* an oxide; 10^3^ reasons.", "refs": ["r"],
+        "errors": [{"says": "H~2~O", "source": "s", "quote": "water is *not* H2O", "why": "It *is* one."}],
+        "distractors": ["H~2~O~2~"],
+    }],
+}
+
+
+@pytest.fixture(scope="module")
+def marked_quiz(tmp_path_factory):
+    from generator.generate import generate
+    from tests.quiz_banks import load, write_bank
+
+    return generate(load(write_bank(tmp_path_factory.mktemp("marks"), MARKED)))
+
+
+def test_lms_exports_honour_the_subset_and_keep_quotes_verbatim(marked_quiz):
+    import xml.etree.ElementTree as ET
+
+    from generator.write_moodle import render
+
+    xml = " ".join(t.text or "" for t in ET.fromstring(render(marked_quiz)).iter("text"))  # the HTML Moodle shows
+    assert "<b>NOT</b>" in xml and "CH<sub>4</sub>" in xml and "H<sub>2</sub>O<sub>2</sub>" in xml
+    assert "10<sup>3</sup>" in xml and "<i>not</i> an oxide" in xml
+    assert "water is *not* H2O" in xml  # a source's words are never reinterpreted
+    assert "**" not in xml.replace("water is *not* H2O", "")
+
+
+def test_print_honours_the_subset(marked_quiz, tmp_path):
+    from generator.write_pdf import render_printout
+    from tests.test_quiz_pdf import pdf_text
+
+    files = render_printout(marked_quiz).files
+    paper = pdf_text(files["marks-quiz-A.pdf"], tmp_path)
+    key = pdf_text(files["marks-key.pdf"], tmp_path)
+    for text in (paper, key):
+        assert "NOT" in text and "**" not in text and "~" not in text and "CH4" in text.replace(" ", "")
+    assert "water is *not* H2O" in key.replace("\n", " ")

@@ -1,4 +1,8 @@
-"""Bank text → card HTML: plain text plus a small markup subset, everything else escaped.
+"""Bank text: plain text plus a small markup subset, everything else escaped.
+
+Every writer honours the same subset: `text_html` for Anki cards and LMS exports,
+`spans` for the printed quiz. Quotes from sources, titles and ids are shown as
+they are (`plain_html`): a source's words are never reinterpreted.
 
 The subset (Pandoc's spelling, so the bank reads naturally in any editor):
 
@@ -62,9 +66,37 @@ def text_html(text: str) -> str:
 
 
 def plain_html(text: str) -> str:
-    """Text shown verbatim (ids, titles of decks): escaped, no markup."""
-    t = _CONTROL.sub("", str(text)).strip()
-    return _ANKI_COMMAND.sub("&#91;", _escape(t))
+    """Text shown verbatim (quotes, ids, titles): escaped, no markup; line breaks kept."""
+    t = _CONTROL.sub("", str(text).replace("\r\n", "\n").replace("\r", "\n")).strip()
+    return _ANKI_COMMAND.sub("&#91;", _escape(t)).replace("\n", "<br>")
+
+
+_TAG = re.compile(r"<(/?)(b|i|sub|sup)>|<br>")
+
+
+def spans(text: str) -> list[dict]:
+    """The marked-up text for typesetting: runs of ``{"t": text}`` with ``b``, ``i``, ``sub``,
+    ``sup`` set where they apply, and ``{"br": True}`` for a line break."""
+    out: list[dict] = []
+    marked = text_html(text)
+    style: set[str] = set()
+    pos = 0
+
+    def run(t: str) -> None:
+        if t:
+            out.append({"t": html.unescape(t), **{s: True for s in sorted(style)}})
+
+    for m in _TAG.finditer(marked):
+        run(marked[pos:m.start()])
+        if m.group(0) == "<br>":
+            out.append({"br": True})
+        elif m.group(1):
+            style.discard(m.group(2))
+        else:
+            style.add(m.group(2))
+        pos = m.end()
+    run(marked[pos:])
+    return out
 
 
 def safe_url(url: str) -> str | None:
