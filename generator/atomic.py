@@ -16,6 +16,8 @@ from contextlib import contextmanager
 def atomic_path(target: str | os.PathLike):
     """Yield a temporary path beside ``target``; on success it replaces ``target``."""
     target = os.fspath(target)
+    if os.path.isdir(target):
+        raise IsADirectoryError(21, "is a folder, not a file: name the file to write", target)
     folder = os.path.dirname(os.path.abspath(target))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=folder)
