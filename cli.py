@@ -165,7 +165,7 @@ def audit(
     sources: str = typer.Option(..., "--sources", "-s",
                                 help="Folder holding the sources' text files (the 'file' of each source)."),
     uncovered: bool = typer.Option(False, "--uncovered",
-                                   help="Also list each source's sentences that no error or defect quotes yet."),
+                                   help="Also list each source's sentences that no error, confirmation or defect quotes yet."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Also write the audit as a Markdown report."),
 ):
     """Check every quote against its source file; print a scorecard per source."""

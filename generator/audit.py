@@ -8,8 +8,8 @@ says how alike the two are (difflib ratio) and what differs, so a straight
 apostrophe or a dropped word shows at once.
 
 Each source also gets a scorecard: the errors it makes, the facts it contradicts,
-its defects, and the share of its sentences that some error or defect quote
-overlaps ("reviewed"). The sentences no quote touches yet are its `uncovered`
+the facts it states correctly (`confirmed_by`), its defects, and the share of its
+sentences that some error, confirmation or defect quote overlaps ("reviewed"). The sentences no quote touches yet are its `uncovered`
 ones: what a curator has still to read.
 
 Sentences. A source is text taken from a web page, one block per line. A line
@@ -34,7 +34,7 @@ from pathlib import Path
 
 from .diagnostics import Report
 from .load import finish
-from .model import Bank, Defect, Fact, Source, SourceError
+from .model import Bank, Confirmation, Defect, Fact, Source, SourceError
 from .yamlsource import read_yaml
 
 OK = "ok"
@@ -326,6 +326,13 @@ class ErrorCheck:
 
 
 @dataclass
+class ConfirmCheck:
+    fact: Fact
+    confirmation: Confirmation
+    check: QuoteCheck
+
+
+@dataclass
 class DefectCheck:
     defect: Defect
     check: QuoteCheck
@@ -339,6 +346,7 @@ class SourceAudit:
     status: str                                     # OK, NO_FILE, MISSING or UNREADABLE
     path: Path | None = None
     errors: list[ErrorCheck] = field(default_factory=list)
+    confirms: list[ConfirmCheck] = field(default_factory=list)
     defects: list[DefectCheck] = field(default_factory=list)
     sentences: list[Sentence] = field(default_factory=list)
     reviewed: list[bool] = field(default_factory=list)   # per sentence
@@ -351,6 +359,11 @@ class SourceAudit:
     def facts(self) -> list[str]:
         """Ids of the facts this source contradicts, in bank order."""
         return list(dict.fromkeys(e.fact.id for e in self.errors))
+
+    @property
+    def confirmed(self) -> list[str]:
+        """Ids of the facts this source states correctly, in bank order."""
+        return list(dict.fromkeys(c.fact.id for c in self.confirms))
 
     @property
     def defect_counts(self) -> dict[str, int]:
@@ -373,7 +386,7 @@ class SourceAudit:
 
     @property
     def quotes(self) -> list[QuoteCheck]:
-        return [e.check for e in self.errors] + [d.check for d in self.defects]
+        return [e.check for e in [*self.errors, *self.confirms, *self.defects]]
 
     @property
     def not_found(self) -> list[QuoteCheck]:
@@ -417,6 +430,9 @@ def audit_bank(bank: Bank, sources_dir: str | Path) -> Audit:
         for e in f.errors:
             if e.source in cards:
                 cards[e.source].errors.append(ErrorCheck(f, e, QuoteCheck(e.quote, e.path + ("quote",))))
+        for c in f.confirmed_by:
+            if c.source in cards:
+                cards[c.source].confirms.append(ConfirmCheck(f, c, QuoteCheck(c.quote, c.path + ("quote",))))
     for card in cards.values():
         card.defects = [DefectCheck(d, QuoteCheck(d.quote, d.path + ("quote",))) for d in card.source.defects]
         if card.status == OK:
@@ -435,7 +451,7 @@ def _audit_source(card: SourceAudit, folder: Path, report: Report) -> None:
     src = SourceText(text)
     card.sentences = src.sentences
     card.reviewed = [False] * len(src.sentences)
-    for item in card.errors + card.defects:
+    for item in [*card.errors, *card.confirms, *card.defects]:
         q = item.check
         q.checked = True
         q.spans = src.find(q.quote)
@@ -447,7 +463,7 @@ def _audit_source(card: SourceAudit, folder: Path, report: Report) -> None:
             continue
         q.closest = src.closest(q.quote)
         where = f"{s.id} ({s.file})"
-        if isinstance(item, ErrorCheck):
+        if isinstance(item, (ErrorCheck, ConfirmCheck)):
             report.error(f"quote not found in {where}", q.path, fact_id=item.fact.id,
                          hint=_closest_hint(q.closest), code="quote-not-found")
         else:

@@ -51,7 +51,7 @@ def check_semantics(bank: Bank, report: Report) -> None:
             if r not in bank.references:
                 report.error(f"unknown reference '{r}'", f.path + ("refs", j), fact_id=f.id,
                              hint=suggest(r, bank.references) or "add it under 'references'", code="unknown-ref")
-        for e in f.errors:
+        for e in [*f.errors, *f.confirmed_by]:
             if e.source not in bank.sources:
                 report.error(f"unknown source '{e.source}'", e.path + ("source",), fact_id=f.id,
                              hint=suggest(e.source, bank.sources) or "add it under 'sources'",

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from .diagnostics import BankError, Report
-from .model import Bank, Deck, Defect, Fact, Reference, Source, SourceError
+from .model import Bank, Confirmation, Deck, Defect, Fact, Reference, Source, SourceError
 from .schema import Validator
 from .yamlsource import Document, gc_paused, read_yaml
 
@@ -55,6 +55,8 @@ def _structure(doc: Document, report: Report) -> Bank | None:
                 id=f["id"], topic=f["topic"], kind=f["kind"], question=f["question"], answer=f["answer"],
                 explain=f["explain"], refs=f["refs"], accept=f.get("accept", []), tags=f.get("tags", []),
                 errors=errors, distractors=f.get("distractors", []), formerly=f.get("formerly", []),
+                confirmed_by=[Confirmation(c["source"], c["quote"], path + ("confirmed_by", j))
+                              for j, c in enumerate(f.get("confirmed_by") or []) if c],
                 index=i, path=path))
         v.fact_id = None
     if deck_d is None:

@@ -64,6 +64,15 @@ class SourceError:
 
 
 @dataclass
+class Confirmation:
+    """A passage where a named source states a fact correctly."""
+
+    source: str
+    quote: str
+    path: tuple = ()
+
+
+@dataclass
 class Fact:
     id: str
     topic: str
@@ -77,6 +86,7 @@ class Fact:
     errors: list[SourceError] = field(default_factory=list)
     distractors: list[str] = field(default_factory=list)
     formerly: list[str] = field(default_factory=list)
+    confirmed_by: list[Confirmation] = field(default_factory=list)
     index: int = 0          # position in the bank
     path: tuple = ()        # data path, for diagnostics
 

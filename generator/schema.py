@@ -79,7 +79,14 @@ SHAPES: dict[str, tuple[Key, ...]] = {
         Key("tags", TAGS, False, "Tags (no spaces; '::' for hierarchy)."),
         Key("errors", "list:error", False, "Claims that sources state wrongly; they become the wrong options."),
         Key("distractors", TEXTS, False, "Curated wrong options, used after the sources' errors."),
+        Key("confirmed_by", "list:confirmation", False,
+            "Passages where a source states this fact correctly; `errata audit` checks them and counts "
+            "them as reviewed."),
         Key("formerly", SLUGS, False, "Previous ids of this fact, so renaming keeps students' Anki notes."),
+    ),
+    "confirmation": (
+        Key("source", SLUG, True, "The id of the source that states the fact correctly."),
+        Key("quote", TEXT, True, "The source's words, verbatim."),
     ),
     "error": (
         Key("says", TEXT, True, "The wrong claim, phrased as an option."),

@@ -11,10 +11,10 @@ import re
 
 from .audit import NO_FILE, Audit, Passage, QuoteCheck, SourceAudit, percent, visible
 
-_HEADERS = ("source", "file", "sentences", "reviewed", "errors", "facts", "defects", "not found")
-_MD_HEADERS = ("Source", "File", "Sentences", "Reviewed", "Errors", "Facts contradicted", "Defects",
-               "Quotes not found")
-_NUMERIC = {2, 4, 5, 7}
+_HEADERS = ("source", "file", "sentences", "reviewed", "errors", "facts", "confirms", "defects", "not found")
+_MD_HEADERS = ("Source", "File", "Sentences", "Reviewed", "Errors", "Facts contradicted", "Facts confirmed",
+               "Defects", "Quotes not found")
+_NUMERIC = {2, 4, 5, 6, 8}
 # Every character that can start Markdown or HTML inside a line; CommonMark lets any
 # ASCII punctuation be escaped with a backslash.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$&#!])")
@@ -39,7 +39,7 @@ def defects_cell(s: SourceAudit) -> str:
 
 def _row(s: SourceAudit) -> list[str]:
     return [s.source.id, s.source.file or "-", str(len(s.sentences)) if s.audited else "-", reviewed_cell(s),
-            str(len(s.errors)), str(len(s.facts)), defects_cell(s),
+            str(len(s.errors)), str(len(s.facts)), str(len(s.confirmed)), defects_cell(s),
             str(len(s.not_found)) if s.audited else "-"]
 
 
@@ -56,7 +56,7 @@ def audit_table(audit: Audit) -> str:
 
 
 def uncovered_text(audit: Audit) -> str:
-    """Per audited source, the sentences no error or defect quotes yet, with their line numbers."""
+    """Per audited source, the sentences no error, confirmation or defect quotes yet, with their line numbers."""
     out = []
     for s in audit.sources:
         if not s.audited:
@@ -134,6 +134,10 @@ def _source_section(s: SourceAudit, uncovered: bool) -> list[str]:
         out += [f"### Errors ({len(s.errors)})", ""]
         out += [f"- **{md(e.fact.id)}** says {_quoted(e.error.says)}; {_where(e.check)}" for e in s.errors]
         out += ["", f"Facts contradicted ({len(s.facts)}): {', '.join(md(f) for f in s.facts)}.", ""]
+    if s.confirms:
+        out += [f"### Confirms ({len(s.confirms)})", ""]
+        out += [f"- **{md(c.fact.id)}**: {_where(c.check)}" for c in s.confirms]
+        out.append("")
     if s.defects:
         out += [f"### Defects ({len(s.defects)})", ""]
         out += [f"- {md(d.defect.kind)}, {_where(d.check)}" + (f" — {md(d.defect.note)}" if d.defect.note else "")
@@ -153,7 +157,7 @@ def audit_markdown(audit: Audit, uncovered: bool = False) -> str:
     out = [f"# Audit: {md(bank.deck.title)}", "",
            f"Bank {md(bank.file or bank.deck.id)}, sources in {md(audit.sources_dir)}.", "",
            f"**{md(audit_result(audit))}.**", "",
-           "A sentence is *reviewed* when an error or defect quote of the bank overlaps it.", "",
+           "A sentence is *reviewed* when an error, confirmation or defect quote of the bank overlaps it.", "",
            "## Scorecard", "",
            "| " + " | ".join(_MD_HEADERS) + " |",
            "|" + "|".join("--:" if i in _NUMERIC else "---" for i in range(len(_HEADERS))) + "|"]

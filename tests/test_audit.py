@@ -64,7 +64,7 @@ facts:
 
 def write_case(tmp_path: Path, bank: str = BANK, files: dict[str, str] | None = None) -> tuple[Path, Path]:
     src = tmp_path / "sources"
-    src.mkdir()
+    src.mkdir(parents=True)
     for name, text in (files if files is not None else {"one.txt": ONE}).items():
         (src / name).write_text(text, encoding="utf-8")
     path = tmp_path / "bank.yaml"
@@ -161,8 +161,8 @@ def test_clean_bank_passes_with_a_scorecard(tmp_path, capsys, monkeypatch):
     assert code == 0, err
     rows = {line.split()[0]: line.split() for line in out.splitlines()}
     # s1: 6 sentences; the error quote covers line 2's sentence, the spam defect the last one
-    assert rows["s1"] == ["s1", "one.txt", "6", "2/6", "(33%)", "1", "1", "1", "spam", "0"]
-    assert rows["s2"] == ["s2", "-", "-", "no", "file", "1", "1", "0", "-"]
+    assert rows["s1"] == ["s1", "one.txt", "6", "2/6", "(33%)", "1", "1", "0", "1", "spam", "0"]
+    assert rows["s2"] == ["s2", "-", "-", "no", "file", "1", "1", "0", "0", "-"]
     assert out.endswith("bank.yaml: 2 quotes in 1 source file: all found (1 source not audited: no file)\n")
 
 
@@ -274,9 +274,10 @@ def test_markdown_report_escapes_and_is_deterministic(tmp_path, capsys, monkeypa
             "[a](javascript:b).</li>") in html
     rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
     assert [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r) for r in rows] == [
-        ["Source", "File", "Sentences", "Reviewed", "Errors", "Facts contradicted", "Defects", "Quotes not found"],
-        ["s1", "one|x.txt", "7", "2/7 (29%)", "1", "1", "1 spam", "0"],
-        ["s2", "-", "-", "no file", "1", "1", "0", "-"],
+        ["Source", "File", "Sentences", "Reviewed", "Errors", "Facts contradicted", "Facts confirmed", "Defects",
+         "Quotes not found"],
+        ["s1", "one|x.txt", "7", "2/7 (29%)", "1", "1", "0", "1 spam", "0"],
+        ["s2", "-", "-", "no file", "1", "1", "0", "0", "-"],
     ]
     assert "<strong>2 quotes in 1 source file: all found (1 source not audited: no file).</strong>" in html
     assert ("<li><strong>nmda-site</strong> says \u201cOpioid receptors\u201d; line 2: "
@@ -324,3 +325,33 @@ def test_ketamine_bank_quotes_its_seeds(capsys, monkeypatch):
     code, out, err = run_cli(["audit", str(ROOT / "questions.yaml"), "--sources", str(SEEDS)], capsys, monkeypatch)
     assert code == 0, err
     assert re.search(r"questions\.yaml: [1-9]\d* quotes? in [1-9]\d* source files?: all found", out), out
+
+
+CONFIRMED = BANK.replace("    distractors: [Dopamine receptors]\n", """    distractors: [Dopamine receptors]
+    confirmed_by:
+      - source: s1
+        quote: "Dr. Smith gave e.g. 2.5 mg at 3 p.m. to all."
+""")
+
+
+def test_confirmations_are_checked_and_count_as_reviewed(tmp_path, capsys, monkeypatch):
+    path, src = write_case(tmp_path, CONFIRMED)
+    code, out, err = run_cli(["audit", str(path), "--sources", str(src), "-o", str(tmp_path / "a.md")],
+                             capsys, monkeypatch)
+    assert code == 0, err
+    rows = {line.split()[0]: line.split() for line in out.splitlines()}
+    assert rows["s1"][3:8] == ["3/6", "(50%)", "1", "1", "1"]  # reviewed, errors, facts, confirms
+    assert "### Confirms (1)" in (tmp_path / "a.md").read_text()
+
+    wrong = CONFIRMED.replace("gave e.g. 2.5 mg", "gave e.g. 25 mg")
+    path, src = write_case(tmp_path / "wrong", wrong)
+    code, out, err = run_cli(["audit", str(path), "--sources", str(src)], capsys, monkeypatch)
+    assert code == 1
+    assert f"{path}:{line_of(wrong, 'gave e.g. 25 mg')}:16: error: fact 'nmda-site': quote not found in s1" in err
+
+
+def test_confirmation_from_an_unknown_source_is_a_bank_error(tmp_path, capsys, monkeypatch):
+    path, src = write_case(tmp_path, CONFIRMED.replace("      - source: s1\n        quote: \"Dr.",
+                                                       "      - source: s9\n        quote: \"Dr."))
+    code, out, err = run_cli(["check", str(path)], capsys, monkeypatch)
+    assert code == 1 and "unknown source 's9'" in err
