@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Time the writers on synthetic banks: Anki deck, printed quiz, LMS exports.
+
+    python bench/bench_writers.py                  # 1000 and 10000 facts
+    python bench/bench_writers.py --sizes 1000 10000 100000
+
+Each size runs in a fresh interpreter. The deck is built twice: a first build (every
+note new) and a rebuild with the lock (nothing changed). The printed quiz is 100
+questions in 3 versions (typst's time grows with the questions printed, not with the
+bank). The banks are those of bench_pipeline.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_pipeline import OUT, ROOT, write_bank  # noqa: E402
+
+CHILD = r"""
+import json, resource, sys, tempfile, time
+from generator.load import read_bank
+from generator.generate import generate, select_facts
+from generator.anki import build_deck
+from generator.exporters import exporter
+from generator.write_pdf import render_printout
+
+bank = read_bank(sys.argv[1])
+out = tempfile.mkdtemp()
+times = {}
+t = time.perf_counter(); build_deck(bank, out); times["anki first build"] = time.perf_counter() - t
+t = time.perf_counter(); build_deck(bank, out); times["anki rebuild"] = time.perf_counter() - t
+quiz = generate(bank, seed=1)
+for fmt in ("json", "gift", "moodle-xml", "qti"):
+    t = time.perf_counter(); exporter(fmt).render(quiz); times[fmt] = time.perf_counter() - t
+small = generate(bank, seed=1, facts=select_facts(bank, count=100, seed=1))
+t = time.perf_counter(); render_printout(small, 3); times["pdf 100q x3"] = time.perf_counter() - t
+times["peak MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(times))
+"""
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    args = ap.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for n in args.sizes:
+        bank = OUT / f"bank-{n}.yaml"
+        if not bank.exists():
+            write_bank(bank, n)
+        r = subprocess.run([sys.executable, "-c", CHILD, str(bank)], capture_output=True, text=True, cwd=ROOT)
+        if r.returncode:
+            print(r.stderr, file=sys.stderr)
+            return 1
+        rows.append((n, json.loads(r.stdout)))
+    names = list(rows[0][1])
+    print(f"{'facts':>8} " + " ".join(f"{k:>16}" for k in names))
+    for n, t in rows:
+        print(f"{n:>8} " + " ".join(f"{t[k]:>16.2f}" for k in names))
+    print("(seconds; peak MB for the whole process)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
