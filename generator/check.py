@@ -76,6 +76,7 @@ def _check_options(f: Fact, report: Report) -> None:
         return None
 
     seen: dict[str, str] = {}   # norm → who said it first ("source s1" or "curated")
+    stated_by: dict[str, set[str]] = {}   # norm → every source that states it
     for e, n in zip(f.errors, norms.says):
         why = right(n)
         if why:
@@ -84,9 +85,10 @@ def _check_options(f: Fact, report: Report) -> None:
                          hint="a source's wrong claim must contradict the answer; fix 'says' or the answer",
                          code="option-is-answer")
             continue
-        if seen.get(n) == f"source {e.source}":
+        if e.source in stated_by.setdefault(n, set()):
             report.error(f"source '{e.source}' states the error '{e.says}' twice", e.path + ("says",),
                          fact_id=f.id, hint="keep one entry per source and claim", code="duplicate-option")
+        stated_by[n].add(e.source)
         seen.setdefault(n, f"source {e.source}")
     for j, (d, n) in enumerate(zip(f.distractors, norms.distractors)):
         why = right(n)

@@ -3,10 +3,10 @@
 libyaml spends most of a large bank's load time building node and mark objects
 (about 10 s per 100k facts). Banks, though, are written in a small, regular
 subset: block mappings and sequences, single-line plain and quoted scalars,
-one-line flow lists of scalars, comments. This reader handles exactly that
-subset, line by line, and gives up (`Unsupported`) on anything else — anchors,
-tags, block scalars, multi-line scalars, flow mappings, duplicate keys, odd
-indentation — so that the full libyaml path (`yamlsource`) reads the file
+one-line flow lists of scalars, ``|``/``>`` block scalars, comments. This reader
+handles exactly that subset, line by line, and gives up (`Unsupported`) on
+anything else — anchors, tags, multi-line flow or quoted scalars, flow mappings,
+duplicate keys, odd indentation, unusual line breaks — so that the full libyaml path (`yamlsource`) reads the file
 instead and reports any problem with its exact place. It never guesses: the
 tests compare it with libyaml on generated documents of every style it accepts.
 
@@ -42,7 +42,10 @@ _FLOW_PLAIN = re.compile(r"[^,\[\]{}#'\"\s][^,\[\]{}#]*")
 def _unescape(m: re.Match) -> str:
     code = m.group(1)
     if len(code) > 1:
-        return chr(int(code[1:], 16))
+        point = int(code[1:], 16)
+        if point > 0x10FFFF or 0xD800 <= point <= 0xDFFF:
+            raise Unsupported("escape of a code point that is not a character")
+        return chr(point)
     if code in _DQ_ESCAPES:
         return _DQ_ESCAPES[code]
     raise Unsupported("unknown escape")
@@ -143,7 +146,8 @@ def _flow_list(text: str) -> list:
 
 
 # Characters YAML allows in a stream (YAML 1.1 §5.1), minus tab and CR, which the subset avoids.
-_NOT_PRINTABLE = re.compile("[^\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# NEL, LS and PS are line breaks to YAML: the line-based reader leaves them to libyaml.
+_NOT_PRINTABLE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def parse(text: str):
@@ -258,6 +262,7 @@ class _Reader:
         j = self.lines[i - 1][2] + 1
         content: list[str | None] = []   # None: a blank line
         at = None                         # the content's indentation
+        last = j                          # raw line number of the last content line
         while j < len(raws):
             raw = raws[j]
             stripped = raw.lstrip(" ")
@@ -277,6 +282,7 @@ class _Reader:
             if ind > at and style == "folded":
                 raise Unsupported("more-indented lines in a folded scalar")
             content.append(raw[at:])
+            last = j
             j += 1
         while content and content[-1] is None:
             content.pop()
@@ -293,7 +299,7 @@ class _Reader:
                 parts.append(line)
                 blanks = 0
             value = "".join(parts)
-        if clip and content:
+        if clip and content and last + 1 < len(raws):  # clip keeps the last line break, if there is one
             value += "\n"
         lines = self.lines
         while i < len(lines) and lines[i][2] < j:

@@ -113,11 +113,12 @@ class Bank:
     facts: list[Fact]
     file: str = ""
 
+    @cached_property
+    def _by_id(self) -> dict[str, Fact]:
+        return {f.id: f for f in reversed(self.facts)}  # the first of duplicate ids wins
+
     def fact(self, fact_id: str) -> Fact | None:
-        for f in self.facts:
-            if f.id == fact_id:
-                return f
-        return None
+        return self._by_id.get(fact_id)
 
 
 # --- generated -------------------------------------------------------------------------

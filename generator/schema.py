@@ -17,7 +17,6 @@ from .yamlsource import INVALID
 
 TEXT = "text"          # a scalar; numbers and yes/no stay text
 SLUG = "slug"          # an identifier: lowercase letters, digits, - _ .
-TAG = "tag"            # text without spaces; '::' for hierarchy
 TEXTS = "texts"        # a list of text
 SLUGS = "slugs"
 TAGS = "tags"
@@ -29,7 +28,7 @@ DEFECT_KINDS = ("spam", "hype", "boilerplate")
 @dataclass(frozen=True)
 class Key:
     name: str
-    type: str                 # TEXT, SLUG, TAG, TEXTS, SLUGS, TAGS, or "shape:<name>", "list:<name>", "map:<name>"
+    type: str                 # TEXT, SLUG, TEXTS, SLUGS, TAGS (text without spaces), or "shape:<name>", "list:<name>", "map:<name>"
     required: bool = False
     doc: str = ""
     choices: tuple = ()
@@ -173,7 +172,7 @@ class Validator:
             if key.required:
                 self.err(f"'{key.name}' is empty", path, hint=key.doc, code="empty")
             return None
-        if t == TEXT or t == SLUG or t == TAG:
+        if t == TEXT or t == SLUG:
             if not isinstance(v, str):
                 self.err(f"'{key.name}' must be text, not {_what(v)}", path,
                          hint="quote the value, or write it on one line", code="type")
@@ -196,6 +195,8 @@ class Validator:
                 return None
             out = []
             for i, item in enumerate(v):
+                if item is INVALID:
+                    continue
                 if not isinstance(item, str) or not item.strip():
                     self.err(f"item {i + 1} of '{key.name}' must be non-empty text, not {_what(item)}",
                              path + (i,), code="type")
@@ -248,8 +249,6 @@ def _schema_for(key: Key) -> dict:
             s = {"enum": list(key.choices)}
     elif t == SLUG:
         s = {"type": "string", "pattern": SLUG_RE.pattern}
-    elif t == TAG:
-        s = {"type": "string", "pattern": r"^\S+$"}
     elif t == TEXTS:
         s = {"type": "array", "items": dict(scalar)}
     elif t == SLUGS:

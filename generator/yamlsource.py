@@ -17,6 +17,7 @@ and column only when there is something to report.
 from __future__ import annotations
 
 import gc
+import re
 from bisect import bisect_right
 import sys
 from contextlib import contextmanager
@@ -114,6 +115,8 @@ class Document:
             try:
                 with gc_paused():
                     self._root = reader.get_single_node()
+            except (yaml.YAMLError, RecursionError):
+                self._text = None  # the fast reader accepted it, libyaml does not: no places to give
             finally:
                 reader.dispose()
         return self._root
@@ -290,6 +293,13 @@ def read_yaml_text(text: str, file: str, report: Report | None = None) -> Docume
         pass  # anything outside the plain subset, or wrong: the full parser reads it and says where
     except RecursionError:
         pass
+    deep = _too_deep(text)
+    if deep is not None:
+        line = text.count("\n", 0, deep) + 1
+        report.add(Diagnostic("error", f"the YAML is nested more than {_MAX_DEPTH} levels deep", line=line,
+                              column=deep - (text.rfind("\n", 0, deep) + 1) + 1, file=file,
+                              hint="a bank needs a few levels: deck, facts, a fact, its errors", code="yaml"))
+        return Document(file, None, None, report)
     reader = _NodeReader(text)
     builder = _Builder(file, report)
     old_limit = sys.getrecursionlimit()
@@ -330,6 +340,28 @@ def read_yaml_text(text: str, file: str, report: Report | None = None) -> Docume
         report.add(Diagnostic("error", "the file is empty", line=1, column=1, file=file,
                               hint="start from the example in the README", code="empty"))
     return Document(file, data, root, report)
+
+
+# libyaml composes nodes recursively in C, a stack frame per level: tens of thousands of
+# levels overflow the stack and kill the process. Banks need a handful, so refuse deep ones
+# before libyaml sees them: flow brackets cost a character a level, block levels two.
+_MAX_DEPTH = 1000
+_FLOW = re.compile(r"[\[\]{}]")
+_DEEP_BLOCK = re.compile(r"^(?:[ ]|[-?:] ){%d}" % (2 * _MAX_DEPTH), re.M)
+
+
+def _too_deep(text: str) -> int | None:
+    """Offset where the nesting passes _MAX_DEPTH levels, or None."""
+    depth = 0
+    for m in _FLOW.finditer(text):
+        if m.group() in "[{":
+            depth += 1
+            if depth > _MAX_DEPTH:
+                return m.start()
+        elif depth:
+            depth -= 1
+    m = _DEEP_BLOCK.search(text)
+    return m.end() if m else None
 
 
 def _yaml_hint(e: yaml.MarkedYAMLError) -> str | None:
