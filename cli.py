@@ -67,6 +67,16 @@ def _options(n: int) -> int:
     return n
 
 
+def selected_facts(bank: Bank, topic: list[str], tag: list[str], count: int | None, seed: int):
+    """The facts --topic, --tag and --count pick (export and quiz alike), or a usage error."""
+    if count is not None and count < 1:
+        raise UsageError(f"--count must be at least 1, not {count}")
+    facts = select_facts(bank, topic, tag, count, seed)
+    if not facts:
+        raise UsageError("no fact matches the --topic/--tag filters")
+    return facts
+
+
 def load_checked(bank: str, options: int = DEFAULT_OPTIONS, strict: bool = False) -> Bank:
     """The bank, or exit 1 with its errors printed (warnings are summarised only)."""
     path = _bank_path(bank)
@@ -124,9 +134,7 @@ def export(
 
     writer = exporter(format.value)
     b = load_checked(bank, _options(options))
-    facts = select_facts(b, topic, tag, count, seed)
-    if not facts:
-        raise UsageError("no fact matches the --topic/--tag filters")
+    facts = selected_facts(b, topic, tag, count, seed)
     quiz = generate(b, seed=seed, options=options, facts=facts)
     data = writer.render(quiz)
     if output in (None, "-"):
@@ -243,15 +251,11 @@ def quiz(
 
     if not 1 <= versions <= MAX_VERSIONS:
         raise UsageError(f"--versions must be between 1 and {MAX_VERSIONS}, not {versions}")
-    if count is not None and count < 1:
-        raise UsageError(f"--count must be at least 1, not {count}")
     out = Path(output)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--output '{output}' is a file: name a folder (the PDFs are written into it)")
     b = load_checked(bank, _options(options))
-    facts = select_facts(b, topic, tag, count, seed)
-    if not facts:
-        raise UsageError("no fact matches the --topic/--tag filters")
+    facts = selected_facts(b, topic, tag, count, seed)
     try:
         printout = render_printout(generate(b, seed=seed, options=options, facts=facts), versions, paper.value)
     except PrintError as e:

@@ -32,7 +32,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .diagnostics import Report
+from .diagnostics import Report, visible
 from .load import finish
 from .model import Bank, Confirmation, Defect, Fact, Source, SourceError
 from .yamlsource import read_yaml
@@ -45,7 +45,6 @@ UNREADABLE = "unreadable"
 _WORD = re.compile(r"\S+")
 _HAS_WORD = re.compile(r"\w")
 _PIECES = re.compile(r"\w+|\W")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _PUNCT = "".join(chr(c) for c in range(0x2070) if unicodedata.category(chr(c)).startswith("P")) + "*+<=>|~^`$"
 _CLOSERS = "\"'”’»)]}"
 _OPENERS = "\"'“‘«([{"
@@ -474,6 +473,13 @@ def _audit_source(card: SourceAudit, folder: Path, report: Report) -> None:
 def _read(card: SourceAudit, folder: Path, report: Report) -> str | None:
     s, path = card.source, card.path
     where = ("sources", s.id, "file")
+    if not path.resolve().is_relative_to(folder.resolve()):
+        # A bank names files inside --sources; '/etc/passwd' or '../x' would print another file's lines.
+        card.status = MISSING
+        report.error(f"source '{s.id}': file '{s.file}' is outside the sources folder {folder}", where,
+                     hint="give the file's name relative to the folder passed with --sources",
+                     code="source-file-missing")
+        return None
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -505,11 +511,6 @@ def _closest_hint(p: Passage | None) -> str:
     if p.differences:
         hint += "; " + "; ".join(p.differences)
     return visible(hint + " (only white space and line breaks may differ)")
-
-
-def visible(text: str) -> str:
-    """Text safe to print: control characters (a terminal escape in a web page) become U+FFFD."""
-    return _CONTROL.sub("\ufffd", text)
 
 
 def percent(share: float) -> str:

@@ -46,7 +46,13 @@ def check_semantics(bank: Bank, report: Report) -> None:
             else:
                 former[old] = f
 
+    topics: dict[str, str] = {}
     for f in bank.facts:
+        first = topics.setdefault(f.topic.casefold(), f.topic)
+        if first != f.topic:
+            report.warning(f"topic '{f.topic}' differs from '{first}' only in case: Anki would make two "
+                           f"subdecks of them, while filters and LMS categories treat them as one",
+                           f.path + ("topic",), fact_id=f.id, hint=f"write '{first}'", code="topic-case")
         for j, r in enumerate(f.refs):
             if r not in bank.references:
                 report.error(f"unknown reference '{r}'", f.path + ("refs", j), fact_id=f.id,

@@ -9,7 +9,16 @@ column; resolving paths only when there are problems keeps the fast path fast.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Text safe to print: control characters (a terminal escape in a bank or a web page) become U+FFFD."""
+    return _CONTROL.sub("\ufffd", text)
+
 
 ERROR = "error"
 WARNING = "warning"
@@ -46,7 +55,7 @@ class Diagnostic:
         text = f"{place}: {self.severity}: {who}{self.message}"
         if self.hint:
             text += f"\n    hint: {self.hint}"
-        return text
+        return visible(text)  # bank text may hold terminal escapes
 
     def sort_key(self):
         return (self.line or 0, self.column or 0)

@@ -1,8 +1,9 @@
 """Reader: a YAML bank file → `Bank`, with every structural problem reported.
 
 `load_bank` never raises for a bad bank: it returns whatever could be built and a
-`Report`. `read_bank` is the strict form used by the writers: it raises
-`BankError` when the bank has errors.
+`Report`. `read_bank` is the strict form for scripts (benchmarks, tests): it
+raises `BankError` when the bank has errors. The command line prints the report
+instead (`cli.load_checked`).
 """
 
 from __future__ import annotations

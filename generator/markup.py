@@ -32,9 +32,11 @@ _RESTORE = {v: k for k, v in _ESCAPES.items()}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _BACKSLASHED = re.compile(r"\\([\\*~^])")
 _STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
-_EM = re.compile(r"\*(?=[^\s*])(.+?)(?<=[^\s*])\*")
-_SUB = re.compile(r"~([^\s~]+)~")
-_SUP = re.compile(r"\^([^\s^]+)\^")
+# Applied in this order to escaped text, where every '<' or '>' is a tag made here: no
+# pattern may cross one, so markers that overlap ('**a~b**c~') leave the second as text.
+_EM = re.compile(r"\*(?=[^\s*])([^<>]+?)(?<=[^\s*])\*")
+_SUB = re.compile(r"~([^\s~<>]+)~")
+_SUP = re.compile(r"\^([^\s^<>]+)\^")
 # Anki turns these bracket commands in field text into players or LaTeX images.
 _ANKI_COMMAND = re.compile(r"\[(?=sound:|anki:|/?latex\]|/?\$)", re.I)
 # Most texts need nothing of the above: they are returned as they are.

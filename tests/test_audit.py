@@ -355,3 +355,14 @@ def test_confirmation_from_an_unknown_source_is_a_bank_error(tmp_path, capsys, m
                                                        "      - source: s9\n        quote: \"Dr."))
     code, out, err = run_cli(["check", str(path)], capsys, monkeypatch)
     assert code == 1 and "unknown source 's9'" in err
+
+
+def test_a_source_file_outside_the_sources_folder_is_refused(tmp_path, capsys, monkeypatch):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Ketamine works mainly on the opioid receptors. PRIVATE LINE\n", encoding="utf-8")
+    for name in ("../secret.txt", str(secret)):
+        case = tmp_path / f"case{len(name)}"
+        path, src = write_case(case, BANK.replace("file: one.txt", f"file: {name}"))
+        code, out, err = run_cli(["audit", str(path), "--sources", str(src), "--uncovered"], capsys, monkeypatch)
+        assert code == 1
+        assert "is outside the sources folder" in err and "PRIVATE" not in out + err

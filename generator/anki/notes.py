@@ -158,7 +158,6 @@ def _myth_label(fact_id: str, e: SourceError) -> str:
 @dataclass
 class DeckNotes:
     notes: list[NoteSpec] = field(default_factory=list)
-    choose_cards: int = 0
 
 
 def bank_notes(bank: Bank, seed: int = 0, options: int = DEFAULT_OPTIONS, known_guids=frozenset(),
@@ -170,7 +169,6 @@ def bank_notes(bank: Bank, seed: int = 0, options: int = DEFAULT_OPTIONS, known_
     for fact in bank.facts:
         q = gen.question(fact)
         choose = options_html(bank, q.options, seed, fact.id) if len(q.options) >= MIN_OPTIONS else ""
-        out.choose_cards += bool(choose)
         base = base_id(fact, deck_id, known_guids)
         tags = _fact_tags(fact)
         deck = deck_name(bank, fact.topic)

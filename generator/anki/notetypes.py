@@ -115,7 +115,3 @@ MYTH = NoteType(
 )
 
 NOTE_TYPES = {nt.key: nt for nt in (FACT, MYTH)}
-
-# Card ordinals, as Anki numbers the templates.
-RECALL, CHOOSE = 0, 1
-MYTH_CARD = 0

@@ -10,7 +10,6 @@ same notes give the same bytes. The collection is the legacy `collection.anki2`
 from __future__ import annotations
 
 import hashlib
-import html
 import itertools
 import os
 import sqlite3
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 import genanki
 
 from ..atomic import atomic_path
+from ..markup import text_html
 from .notes import NoteSpec
 from .notetypes import NOTE_TYPES
 
@@ -112,4 +112,4 @@ def write_apkg(target: str, notes: list[PlannedNote], type_mods: dict[str, int],
 
 
 def description_html(text: str) -> str:
-    return html.escape(text.strip(), quote=True)
+    return text_html(text)  # the same markup subset and escaping as every other bank text
