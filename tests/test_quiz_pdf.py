@@ -244,3 +244,19 @@ def test_quiz_command_fails_cleanly(tmp_path):
     for args in (["--versions", "27"], ["--count", "0"], ["--topic", "nothing-like-this"], ["-o", str(bank)]):
         r = errata("quiz", str(bank), *args)
         assert r.returncode == 2 and r.stderr.startswith("errata: error:"), (args, r.stderr)
+
+
+def test_a_question_longer_than_a_page_breaks_instead_of_losing_text(tmp_path):
+    words = " ".join(f"w{i}" for i in range(1500))
+    why = " ".join(f"why{i}" for i in range(2500))
+    data = {"deck": {"id": "long", "title": "Long"}, "sources": {"s": {"title": "S"}},
+            "references": {"r": {"title": "R"}},
+            "facts": [{"id": "f1", "topic": "T", "kind": "k", "question": f"Q {words} END?", "answer": "A",
+                       "explain": "E", "refs": ["r"], "distractors": ["C"],
+                       "errors": [{"says": "B", "source": "s", "quote": "q", "why": f"{why} WHYEND"}]}]}
+    quiz = generate(load(write_bank(tmp_path, data)))
+    files = render_printout(quiz).files
+    paper = pdf_text(files["long-quiz-A.pdf"], tmp_path)
+    key = pdf_text(files["long-key.pdf"], tmp_path)
+    assert all(f"w{i}" in paper.split() for i in range(1500)) and "END?" in paper
+    assert "WHYEND" in key and all(f"why{i}" in key.split() for i in range(0, 2500, 97))
