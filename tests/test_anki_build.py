@@ -10,8 +10,6 @@ import copy
 import json
 import re
 import sqlite3
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from generator.markup import text_html
 from generator.anki.notes import RETIRED_TAG, fact_guid
 from generator.anki.notetypes import FACT, MYTH
 from generator.check import check_bank
+from tests.tools import errata
 
 ROOT = Path(__file__).parent.parent
 T0 = 1_750_000_000
@@ -318,11 +317,6 @@ def test_a_broken_lock_is_an_error_not_a_fresh_start(tmp_path):
 
 
 # --- the command ----------------------------------------------------------------------
-
-def errata(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
-
 
 def test_cli_build_writes_deck_and_summary(tmp_path):
     bank = write_bank(tmp_path / "bank.yaml", bank_dict())

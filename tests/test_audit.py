@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
 
-import cli
 from generator.audit import SourceText, audit_bank, differences
 from generator.check import check_bank
+from tests.tools import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -70,14 +69,6 @@ def write_case(tmp_path: Path, bank: str = BANK, files: dict[str, str] | None = 
     path = tmp_path / "bank.yaml"
     path.write_text(bank, encoding="utf-8")
     return path, src
-
-
-def run_cli(args, capsys, monkeypatch):
-    monkeypatch.setattr(sys, "argv", ["errata", *args])
-    with pytest.raises(SystemExit) as exc:
-        cli.main()
-    out = capsys.readouterr()
-    return exc.value.code, out.out, out.err
 
 
 def line_of(text: str, needle: str) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import cli
+from tests import tools
 
 HERE = Path(__file__).parent
 BAD = HERE / "bad_banks"
@@ -48,11 +48,8 @@ CASES = {
 
 
 def run_cli(args, capsys, monkeypatch):
-    monkeypatch.setattr(sys, "argv", ["errata", *args])
-    with pytest.raises(SystemExit) as exc:
-        cli.main()
-    out = capsys.readouterr()
-    return exc.value.code, out.out + out.err
+    code, out, err = tools.run_cli(args, capsys, monkeypatch)
+    return code, out + err
 
 
 def test_every_bad_bank_has_a_case():

@@ -15,7 +15,6 @@ import io
 import json
 import re
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -26,7 +25,7 @@ from generator import write_gift, write_moodle, write_qti
 from generator.generate import generate
 from generator.model import SOURCE_ERROR, Question, Quiz
 from tests.quiz_banks import hostile_data, load, plain_data, write_bank
-from tests.tools import require, require_tool
+from tests.tools import errata, require, require_tool
 
 ROOT = Path(__file__).parent.parent
 GIFT_DIR = Path(__file__).parent / "gift"
@@ -317,12 +316,9 @@ def test_export_command_writes_each_format(tmp_path):
     bank = write_bank(tmp_path, hostile_data())
     for fmt, name in (("gift", "q.gift.txt"), ("moodle-xml", "q.moodle.xml"), ("qti", "q.qti.zip")):
         out = tmp_path / name
-        r = subprocess.run([sys.executable, str(ROOT / "cli.py"), "export", str(bank), "--format", fmt,
-                            "--seed", "3", "--options", "5", "-o", str(out)],
-                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+        r = errata("export", bank, "--format", fmt, "--seed", "3", "--options", "5", "-o", out)
         assert r.returncode == 0, r.stderr
         assert out.read_bytes() == {"gift": write_gift, "moodle-xml": write_moodle, "qti": write_qti}[fmt].render(
             generate(load(bank), seed=3, options=5))
-    r = subprocess.run([sys.executable, str(ROOT / "cli.py"), "export", str(bank), "--format", "qti"],
-                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    r = errata("export", bank, "--format", "qti")
     assert r.returncode == 2 and "binary" in r.stderr

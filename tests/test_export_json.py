@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
+from tests.tools import errata
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "examples" / "solar-system.yaml"
 QUIZ_SCHEMA = json.loads((ROOT / "docs" / "quiz.schema.json").read_text())
-
-
-def errata(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
 
 
 @pytest.fixture(scope="module")

@@ -134,16 +134,13 @@ def test_merged_error_names_every_source(tmp_path):
 def test_same_output_whatever_the_hash_seed(tmp_path):
     """Set and dict order must not leak into the output: Python salts str hashes per process."""
     import os
-    import subprocess
-    import sys
-    from pathlib import Path
 
-    root = Path(__file__).parent.parent
+    from tests.tools import ROOT, errata
+
     outputs = []
     for hash_seed in ("1", "2", "3"):
-        r = subprocess.run([sys.executable, str(root / "cli.py"), "export", str(root / "questions.yaml"),
-                            "--seed", "5", "--options", "4"], capture_output=True, cwd=root, timeout=120,
-                           env={**os.environ, "PYTHONHASHSEED": hash_seed})
+        r = errata("export", ROOT / "questions.yaml", "--seed", "5", "--options", "4",
+                   env={**os.environ, "PYTHONHASHSEED": hash_seed})
         assert r.returncode == 0, r.stderr
         outputs.append(r.stdout)
     assert outputs[0] == outputs[1] == outputs[2]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import re
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -21,14 +20,9 @@ import pytest
 from generator.generate import generate
 from generator.write_pdf import LETTERS, PrintError, make_versions, page_count, render_printout
 from tests.quiz_banks import HOSTILE, hostile_data, load, plain_data, write_bank
-from tests.tools import require_tool
+from tests.tools import errata, require_tool
 
 ROOT = Path(__file__).parent.parent
-
-
-def errata(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
 
 
 def pdf_text(pdf: bytes, folder: Path, page: int | None = None) -> str:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -29,3 +32,23 @@ def require(condition: bool, what: str) -> None:
     if required():
         pytest.fail(f"required here (ERRATA_REQUIRE_TOOLS=1): {what}")
     pytest.skip(what)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def errata(*args, cwd=ROOT, env=None) -> subprocess.CompletedProcess:
+    """Run the command line in a fresh interpreter, as a user would (`python cli.py …`)."""
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=120, env=env)
+
+
+def run_cli(args, capsys, monkeypatch) -> tuple[int, str, str]:
+    """Run the command line in this process (fast): exit code, standard output, standard error."""
+    import cli
+
+    monkeypatch.setattr(sys, "argv", ["errata", *map(str, args)])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    out = capsys.readouterr()
+    return exc.value.code, out.out, out.err
