@@ -149,25 +149,6 @@ def export(
 
 
 @app.command()
-def schema(
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file instead of standard output."),
-):
-    """Print the JSON Schema of the bank format (for editor completion and validation)."""
-    from generator.atomic import write_text
-    from generator.schema import json_schema
-
-    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
-    if output:
-        write_text(output, text)
-    else:
-        sys.stdout.write(text)
-
-
-# Further commands (build: Anki decks; quiz: printed quizzes; audit: quotes against sources)
-# are added below, each a thin wrapper around its generator module.
-
-
-@app.command()
 def audit(
     bank: str = BankArg,
     sources: str = typer.Option(..., "--sources", "-s",
@@ -269,6 +250,21 @@ def quiz(
     letters = [v.letter for v in printout.versions]
     say(f"{n} question{'s' if n != 1 else ''}, version{'s' if len(letters) > 1 else ''} "
         f"{', '.join(letters)}, seed {seed}", err=True)
+
+
+@app.command()
+def schema(
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file instead of standard output."),
+):
+    """Print the JSON Schema of the bank format (for editor completion and validation)."""
+    from generator.atomic import write_text
+    from generator.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output:
+        write_text(output, text)
+    else:
+        sys.stdout.write(text)
 
 
 def main() -> None:
