@@ -38,15 +38,10 @@ def option_feedback_html(option: Option, bank: Bank) -> str:
     p = option.provenance
     if option.correct or p is None or p.kind != SOURCE_ERROR:
         return ""
-    whys: list[str] = []
+    parts = [f"<p>{html_text(w)}</p>" for w in p.whys]
     for e in p.errors:
-        if e.why not in whys:
-            whys.append(e.why)
-    parts = [f"<p>{html_text(w)}</p>" for w in whys]
-    for e in p.errors:
-        src = bank.sources.get(e.source)
-        title = src.title if src else e.source
-        parts.append(f"<p>Stated by <em>{html_plain(title)}</em>: \u201c{html_plain(e.quote)}\u201d</p>")
+        parts.append(f"<p>Stated by <em>{html_plain(bank.source_title(e.source))}</em>: "
+                     f"\u201c{html_plain(e.quote)}\u201d</p>")
     return "".join(parts)
 
 

@@ -120,6 +120,11 @@ class Bank:
     def fact(self, fact_id: str) -> Fact | None:
         return self._by_id.get(fact_id)
 
+    def source_title(self, source_id: str) -> str:
+        """The source's title, or its id when the bank does not define it."""
+        s = self.sources.get(source_id)
+        return s.title if s else source_id
+
 
 # --- generated -------------------------------------------------------------------------
 
@@ -134,6 +139,11 @@ class Provenance:
     @property
     def sources(self) -> list[str]:
         return [e.source for e in self.errors]
+
+    @property
+    def whys(self) -> list[str]:
+        """Why the claim is wrong, each distinct reason once (sources often agree)."""
+        return list(dict.fromkeys(e.why for e in self.errors))
 
 
 @dataclass

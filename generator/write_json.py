@@ -27,7 +27,7 @@ def provenance_json(o: Option, quiz: Quiz) -> dict:
             "sources": [e.source for e in p.errors],
             "quote": first.quote,
             "why": first.why,
-            "citations": [{"source": e.source, "title": quiz.bank.sources[e.source].title,
+            "citations": [{"source": e.source, "title": quiz.bank.source_title(e.source),
                            "quote": e.quote, "why": e.why} for e in p.errors],
         }
     if p.kind == BORROWED:

@@ -132,12 +132,9 @@ def _wrong_option(o: Option, bank: Bank) -> dict:
     p = o.provenance
     entry = {"kind": p.kind if p else CURATED, "citations": [], "whys": [], "from": None}
     if p and p.kind == SOURCE_ERROR:
-        for e in p.errors:
-            src = bank.sources.get(e.source)
-            entry["citations"].append({"source": e.source, "title": src.title if src else e.source,
-                                       "quote": e.quote})
-            if spans(e.why) not in entry["whys"]:
-                entry["whys"].append(spans(e.why))
+        entry["citations"] = [{"source": e.source, "title": bank.source_title(e.source), "quote": e.quote}
+                              for e in p.errors]
+        entry["whys"] = [spans(w) for w in p.whys]
     elif p and p.kind == BORROWED:
         other = bank.fact(p.from_fact) if p.from_fact else None
         entry["from"] = {"id": p.from_fact, "question": spans(other.question) if other else []}
