@@ -15,10 +15,10 @@ from typing import Optional
 
 import typer
 
+from generator.bank import Bank
 from generator.check import check_bank
 from generator.diagnostics import Report
-from generator.generate import DEFAULT_OPTIONS, MAX_OPTIONS, MIN_OPTIONS, generate, select_facts
-from generator.model import Bank
+from generator.quiz import DEFAULT_OPTIONS, MAX_OPTIONS, MIN_OPTIONS, generate, select_facts
 
 DEFAULT_BANK = "questions.yaml"
 
@@ -130,7 +130,7 @@ def export(
 ):
     """Write the generated questions as JSON (the canonical quiz model), GIFT, Moodle XML or QTI 1.2."""
     from generator.atomic import write_bytes
-    from generator.exporters import exporter
+    from generator.writers import exporter
 
     writer = exporter(format.value)
     b = load_checked(bank, _options(options))
@@ -159,8 +159,7 @@ def audit(
 ):
     """Check every quote against its source file; print a scorecard per source."""
     from generator.atomic import write_text
-    from generator.audit import audit_bank
-    from generator.write_audit import audit_markdown, audit_summary, audit_table, uncovered_text
+    from generator.audit import audit_bank, audit_markdown, audit_summary, audit_table, uncovered_text
 
     folder = Path(sources)
     if not folder.is_dir():
@@ -190,7 +189,7 @@ def build(
     options: int = OptionsOpt,
 ):
     """Build the Anki deck; a re-import updates exactly the notes that changed (commit the lock file)."""
-    from generator.anki import LockError, build_deck, describe
+    from generator.writers.anki import LockError, build_deck, describe
 
     out = Path(output)
     if out.exists() and not out.is_dir():
@@ -228,7 +227,7 @@ def quiz(
 ):
     """Print a quiz: a PDF per version, one answer sheet, and the answer key for every version."""
     from generator.atomic import write_bytes
-    from generator.write_pdf import MAX_VERSIONS, PrintError, page_count, render_printout
+    from generator.writers.pdf import MAX_VERSIONS, PrintError, page_count, render_printout
 
     if not 1 <= versions <= MAX_VERSIONS:
         raise UsageError(f"--versions must be between 1 and {MAX_VERSIONS}, not {versions}")
@@ -258,7 +257,7 @@ def schema(
 ):
     """Print the JSON Schema of the bank format (for editor completion and validation)."""
     from generator.atomic import write_text
-    from generator.schema import json_schema
+    from generator.bank import json_schema
 
     text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
     if output:

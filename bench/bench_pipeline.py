@@ -75,10 +75,10 @@ def write_bank(path: Path, n: int, seed: int = 1) -> None:
 CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
-from generator.load import load_bank, finish
+from generator.bank import load_bank, finish
 from generator.check import check_semantics, lint_question
-from generator.generate import Generator, generate
-from generator.yamlsource import gc_paused
+from generator.quiz import Generator, generate
+from generator.bank import gc_paused
 t_import = time.perf_counter()
 bank, report, doc = load_bank(sys.argv[1])
 t_load = time.perf_counter()

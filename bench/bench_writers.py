@@ -23,11 +23,11 @@ from bench_pipeline import OUT, ROOT, write_bank  # noqa: E402
 
 CHILD = r"""
 import json, resource, sys, tempfile, time
-from generator.load import read_bank
-from generator.generate import generate, select_facts
-from generator.anki import build_deck
-from generator.exporters import exporter
-from generator.write_pdf import render_printout
+from generator.check import read_bank
+from generator.quiz import generate, select_facts
+from generator.writers.anki import build_deck
+from generator.writers import exporter
+from generator.writers.pdf import render_printout
 
 bank = read_bank(sys.argv[1])
 out = tempfile.mkdtemp()

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from generator.check import check_bank
-from generator.model import Bank
+from generator.bank import Bank
 
 # typst: # $ * _ @ < > [ ] \ ` ~ = ; HTML/XML: < > & ]]> quotes; GIFT: ~ = # { } : \ and \n.
 MARKUP = ("# $ * @ _x_ `code` <b>bold</b> [link] \\ ~ = { } : & &amp; ]]> -- <!-- %50% #### \\n "

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.anki import LockError, apkg_path, build_deck, lock_path
-from generator.anki import package as package_mod
-from generator.markup import text_html
-from generator.anki.notes import RETIRED_TAG, fact_guid
-from generator.anki.notetypes import FACT, MYTH
+from generator.writers.anki import LockError, apkg_path, build_deck, lock_path
+from generator.writers.anki import package as package_mod
+from generator.text.markup import text_html
+from generator.writers.anki.notes import RETIRED_TAG, fact_guid
+from generator.writers.anki.notetypes import FACT, MYTH
 from generator.check import check_bank
 from tests.tools import errata
 
@@ -255,7 +255,7 @@ def test_new_notes_never_reuse_ids(tmp_path):
 def test_template_change_gives_the_note_type_a_newer_mod(tmp_path, monkeypatch):
     clock = Clock(T0)
     build(tmp_path, bank_dict(), clock)
-    from generator.anki import templates
+    from generator.writers.anki import templates
 
     monkeypatch.setattr(templates, "CSS", templates.CSS + "\n/* next version */\n")
     clock.t += 60
@@ -381,7 +381,7 @@ def test_options_and_seed_reach_the_choose_card(tmp_path):
 
 
 def test_choose_options_are_the_generators(tmp_path):
-    from generator.generate import generate
+    from generator.quiz import generate
 
     data = bank_dict()
     data["facts"].append({"id": "sun", "topic": "Space", "kind": "count", "question": "How many suns?",
@@ -399,7 +399,7 @@ def test_choose_options_are_the_generators(tmp_path):
 
 
 def test_a_fact_with_one_option_gets_no_choose_card(tmp_path):
-    from generator.load import load_bank
+    from generator.bank import load_bank
 
     data = bank_dict()
     data["facts"].append({"id": "lonely", "topic": "Space", "kind": "unique", "question": "Alone?",

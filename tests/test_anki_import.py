@@ -11,8 +11,8 @@ import pytest
 from anki.collection import Collection, ImportAnkiPackageRequest
 from anki.scheduler.v3 import CardAnswer
 
-from generator.markup import text_html
-from generator.anki.notes import RETIRED_TAG, fact_guid
+from generator.text.markup import text_html
+from generator.writers.anki.notes import RETIRED_TAG, fact_guid
 from tests.test_anki_build import DECK, T0, Clock, bank_dict, build
 
 
@@ -175,7 +175,7 @@ def test_template_update_reaches_the_student(tmp_path, student, monkeypatch):
     col = student
     clock = Clock(T0)
     import_default(col, build(tmp_path, bank_dict(), clock).apkg)
-    from generator.anki import templates
+    from generator.writers.anki import templates
 
     monkeypatch.setattr(templates, "CSS", templates.CSS + "\n.errata-q { letter-spacing: .01em; }\n")
     clock.t += 30

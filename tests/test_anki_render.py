@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection, ImportAnkiPackageRequest
 
-from generator.markup import text_html
-from generator.anki.templates import CHOOSE_SCRIPT
+from generator.text.markup import text_html
+from generator.writers.anki.templates import CHOOSE_SCRIPT
 from tests.test_anki_build import Clock, bank_dict, build
 from tests.tools import require, require_tool
 

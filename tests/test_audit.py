@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from generator.audit import SourceText, audit_bank, differences
+from generator.audit.match import SourceText, audit_bank, differences
 from generator.check import check_bank
 from tests.tools import run_cli
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.anki import build_deck
-from generator.generate import generate, select_facts
-from generator.load import read_bank
-from generator.write_pdf import render_printout
+from generator.writers.anki import build_deck
+from generator.quiz import generate, select_facts
+from generator.check import read_bank
+from generator.writers.pdf import render_printout
 
 ROOT = Path(__file__).parent.parent
 DECKS = ROOT / "decks"

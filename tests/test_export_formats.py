@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import write_gift, write_moodle, write_qti
-from generator.generate import generate
-from generator.model import SOURCE_ERROR, Question, Quiz
+from generator.writers import gift as write_gift, moodle_xml as write_moodle, qti as write_qti
+from generator.quiz import generate
+from generator.quiz import SOURCE_ERROR, Question, Quiz
 from tests.quiz_banks import hostile_data, load, plain_data, write_bank
 from tests.tools import errata, require, require_tool
 

@@ -10,9 +10,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import fastyaml
+from generator.bank import fastyaml
 from generator.diagnostics import Report
-from generator.yamlsource import _Builder, _NodeReader, read_yaml_text
+from generator.bank.yamlsource import _Builder, _NodeReader, read_yaml_text
 
 
 def full(text: str):

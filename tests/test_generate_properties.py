@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from generator.check import check_bank
-from generator.generate import generate
-from generator.normalize import norm
+from generator.quiz import generate
+from generator.text.normalize import norm
 
 WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzαβγ°’ ", min_size=2, max_size=14).map(str.strip).filter(
     lambda s: len(s) >= 2)

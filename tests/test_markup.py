@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.markup import link_html, plain_html, safe_url, text_html
+from generator.text.markup import link_html, plain_html, safe_url, text_html
 
 
 @pytest.mark.parametrize("text, html", [
@@ -83,7 +83,7 @@ MARKED = {
 
 @pytest.fixture(scope="module")
 def marked_quiz(tmp_path_factory):
-    from generator.generate import generate
+    from generator.quiz import generate
     from tests.quiz_banks import load, write_bank
 
     return generate(load(write_bank(tmp_path_factory.mktemp("marks"), MARKED)))
@@ -92,7 +92,7 @@ def marked_quiz(tmp_path_factory):
 def test_lms_exports_honour_the_subset_and_keep_quotes_verbatim(marked_quiz):
     import xml.etree.ElementTree as ET
 
-    from generator.write_moodle import render
+    from generator.writers.moodle_xml import render
 
     xml = " ".join(t.text or "" for t in ET.fromstring(render(marked_quiz)).iter("text"))  # the HTML Moodle shows
     assert "<b>NOT</b>" in xml and "CH<sub>4</sub>" in xml and "H<sub>2</sub>O<sub>2</sub>" in xml
@@ -102,7 +102,7 @@ def test_lms_exports_honour_the_subset_and_keep_quotes_verbatim(marked_quiz):
 
 
 def test_print_honours_the_subset(marked_quiz, tmp_path):
-    from generator.write_pdf import render_printout
+    from generator.writers.pdf import render_printout
     from tests.test_quiz_pdf import pdf_text
 
     files = render_printout(marked_quiz).files

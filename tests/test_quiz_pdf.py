@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.generate import generate
-from generator.write_pdf import LETTERS, PrintError, make_versions, page_count, render_printout
+from generator.quiz import generate
+from generator.writers.pdf import LETTERS, PrintError, make_versions, page_count, render_printout
 from tests.quiz_banks import HOSTILE, hostile_data, load, plain_data, write_bank
 from tests.tools import errata, require_tool
 

@@ -1,8 +1,6 @@
-"""The object model: a bank of facts, and the quiz generated from it.
+"""The bank model: a deck, its sources and references, and its facts.
 
-Readers build a `Bank`; the generator turns it into a `Quiz` of `Question`s whose
-`Option`s carry their `Provenance`. Every writer (JSON, Anki, PDF, GIFT, Moodle XML,
-QTI) reads only these objects.
+The reader (`load`) builds a `Bank`; the checker and the quiz generator read it.
 """
 
 from __future__ import annotations
@@ -10,11 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .normalize import norm
-
-SOURCE_ERROR = "source-error"
-CURATED = "curated"
-BORROWED = "borrowed"
+from ..text.normalize import norm
 
 
 @dataclass
@@ -124,52 +118,3 @@ class Bank:
         """The source's title, or its id when the bank does not define it."""
         s = self.sources.get(source_id)
         return s.title if s else source_id
-
-
-# --- generated -------------------------------------------------------------------------
-
-@dataclass
-class Provenance:
-    """Where a wrong option comes from. The key has none."""
-
-    kind: str                                   # SOURCE_ERROR, CURATED or BORROWED
-    errors: list[SourceError] = field(default_factory=list)   # SOURCE_ERROR: every source stating it
-    from_fact: str | None = None                # BORROWED: the fact whose answer this is
-
-    @property
-    def sources(self) -> list[str]:
-        return [e.source for e in self.errors]
-
-    @property
-    def whys(self) -> list[str]:
-        """Why the claim is wrong, each distinct reason once (sources often agree)."""
-        return list(dict.fromkeys(e.why for e in self.errors))
-
-
-@dataclass
-class Option:
-    text: str
-    correct: bool
-    provenance: Provenance | None = None
-
-
-@dataclass
-class Question:
-    fact: Fact
-    options: list[Option]
-
-    @property
-    def key_index(self) -> int:
-        return next(i for i, o in enumerate(self.options) if o.correct)
-
-    @property
-    def key_letter(self) -> str:
-        return "ABCDEFGH"[self.key_index]
-
-
-@dataclass
-class Quiz:
-    bank: Bank
-    questions: list[Question]
-    seed: int
-    options: int

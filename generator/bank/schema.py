@@ -12,7 +12,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from .diagnostics import Report
+from ..diagnostics import Report
 from .yamlsource import INVALID
 
 TEXT = "text"          # a scalar; numbers and yes/no stay text

@@ -32,10 +32,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .diagnostics import Report, visible
-from .load import finish
-from .model import Bank, Confirmation, Defect, Fact, Source, SourceError
-from .yamlsource import read_yaml
+from ..diagnostics import Report, visible
+from ..bank import finish
+from ..bank import Bank, Confirmation, Defect, Fact, Source, SourceError
+from ..bank import read_yaml
 
 OK = "ok"
 NO_FILE = "no file"             # the source names no file: not audited, not an error

@@ -5,15 +5,16 @@
 - The key, curated and borrowed options: no per-option feedback (the general one says it all).
 
 Every text from the bank is escaped, so `<script>` shows as text; the only tags are ours and
-those of the bank's markup subset (`generator.markup`).
+those of the bank's markup subset (`generator.text.markup`).
 """
 
 from __future__ import annotations
 
 import re
 
-from .markup import plain_html, text_html
-from .model import SOURCE_ERROR, Bank, Option, Question
+from ..text.markup import plain_html, text_html
+from ..bank import Bank
+from ..quiz import SOURCE_ERROR, Option, Question
 
 # Characters XML 1.0 cannot carry at all (not even as references); a bank can hold them
 # through YAML escapes such as "\x01". They carry no meaning in a question, so they go.
@@ -25,7 +26,7 @@ def xml_chars(text: str) -> str:
 
 
 def html_text(text: str) -> str:
-    """Bank text as HTML, with the bank's small markup subset (see `generator.markup`)."""
+    """Bank text as HTML, with the bank's small markup subset (see `generator.text.markup`)."""
     return text_html(xml_chars(text))
 
 

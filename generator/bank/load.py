@@ -1,14 +1,13 @@
 """Reader: a YAML bank file → `Bank`, with every structural problem reported.
 
 `load_bank` never raises for a bad bank: it returns whatever could be built and a
-`Report`. `read_bank` is the strict form for scripts (benchmarks, tests): it
-raises `BankError` when the bank has errors. The command line prints the report
-instead (`cli.load_checked`).
+`Report`. The checker (`generator.check`) adds the semantic checks and offers
+`read_bank`, the strict form for scripts.
 """
 
 from __future__ import annotations
 
-from .diagnostics import BankError, Report
+from ..diagnostics import Report
 from .model import Bank, Confirmation, Deck, Defect, Fact, Reference, Source, SourceError
 from .schema import Validator
 from .yamlsource import Document, gc_paused, read_yaml
@@ -84,13 +83,3 @@ def finish(report: Report, doc: Document | None) -> Report:
             doc.resolve(d)
         doc.drop_nodes()
     return report
-
-
-def read_bank(file: str) -> Bank:
-    """Load and fully check a bank; raise BankError if it has errors (warnings pass)."""
-    from .check import check_bank
-
-    bank, report = check_bank(file)
-    if not report.ok or bank is None:
-        raise BankError(report)
-    return bank

@@ -22,7 +22,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 
 from .lms_feedback import general_feedback_html, html_text, option_feedback_html, xml_chars
-from .model import Option, Question, Quiz
+from ..quiz import Option, Question, Quiz
 
 SUFFIX = ".qti.zip"
 BINARY = True

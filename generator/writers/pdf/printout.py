@@ -30,10 +30,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .generate import arrange
-from .lms_feedback import reference_line
-from .markup import spans
-from .model import BORROWED, CURATED, SOURCE_ERROR, Bank, Option, Question, Quiz
+from ...quiz import arrange
+from ..lms_feedback import reference_line
+from ...text.markup import spans
+from ...bank import Bank
+from ...quiz import BORROWED, CURATED, SOURCE_ERROR, Option, Question, Quiz
 
 LETTERS = string.ascii_uppercase
 MAX_VERSIONS = len(LETTERS)

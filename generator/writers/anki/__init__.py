@@ -2,7 +2,6 @@
 
 - `notetypes`: the two note types (fixed ids, fields, card types), designed once;
 - `templates`: their HTML, script and CSS;
-- `markup`: bank text → escaped card HTML with a small markup subset;
 - `notes`: the notes of a bank (GUIDs, fields, tags, decks);
 - `lock`: the lock file (per-note ids, modification times and last content);
 - `package`: the .apkg itself (genanki tables, DEFLATE zip, fixed times);

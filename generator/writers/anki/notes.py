@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 
 import genanki
 
-from ..generate import DEFAULT_OPTIONS, MIN_OPTIONS, Generator
-from ..model import BORROWED, CURATED, SOURCE_ERROR, Bank, Fact, Option, SourceError
-from ..normalize import norm
-from ..markup import link_html, plain_html, text_html
+from ...quiz import DEFAULT_OPTIONS, MIN_OPTIONS, Generator
+from ...bank import Bank, Fact, SourceError
+from ...quiz import BORROWED, CURATED, SOURCE_ERROR, Option
+from ...text.normalize import norm
+from ...text.markup import link_html, plain_html, text_html
 from .notetypes import FACT, MYTH, NoteType
 
 GUID_NAMESPACE = "errata"

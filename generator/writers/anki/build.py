@@ -16,10 +16,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..atomic import write_text
-from ..generate import DEFAULT_OPTIONS
-from ..model import Bank
-from ..yamlsource import gc_paused
+from ...atomic import write_text
+from ...quiz import DEFAULT_OPTIONS
+from ...bank import Bank
+from ...bank import gc_paused
 from .lock import Lock, LockedNote, LockedType, lock_path, read_lock
 from .notes import bank_notes, retire
 from .notetypes import FACT, MYTH, NOTE_TYPES

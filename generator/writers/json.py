@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from .model import BORROWED, CURATED, SOURCE_ERROR, Option, Quiz
+from ..quiz import BORROWED, CURATED, SOURCE_ERROR, Option, Quiz
 
 SUFFIX = ".json"
 BINARY = False

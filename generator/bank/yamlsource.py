@@ -26,7 +26,7 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from . import fastyaml
-from .diagnostics import Diagnostic, Report
+from ..diagnostics import Diagnostic, Report
 
 try:  # libyaml ships in PyYAML's wheels; the pure-Python parser is the slow fallback
     from yaml.cyaml import CParser as _Parser

@@ -15,7 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from .lms_feedback import general_feedback_html, html_text, option_feedback_html, xml_chars
-from .model import Quiz
+from ..quiz import Quiz
 
 SUFFIX = ".moodle.xml"
 BINARY = False

@@ -21,8 +21,9 @@ import random
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from .model import BORROWED, CURATED, SOURCE_ERROR, Bank, Fact, Option, Provenance, Question, Quiz
-from .normalize import norm
+from ..bank import Bank, Fact
+from .model import BORROWED, CURATED, SOURCE_ERROR, Option, Provenance, Question, Quiz
+from ..text.normalize import norm
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 5
 DEFAULT_OPTIONS = 3

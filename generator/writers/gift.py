@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from .lms_feedback import general_feedback_html, html_text, option_feedback_html
-from .model import Quiz
+from ..quiz import Quiz
 
 SUFFIX = ".gift.txt"
 BINARY = False

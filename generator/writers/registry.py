@@ -9,10 +9,10 @@ from __future__ import annotations
 import importlib
 
 EXPORTERS = {
-    "json": "generator.write_json",
-    "gift": "generator.write_gift",
-    "moodle-xml": "generator.write_moodle",
-    "qti": "generator.write_qti",
+    "json": "generator.writers.json",
+    "gift": "generator.writers.gift",
+    "moodle-xml": "generator.writers.moodle_xml",
+    "qti": "generator.writers.qti",
 }
 
 

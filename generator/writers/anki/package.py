@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import genanki
 
-from ..atomic import atomic_path
-from ..markup import text_html
+from ...atomic import atomic_path
+from ...text.markup import text_html
 from .notes import NoteSpec
 from .notetypes import NOTE_TYPES
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .audit import NO_FILE, Audit, Passage, QuoteCheck, SourceAudit, percent, visible
+from .match import NO_FILE, Audit, Passage, QuoteCheck, SourceAudit, percent, visible
 
 _HEADERS = ("source", "file", "sentences", "reviewed", "errors", "facts", "confirms", "defects", "not found")
 _MD_HEADERS = ("Source", "File", "Sentences", "Reviewed", "Errors", "Facts contradicted", "Facts confirmed",

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 
-from .diagnostics import Report
-from .generate import DEFAULT_OPTIONS, Generator, own_options
-from .load import finish, load_bank
-from .model import Bank, Fact, Question
-from .schema import suggest
-from .yamlsource import gc_paused
+from ..diagnostics import BankError, Report
+from ..quiz import DEFAULT_OPTIONS, Generator, own_options
+from ..bank import finish, load_bank
+from ..bank import Bank, Fact
+from ..quiz import Question
+from ..bank import suggest
+from ..bank import gc_paused
 
 _ABOVE = re.compile(r"\b(all|none|both|neither) of (the )?(above|these|the options)\b", re.I)
 _ABSOLUTE = re.compile(r"\b(always|never|all|none|every|completely|absolutely|entirely|guaranteed)\b", re.I)
@@ -177,3 +178,11 @@ def check_bank(file: str, options: int = DEFAULT_OPTIONS, strict: bool = False,
                     lint_question(q, report)
     finish(report, doc)
     return bank, report
+
+
+def read_bank(file: str) -> Bank:
+    """Load and fully check a bank; raise BankError if it has errors (warnings pass). For scripts and tests."""
+    bank, report = check_bank(file)
+    if not report.ok or bank is None:
+        raise BankError(report)
+    return bank
