@@ -61,6 +61,14 @@ def _bank_path(bank: str) -> str:
     return str(p)
 
 
+def _output_folder(output: str, what: str) -> Path:
+    """A folder to write into (created when missing), or a usage error when a file stands there."""
+    out = Path(output)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--output '{output}' is a file: name a folder ({what})")
+    return out
+
+
 def _options(n: int) -> int:
     if not MIN_OPTIONS <= n <= MAX_OPTIONS:
         raise UsageError(f"--options must be between {MIN_OPTIONS} and {MAX_OPTIONS}, not {n}")
@@ -191,9 +199,7 @@ def build(
     """Build the Anki deck; a re-import updates exactly the notes that changed (commit the lock file)."""
     from generator.writers.anki import LockError, build_deck, describe
 
-    out = Path(output)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--output '{output}' is a file: name a folder (the deck is written as <deck id>.apkg)")
+    out = _output_folder(output, "the deck is written as <deck id>.apkg")
     b = load_checked(bank, _options(options))
     try:
         if len(b.facts) >= 2000 and sys.stderr.isatty():
@@ -231,9 +237,7 @@ def quiz(
 
     if not 1 <= versions <= MAX_VERSIONS:
         raise UsageError(f"--versions must be between 1 and {MAX_VERSIONS}, not {versions}")
-    out = Path(output)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--output '{output}' is a file: name a folder (the PDFs are written into it)")
+    out = _output_folder(output, "the PDFs are written into it")
     b = load_checked(bank, _options(options))
     facts = selected_facts(b, topic, tag, count, seed)
     try:
