@@ -8,6 +8,7 @@ traceback; an unexpected failure is one line asking for a bug report.
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 from enum import Enum
 from pathlib import Path
@@ -226,18 +227,23 @@ def quiz(
     count: Optional[int] = typer.Option(None, "--count", help="At most this many questions, drawn by seed."),
     topic: list[str] = typer.Option([], "--topic", help="Only facts of this topic (repeatable)."),
     tag: list[str] = typer.Option([], "--tag", help="Only facts with this tag (repeatable)."),
-    seed: int = SeedOpt,
+    seed: Optional[int] = typer.Option(None, "--seed", show_default="fresh on each run",
+                                       help="Seed: the same bank and seed print the same quiz. "
+                                            "Without it a fresh one is drawn and reported."),
     options: int = OptionsOpt,
-    output: str = typer.Option("decks", "--output", "-o", help="Folder for the PDFs."),
+    output: str = typer.Option("decks", "--output", "-o", help="Folder for the PDFs and the quiz manifest."),
     paper: Paper = typer.Option(Paper.a4, "--paper", help="Paper size."),
 ):
-    """Print a quiz: a PDF per version, one answer sheet, and the answer key for every version."""
+    """Print a quiz: a PDF per version, one answer sheet, the answer key, and the manifest for grading."""
     from generator.atomic import write_bytes
     from generator.writers.pdf import MAX_VERSIONS, PrintError, page_count, render_printout
 
     if not 1 <= versions <= MAX_VERSIONS:
         raise UsageError(f"--versions must be between 1 and {MAX_VERSIONS}, not {versions}")
     out = _output_folder(output, "the PDFs are written into it")
+    if seed is None:
+        # The bank is public: a seed students could guess would let them rebuild the key.
+        seed = secrets.randbelow(2**53)
     b = load_checked(bank, _options(options))
     facts = selected_facts(b, topic, tag, count, seed)
     try:
@@ -247,12 +253,15 @@ def quiz(
         raise typer.Exit(1)
     for name, data in printout.files.items():  # written only once every PDF is typeset
         write_bytes(out / name, data)
-        pages = page_count(data)
-        say(f"wrote {out / name} ({pages} page{'s' if pages != 1 else ''})")
+        if name.endswith(".pdf"):
+            pages = page_count(data)
+            say(f"wrote {out / name} ({pages} page{'s' if pages != 1 else ''})")
+        else:
+            say(f"wrote {out / name} (manifest: quiz {printout.code}, for errata grade)")
     n = len(printout.versions[0].questions)
     letters = [v.letter for v in printout.versions]
     say(f"{n} question{'s' if n != 1 else ''}, version{'s' if len(letters) > 1 else ''} "
-        f"{', '.join(letters)}, seed {seed}", err=True)
+        f"{', '.join(letters)}, quiz {printout.code}, seed {seed} (--seed {seed} prints it again)", err=True)
 
 
 @app.command()

@@ -10,6 +10,7 @@ character no font has stops the print with the fact's name.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import subprocess
 from collections import Counter
@@ -105,7 +106,7 @@ def test_same_seed_same_versions_other_seed_others(plain_quiz):
 
 def test_papers_show_every_question_and_option_in_version_order(printout, tmp_path):
     assert list(printout.files) == ["plain-quiz-A.pdf", "plain-quiz-B.pdf", "plain-quiz-C.pdf",
-                                    "plain-answer-sheet.pdf", "plain-key.pdf"]
+                                    "plain-answer-sheet.pdf", "plain-key.pdf", "plain-quiz.json"]
     for v in printout.versions:
         text = flat(pdf_text(printout.files[f"plain-quiz-{v.letter}.pdf"], tmp_path))
         assert_in_order(text, ["Name", "Date", f"Version{v.letter}"])
@@ -125,7 +126,8 @@ def test_every_page_has_version_and_page_x_of_y_and_no_question_is_split(printou
     for p in range(1, pages + 1):
         text = flat(pdf_text(pdf, tmp_path, page=p))
         assert f"Page{p}of{pages}" in text
-        assert f"Version{v.letter}" in text and flat(f"plain · seed 7 · version {v.letter}") in text
+        assert f"Version{v.letter}" in text and flat(f"plain · quiz {printout.code} · version {v.letter}") in text
+        assert "seed" not in text.lower()   # the seed would let a student rebuild the key
         for n, q in enumerate(v.questions, 1):
             if flat(f"{n}. {q.fact.question}") in text:
                 page_of[q.fact.id] = p
@@ -213,11 +215,14 @@ def test_quiz_command_writes_every_pdf(tmp_path):
                "--seed", "7", "--options", "3", "-o", str(out))
     assert r.returncode == 0, r.stderr
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["plain-answer-sheet.pdf", "plain-key.pdf", "plain-quiz-A.pdf", "plain-quiz-B.pdf"]
+    assert names == ["plain-answer-sheet.pdf", "plain-key.pdf", "plain-quiz-A.pdf", "plain-quiz-B.pdf",
+                     "plain-quiz.json"]
     for name in names:
         assert f"wrote {out / name}" in r.stdout
-        assert (out / name).read_bytes().startswith(b"%PDF-")
-    assert "8 questions, versions A, B, seed 7" in r.stderr
+        if name.endswith(".pdf"):
+            assert (out / name).read_bytes().startswith(b"%PDF-")
+    code = json.loads((out / "plain-quiz.json").read_text())["quiz_id"]
+    assert f"8 questions, versions A, B, quiz {code}, seed 7" in r.stderr
     text = flat(pdf_text((out / "plain-quiz-A.pdf").read_bytes(), tmp_path))
     asked = re.findall(r"Question(\d\d):", text)
     assert len(asked) == 8 and all(int(i) % 3 in (0, 1) for i in asked)   # topics Alpha and Beta only

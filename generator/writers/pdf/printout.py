@@ -30,11 +30,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...quiz import arrange
-from ..lms_feedback import reference_line
-from ...text.markup import spans
 from ...bank import Bank
-from ...quiz import BORROWED, CURATED, SOURCE_ERROR, Option, Question, Quiz
+from ...quiz import BORROWED, CURATED, SOURCE_ERROR, Option, Question, Quiz, arrange
+from ...text.markup import spans
+from ..lms_feedback import reference_line
+from .manifest import quiz_code, render_manifest
 
 LETTERS = string.ascii_uppercase
 MAX_VERSIONS = len(LETTERS)
@@ -76,6 +76,7 @@ def make_versions(quiz: Quiz, count: int) -> list[Version]:
 # --- what each document shows ---------------------------------------------------------
 
 def _common(quiz: Quiz, doc_title: str, code: str, paper: str) -> dict:
+    # `code` is the line printed on every page: the deck, the quiz code (never the seed) and the document.
     deck = quiz.bank.deck
     return {"deck": {"id": deck.id, "title": deck.title}, "running-title": _running_title(deck.title),
             "doc-title": doc_title, "code": code, "paper": PAPERS[paper]}
@@ -99,11 +100,11 @@ def _short(q: Question) -> bool:
     return all(len(o.text) <= limit and "\n" not in o.text for o in q.options)
 
 
-def paper_data(quiz: Quiz, version: Version, paper: str = "a4") -> dict:
+def paper_data(quiz: Quiz, version: Version, paper: str = "a4", code: str = "") -> dict:
     n = len(version.questions)
     letters = LETTERS[:max(len(q.options) for q in version.questions)]
     data = _common(quiz, f"{quiz.bank.deck.title} – quiz, version {version.letter}",
-                   f"{quiz.bank.deck.id} · seed {quiz.seed} · version {version.letter}", paper)
+                   f"{quiz.bank.deck.id} · quiz {code} · version {version.letter}", paper)
     data.update({
         "version": version.letter,
         "subtitle": f"Multiple-choice quiz · {n} question{'s' if n != 1 else ''}",
@@ -117,10 +118,10 @@ def paper_data(quiz: Quiz, version: Version, paper: str = "a4") -> dict:
     return data
 
 
-def sheet_data(quiz: Quiz, versions: list[Version], paper: str = "a4") -> dict:
+def sheet_data(quiz: Quiz, versions: list[Version], paper: str = "a4", code: str = "") -> dict:
     width = max(len(q.options) for q in quiz.questions)
     data = _common(quiz, f"{quiz.bank.deck.title} – answer sheet",
-                   f"{quiz.bank.deck.id} · seed {quiz.seed} · answer sheet", paper)
+                   f"{quiz.bank.deck.id} · quiz {code} · answer sheet", paper)
     data.update({
         "versions": [v.letter for v in versions],
         "letters": list(LETTERS[:width]),
@@ -142,9 +143,9 @@ def _wrong_option(o: Option, bank: Bank) -> dict:
     return entry
 
 
-def key_data(quiz: Quiz, versions: list[Version], paper: str = "a4") -> dict:
+def key_data(quiz: Quiz, versions: list[Version], paper: str = "a4", code: str = "") -> dict:
     bank = quiz.bank
-    data = _common(quiz, f"{bank.deck.title} – answer key", f"{bank.deck.id} · seed {quiz.seed} · answer key", paper)
+    data = _common(quiz, f"{bank.deck.title} – answer key", f"{bank.deck.id} · quiz {code} · answer key", paper)
     data["versions"] = [
         {"version": v.letter,
          "questions": [
@@ -228,34 +229,38 @@ def _where(quiz: Quiz, c: str) -> str:
 
 @dataclass
 class Printout:
-    """The PDFs of one quiz, by file name, in the order they are best read."""
+    """The files of one quiz (PDFs, then the manifest), by file name, in the order they are best read."""
 
     files: dict[str, bytes]
     versions: list[Version]
+    code: str               # the quiz code printed on every page; the manifest maps it to the quiz
 
 
 def file_names(deck_id: str, letters: list[str]) -> dict[str, str]:
     names = {f"paper-{x}": f"{deck_id}-quiz-{x}.pdf" for x in letters}
     names["sheet"] = f"{deck_id}-answer-sheet.pdf"
     names["key"] = f"{deck_id}-key.pdf"
+    names["manifest"] = f"{deck_id}-quiz.json"
     return names
 
 
 def render_printout(quiz: Quiz, versions: int = 1, paper: str = "a4") -> Printout:
-    """Every PDF of the quiz, typeset in memory: nothing is written until all succeed."""
+    """Every file of the quiz, typeset in memory: nothing is written until all succeed."""
     if not quiz.questions:
         raise PrintError("the quiz has no questions")
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
     vs = make_versions(quiz, versions)
     names = file_names(quiz.bank.deck.id, [v.letter for v in vs])
+    code = quiz_code(quiz, [v.letter for v in vs])
     ts = Typesetter()
     files = {}
     for v in vs:
-        files[names[f"paper-{v.letter}"]] = ts.pdf("paper.typ", paper_data(quiz, v, paper), quiz)
-    files[names["sheet"]] = ts.pdf("sheet.typ", sheet_data(quiz, vs, paper), quiz)
-    files[names["key"]] = ts.pdf("key.typ", key_data(quiz, vs, paper), quiz)
-    return Printout(files, vs)
+        files[names[f"paper-{v.letter}"]] = ts.pdf("paper.typ", paper_data(quiz, v, paper, code), quiz)
+    files[names["sheet"]] = ts.pdf("sheet.typ", sheet_data(quiz, vs, paper, code), quiz)
+    files[names["key"]] = ts.pdf("key.typ", key_data(quiz, vs, paper, code), quiz)
+    files[names["manifest"]] = render_manifest(quiz, vs, code)
+    return Printout(files, vs, code)
 
 
 def page_count(pdf: bytes) -> int:
