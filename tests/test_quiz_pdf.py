@@ -137,27 +137,52 @@ def test_every_page_has_version_and_page_x_of_y_and_no_question_is_split(printou
 
 
 def test_key_letters_and_provenance_agree_with_the_generated_questions(plain_quiz, printout, tmp_path):
-    labels = {"source-error": "Source error", "curated": "Curated distractor",
-              "borrowed": "Answer to another question"}
+    labels = {"source-error": "Source error", "curated": "Curated", "borrowed": "Another question's answer"}
     sources = plain_quiz.bank.sources
     text = flat(pdf_text(printout.files["plain-key.pdf"], tmp_path))
+    first_page = flat(pdf_text(printout.files["plain-key.pdf"], tmp_path, page=1))
+    for v in printout.versions:   # the first page: every version's key letters, as a grader marks them
+        assert flat(v.letter + "".join(f"{n}{q.key_letter}" for n, q in enumerate(v.questions, 1))) in first_page
+    # Then the notes, once per question, in the first version's order: the question's number in
+    # every version, then each option (the key first) with its letter in every version.
+    where = [{q.fact.id: (n, q) for n, q in enumerate(v.questions, 1)} for v in printout.versions]
     needles = []
-    for v in printout.versions:
-        needles.append(f"Answer key — version {v.letter}")
-        needles.append("".join(f"{n}{q.key_letter}" for n, q in enumerate(v.questions, 1)))  # the letter grid
-        for n, q in enumerate(v.questions, 1):
-            needles.append(f"{n}. {q.fact.question} {q.fact.id}")
-            for j, o in enumerate(q.options):
-                if o.correct:
-                    assert LETTERS[j] == q.key_letter and o.text == q.fact.answer
-                    needles += [f"{LETTERS[j]} {o.text} KEY", q.fact.explain]
-                    continue
-                needles.append(f"{LETTERS[j]} {o.text} {labels[o.provenance.kind].upper()}")
-                for e in o.provenance.errors:      # the belief, who states it, in their words
-                    needles.append(f"Stated by {sources[e.source].title} ({e.source}): “{e.quote}”")
-                for e in o.provenance.errors:
-                    needles.append(f"Why it is wrong: {e.why}")
+    for q in printout.versions[0].questions:
+        numbers = "".join(str(w[q.fact.id][0]) for w in where)
+        needles.append(f"ABC{numbers} {q.fact.question} {q.fact.id}")
+        for o in sorted(q.options, key=lambda o: not o.correct):
+            letters = "".join(LETTERS[[x.text for x in w[q.fact.id][1].options].index(o.text)] for w in where)
+            if o.correct:
+                assert o.text == q.fact.answer
+                assert letters == "".join(w[q.fact.id][1].key_letter for w in where)
+                needles += [f"{letters} {o.text} KEY", q.fact.explain]
+                continue
+            needles.append(f"{letters} {o.text} {labels[o.provenance.kind].upper()}")
+            for e in o.provenance.errors:      # the belief, who states it, in their words
+                needles.append(f"Stated by {sources[e.source].title} ({e.source}): “{e.quote}”")
+            for e in o.provenance.errors:
+                needles.append(f"Why it is wrong: {e.why}")
     assert_in_order(text, needles)
+    assert text.count(flat(printout.versions[0].questions[0].fact.explain)) == 1   # once, not once per version
+
+
+def test_the_key_is_compact_and_curated_options_carry_no_boilerplate(plain_quiz, tmp_path):
+    quiz = generate(plain_quiz.bank, seed=7, options=4, facts=plain_quiz.bank.facts[:20])
+    out = render_printout(quiz, versions=3)
+    key = out.files["plain-key.pdf"]
+    assert page_count(key) <= 8, page_count(key)     # 3 versions of 20 questions: was 18 pages
+    text = pdf_text(key, tmp_path)
+    assert text.count("CURATED") == 20 and "no source states it" not in text and "editors" not in text
+
+
+def test_many_versions_list_each_option_letter_by_version(plain_quiz, tmp_path):
+    out = render_printout(plain_quiz, versions=12)
+    text = flat(pdf_text(out.files["plain-key.pdf"], tmp_path))
+    q = out.versions[0].questions[0]
+    where = [{x.fact.id: (n, x) for n, x in enumerate(v.questions, 1)} for v in out.versions]
+    numbers = " · ".join(f"{v.letter}: {w[q.fact.id][0]}" for v, w in zip(out.versions, where))
+    key = " · ".join(f"{v.letter}: {w[q.fact.id][1].key_letter}" for v, w in zip(out.versions, where))
+    assert_in_order(text, [numbers, q.fact.question, key, q.fact.answer, "KEY"])
 
 
 def test_answer_sheet_has_name_version_and_a_bubble_row_per_question(printout, tmp_path):
@@ -259,3 +284,60 @@ def test_a_question_longer_than_a_page_breaks_instead_of_losing_text(tmp_path):
     key = pdf_text(files["long-key.pdf"], tmp_path)
     assert all(f"w{i}" in paper.split() for i in range(1500)) and "END?" in paper
     assert "WHYEND" in key and all(f"why{i}" in key.split() for i in range(0, 2500, 97))
+
+
+# --- layout -------------------------------------------------------------------------------
+
+def word_boxes(pdf: bytes, folder: Path) -> tuple[float, list[tuple[str, float, float]]]:
+    """The page width and every word's (text, xMin, xMax) on every page, as pdftotext places them."""
+    exe = require_tool("pdftotext", "reads the printed quiz back (poppler-utils)")
+    path = folder / f"boxes-{hashlib.sha1(pdf).hexdigest()[:12]}.pdf"
+    path.write_bytes(pdf)
+    r = subprocess.run([exe, "-bbox", str(path), "-"], capture_output=True, timeout=60)
+    html = r.stdout.decode("utf-8")
+    width = float(re.search(r'<page width="([\d.]+)"', html).group(1))
+    words = [(m.group(3), float(m.group(1)), float(m.group(2)))
+             for m in re.finditer(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>',
+                                  html)]
+    return width, words
+
+
+def test_a_very_long_word_breaks_instead_of_running_past_the_margin(tmp_path):
+    word = "x" * 200
+    url = "https://example.org/" + "/".join(f"segment{i}" for i in range(25))
+    data = plain_data(3)
+    data["facts"][0]["question"] = f"Which is {word} really?"
+    data["facts"][0]["explain"] = f"See {url} for more."
+    data["facts"][0]["errors"][0]["quote"] = f"Quoted {word}"
+    out = render_printout(generate(load(write_bank(tmp_path, data)), seed=1, options=4))
+    margin = 2 / 2.54 * 72   # 2 cm
+    for name in ("plain-quiz-A.pdf", "plain-key.pdf"):
+        width, words = word_boxes(out.files[name], tmp_path)
+        assert words and all(x1 <= width - margin + 1 for _, _, x1 in words), name
+        text = pdf_text(out.files[name], tmp_path)
+        assert "\u200b" not in text                       # nothing invisible lands in the copied text
+        assert re.sub(r"\s+", "", text).count(word) >= 1  # the word is all there, only broken across lines
+    assert re.sub(r"\s+", "", pdf_text(out.files["plain-key.pdf"], tmp_path)).count(url) == 1
+
+
+def test_the_end_of_a_paper_never_takes_a_page_of_its_own(plain_quiz, printout, tmp_path):
+    for v in printout.versions:
+        pdf = printout.files[f"plain-quiz-{v.letter}.pdf"]
+        pages = page_count(pdf)
+        last = flat(pdf_text(pdf, tmp_path, page=pages))
+        assert flat(f"End of version {v.letter} · 24 questions") in last
+        assert flat(f"{len(v.questions)}. {v.questions[-1].fact.question}") in last   # with the last question
+        for p in range(1, pages):
+            assert "Endofversion" not in flat(pdf_text(pdf, tmp_path, page=p))
+
+
+def test_a_sources_words_print_exactly_the_rest_typographically(tmp_path):
+    data = plain_data(3)
+    quote = "it's called \"special K\" by 'users'"
+    data["facts"][0]["errors"][0]["quote"] = quote
+    data["sources"]["one"]["title"] = "Bob's \"guide\""
+    data["facts"][0]["explain"] = "It's not \"special\"."
+    out = render_printout(generate(load(write_bank(tmp_path, data)), seed=1, options=4))
+    key = " ".join(pdf_text(out.files["plain-key.pdf"], tmp_path).split())
+    assert f"\u201c{quote}\u201d" in key and "Bob's \"guide\"" in key
+    assert "It\u2019s not \u201cspecial\u201d." in key

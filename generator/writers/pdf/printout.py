@@ -5,15 +5,18 @@ A quiz prints as several documents:
 - one student paper per version (A, B, C…): title, name and date boxes, instructions,
   the questions; the version and "page x of y" on every page;
 - one answer sheet for every version: name and date boxes, a version box, a bubble grid;
-- one answer key with a section per version: the key letters, then per question the
-  explanation and, for every wrong option, the belief it diagnoses and who states it.
+- one answer key, a grader's tool: first every version's key letters, then, once per
+  question (in the first version's order), its number and each option's letter in every
+  version, the explanation, and for every wrong option the belief it diagnoses and who
+  states it, in the source's exact words.
 
 A version holds the quiz's questions, with the distractors the generator chose: only
 the order of the questions and of their options changes, by a seed derived from the
 quiz's seed and the version letter. Key positions are balanced within each version.
 
 The data reaches typst as one JSON string (``sys.inputs``) and is placed as values,
-never spliced into markup. Only typst's embedded fonts are used, so the bytes are the
+never spliced into markup; a source's words keep their straight quotes, the rest is set
+typographically. Only typst's embedded fonts are used, so the bytes are the
 same on every machine, and every PDF is PDF/A-2b, whose export refuses a character
 that no font can show: that becomes a `PrintError` naming the fact and the character.
 """
@@ -144,19 +147,28 @@ def _wrong_option(o: Option, bank: Bank) -> dict:
 
 
 def key_data(quiz: Quiz, versions: list[Version], paper: str = "a4", code: str = "") -> dict:
+    """The grader's key: every version's key letters first, then each question's notes once.
+
+    The notes follow the first version's order; each question gives its number in every
+    version, and each option its letter in every version, so one note serves all papers.
+    """
     bank = quiz.bank
     data = _common(quiz, f"{bank.deck.title} – answer key", f"{bank.deck.id} · quiz {code} · answer key", paper)
-    data["versions"] = [
-        {"version": v.letter,
-         "questions": [
-             {"number": i, "id": q.fact.id, "topic": q.fact.topic, "question": spans(q.fact.question),
-              "key": q.key_letter, "answer": spans(q.options[q.key_index].text), "explain": spans(q.fact.explain),
-              "refs": [reference_line(bank, r) for r in q.fact.refs],
-              "options": [{"letter": LETTERS[j], "text": spans(o.text), "correct": o.correct,
-                           **({} if o.correct else _wrong_option(o, bank))}
-                          for j, o in enumerate(q.options)]}
-             for i, q in enumerate(v.questions, 1)]}
-        for v in versions]
+    # Where each question and option stands in each version: (number, {option text: letter}).
+    place = [{q.fact.id: (i, {o.text: LETTERS[j] for j, o in enumerate(q.options)})
+              for i, q in enumerate(v.questions, 1)} for v in versions]
+    data["letters"] = [v.letter for v in versions]
+    data["keys"] = [{"version": v.letter, "keys": [q.key_letter for q in v.questions]} for v in versions]
+    data["questions"] = []
+    for q in versions[0].questions:
+        options = sorted(q.options, key=lambda o: not o.correct)   # the key first, then the wrong ones
+        data["questions"].append({
+            "id": q.fact.id, "question": spans(q.fact.question), "explain": spans(q.fact.explain),
+            "numbers": [where[q.fact.id][0] for where in place],
+            "refs": [reference_line(bank, r) for r in q.fact.refs],
+            "options": [{"letters": [where[q.fact.id][1][o.text] for where in place], "text": spans(o.text),
+                         "correct": o.correct, **({} if o.correct else _wrong_option(o, bank))}
+                        for o in options]})
     return data
 
 
