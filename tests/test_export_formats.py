@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from generator.writers import gift as write_gift, moodle_xml as write_moodle, qti as write_qti
+from generator.writers.lms_feedback import question_name
 from generator.quiz import generate
 from generator.quiz import SOURCE_ERROR, Question, Quiz
 from tests.quiz_banks import hostile_data, load, plain_data, write_bank
@@ -106,7 +107,7 @@ def test_gift_round_trips_through_gift_pegjs(which, request):
     assert len(questions) == len(quiz.questions) and len(parsed) == len(questions) + len(categories)
     assert moodle_category(categories[0]["title"]) == [quiz.bank.deck.title, quiz.questions[0].fact.topic]
     for p, q in zip(questions, quiz.questions):
-        assert p["title"] == q.fact.id
+        assert p["title"] == question_name(q)
         assert p["stem"]["format"] == "html" and plain_text(p["stem"]["text"]) == q.fact.question
         right = [c for c in p["choices"] if c["isCorrect"]]
         assert len(right) == 1 and plain_text(right[0]["text"]["text"]) == q.fact.answer
@@ -143,7 +144,14 @@ def test_gift_blocks_are_what_moodle_splits(hostile):
     assert len(questions) == len(hostile.questions)
     for block, q in zip(questions, hostile.questions):
         lines = block.split("\n")
-        assert lines[0].startswith(f"::{q.fact.id}::[html]") and lines[0].endswith("{") and lines[-1] == "}"
+        # Moodle's importer (extract_idnumber_and_tags_from_comment) takes the ID number from the
+        # question's comment lines: '[id:' up to the first unescaped ']'.
+        assert lines[0].startswith("// ")
+        found = re.search(r"\[id:((?:\\\]|[^\]\x00-\x1f])+)\]", lines[0])
+        assert found and found.group(1).strip().replace("\\]", "]") == q.fact.id
+        lines = lines[1:]
+        assert lines[0].startswith(f"::{write_gift.escape(question_name(q))}::[html]")
+        assert lines[0].endswith("{") and lines[-1] == "}"
         assert not any(line.lstrip().startswith("//") for line in lines)
         assert [line[:2] for line in lines[1:-1]] == ["\t=" if o.correct else "\t~" for o in q.options] + ["\t#"]
 
@@ -167,7 +175,7 @@ def test_moodle_xml_has_what_the_importer_reads(which, request):
         " ".join(n.split()).replace("/", "//") for n in (quiz.bank.deck.title, quiz.questions[0].fact.topic))
     assert len(items) == len(quiz.questions)
     for item, q in zip(items, quiz.questions):
-        assert item.findtext("name/text") == q.fact.id and item.findtext("idnumber") == q.fact.id
+        assert item.findtext("name/text") == question_name(q) and item.findtext("idnumber") == q.fact.id
         assert item.find("questiontext").get("format") == "html"
         assert plain_text(item.findtext("questiontext/text")) == q.fact.question
         # Missing elements take import defaults that are wrong here (shuffleanswers=false…).
@@ -223,6 +231,7 @@ def test_qti_package_is_a_canvas_qti_12_quiz(which, request):
     assert assessment.get("ident") == aid and assessment.get("title") == quiz.bank.deck.title
     items = assessment.findall(f"{QTI}section/{QTI}item")
     assert [i.get("ident") for i in items] == [f"errata_{quiz.bank.deck.id}_{q.fact.id}" for q in quiz.questions]
+    assert [i.get("title") for i in items] == [question_name(q) for q in quiz.questions]
     for item, q in zip(items, quiz.questions):
         fields = {f.findtext(f"{QTI}fieldlabel"): f.findtext(f"{QTI}fieldentry")
                   for f in item.iter(f"{QTI}qtimetadatafield")}
@@ -301,6 +310,16 @@ def test_exports_are_deterministic_and_ids_stable(writer, solar):
     if writer is write_qti:   # the same facts: the same item idents, whatever the seed
         assert write_qti.item_ident(solar, solar.questions[0]) == write_qti.item_ident(other, other.questions[0])
         assert write_qti.assessment_ident(solar) == write_qti.assessment_ident(other)
+
+
+def test_questions_are_named_by_topic_and_stem(tmp_path):
+    data = plain_data(3)
+    data["facts"][0]["question"] = "Is **H~2~O** water?"
+    data["facts"][1]["question"] = "Which receptor does ketamine block at the doses used for anaesthesia in adults?"
+    quiz = generate(load(write_bank(tmp_path, data)), seed=1, options=3)
+    names = {q.fact.id: question_name(q) for q in quiz.questions}
+    assert names["fact-00"] == "Alpha: Is H2O water?"          # markup rendered away
+    assert names["fact-01"] == "Beta: Which receptor does ketamine block at the doses used for…"
 
 
 def test_characters_xml_cannot_carry_are_dropped_not_fatal(tmp_path):

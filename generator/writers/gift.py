@@ -6,7 +6,9 @@ make it a second right answer, an unescaped ``#`` would turn the rest into feedb
 Every text is HTML (``[html]``), escaped first, so markup in a fact shows as text.
 
 Each topic becomes a question category under the deck's title; each question is named
-by its fact id; every wrong option that a source states carries that source's words
+readably (topic and the start of its question) and carries its fact id as Moodle's ID
+number, in the comment line before it that Moodle's importer reads it from (``// [id:…]``);
+every wrong option that a source states carries that source's words
 and why they are wrong as its feedback; the explanation is the general feedback.
 """
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from .lms_feedback import general_feedback_html, html_text, option_feedback_html
+from .lms_feedback import general_feedback_html, html_text, option_feedback_html, question_name
 from ..quiz import Quiz
 
 SUFFIX = ".gift.txt"
@@ -46,6 +48,11 @@ def category_path(*names: str) -> str:
     return "/".join(["$course$", "top", *clean])
 
 
+def id_number(fact_id: str) -> str:
+    # Moodle reads '[id:…]' up to the first unescaped ']'.
+    return fact_id.replace("]", "\\]")
+
+
 def comment(text: str) -> str:
     return "// " + " ".join(text.split())
 
@@ -59,7 +66,8 @@ def dumps(quiz: Quiz) -> str:
         if q.fact.topic != topic:
             topic = q.fact.topic
             out += [f"$CATEGORY: {category_path(bank.deck.title, topic)}", ""]
-        lines = [f"::{escape(q.fact.id)}::[html]{field(html_text(q.fact.question))}{{"]
+        lines = [comment(f"[id:{id_number(q.fact.id)}]"),
+                 f"::{escape(question_name(q))}::[html]{field(html_text(q.fact.question))}{{"]
         for o in q.options:
             line = ("\t=" if o.correct else "\t~") + field(html_text(o.text))
             feedback = option_feedback_html(o, bank)

@@ -1,4 +1,8 @@
-"""What an LMS shows after an answer, as HTML: shared by the GIFT, Moodle XML and QTI writers.
+"""What an LMS shows after an answer, as HTML, and what it names a question by: shared by the
+GIFT, Moodle XML and QTI writers.
+
+- A question's name: its topic and the start of its question, readable in a question bank;
+  the fact id goes where the LMS keeps an ID number.
 
 - A wrong option that sources state: why it is wrong, then each source and its words.
 - The general feedback: the explanation, then the references.
@@ -12,13 +16,25 @@ from __future__ import annotations
 
 import re
 
-from ..text.markup import plain_html, text_html
+from ..text.markup import plain_html, spans, text_html
 from ..bank import Bank
 from ..quiz import SOURCE_ERROR, Option, Question
 
 # Characters XML 1.0 cannot carry at all (not even as references); a bank can hold them
 # through YAML escapes such as "\x01". They carry no meaning in a question, so they go.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+# Characters of the question kept in a name: enough to tell questions apart in a list.
+NAME_STEM = 60
+
+
+def question_name(question: Question) -> str:
+    """A readable name: "Pharmacology: Which receptor does ketamine…" (plain text, markup rendered away)."""
+    stem = " ".join("".join(r.get("t", " ") for r in spans(question.fact.question)).split())
+    if len(stem) > NAME_STEM:
+        stem = stem[:NAME_STEM].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+    return xml_chars(f"{' '.join(question.fact.topic.split())}: {stem}")
 
 
 def xml_chars(text: str) -> str:

@@ -3,7 +3,8 @@
 What Moodle's importer (question/format/xml, ``import_multichoice``) reads, written out
 in full, because a missing element takes a default that is wrong here (a missing
 ``shuffleanswers`` means *no* shuffling). Each topic becomes a category under the deck's
-title; a question's name and ``idnumber`` are its fact id, so a re-import is traceable;
+title; a question's name is readable (topic and the start of its question) and its
+``idnumber`` is its fact id, so a re-import is traceable;
 every wrong option that a source states carries that source's words and why they are
 wrong as its feedback; the explanation is the general feedback. All text is HTML,
 escaped, so markup in a fact shows as text.
@@ -14,7 +15,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from .lms_feedback import general_feedback_html, html_text, option_feedback_html, xml_chars
+from .lms_feedback import general_feedback_html, html_text, option_feedback_html, question_name, xml_chars
 from ..quiz import Quiz
 
 SUFFIX = ".moodle.xml"
@@ -51,7 +52,7 @@ def quiz_xml(quiz: Quiz) -> ET.Element:
             _text(cat, "category", xml_chars(category_path(bank.deck.title, topic)), format=None)
             _text(cat, "info", "", format="html")
         item = ET.SubElement(root, "question", type="multichoice")
-        _text(item, "name", q.fact.id, format=None)
+        _text(item, "name", question_name(q), format=None)
         _text(item, "questiontext", html_text(q.fact.question))
         _text(item, "generalfeedback", general_feedback_html(q, bank))
         _simple(item, "defaultgrade", "1")

@@ -10,8 +10,8 @@ The layout is the one text2qti's packages use and Canvas accepts:
 Each question is a ``multiple_choice_question`` worth one point. Feedback: the
 explanation for every answer (``general_fb``), and, for each wrong option that a source
 states, that source's words and why they are wrong. Identifiers come from the deck and
-fact ids, so the same fact has the same item ident in every export; option idents come
-from the option's text. The zip has fixed timestamps: the same quiz gives the same bytes.
+fact ids, so the same fact has the same item ident in every export; an item's title is
+readable (topic and the start of its question); option idents come from the option's text. The zip has fixed timestamps: the same quiz gives the same bytes.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import io
 import xml.etree.ElementTree as ET
 import zipfile
 
-from .lms_feedback import general_feedback_html, html_text, option_feedback_html, xml_chars
+from .lms_feedback import general_feedback_html, html_text, option_feedback_html, question_name, xml_chars
 from ..quiz import Option, Question, Quiz
 
 SUFFIX = ".qti.zip"
@@ -76,7 +76,7 @@ def _item(section: ET.Element, quiz: Quiz, q: Question) -> None:
     bank = quiz.bank
     ident = item_ident(quiz, q)
     choice_ids = [option_ident(quiz, q, o) for o in q.options]
-    item = _el(section, "item", ident=ident, title=q.fact.id)
+    item = _el(section, "item", ident=ident, title=question_name(q))
     _metadata(_el(item, "itemmetadata"), [
         ("question_type", "multiple_choice_question"),
         ("points_possible", "1"),
