@@ -2,7 +2,12 @@
 
 Exit codes: 0 success (warnings allowed), 1 the bank (or a source) has errors,
 2 usage errors (bad options, unreadable files). No command prints a Python
-traceback; an unexpected failure is one line asking for a bug report.
+traceback; an unexpected failure is one line asking for a bug report. A reader
+that closes the pipe early (`errata audit … | head`) ends the command quietly.
+
+Long runs show progress on a terminal only (standard error is a TTY), never in a
+pipe, a log or a test: a bar where the work counts (documents, sources, facts), a
+status line with the elapsed time where it does not (reading and checking a bank).
 """
 
 from __future__ import annotations
@@ -10,9 +15,11 @@ from __future__ import annotations
 import json
 import secrets
 import sys
-from enum import Enum
+import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Iterator, Optional
 
 import typer
 
@@ -28,6 +35,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help, as click writes it: flags show as flags (`--strict`), not `--strict <bool>`.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -38,6 +47,56 @@ class UsageError(Exception):
 
 def say(text: str = "", err: bool = False) -> None:
     typer.echo(text, err=err)
+
+
+def choice(value: str, choices: list[str], option: str) -> str:
+    """``value`` as one of ``choices``, in any case, or a usage error naming them all."""
+    for c in choices:
+        if value.casefold() == c.casefold():
+            return c
+    raise UsageError(f"{option} must be one of {', '.join(choices)}, not '{value}'")
+
+
+def on_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+@contextmanager
+def progress(label: str, length: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal; elsewhere the update does nothing."""
+    if not on_terminal() or length < 2:
+        yield lambda n=1: None
+        return
+    with typer.progressbar(length=length, label=label, file=sys.stderr, show_pos=True) as bar:
+        yield bar.update
+
+
+@contextmanager
+def working(label: str, after: float = 1.0) -> Iterator[None]:
+    """For work that cannot count its steps: after ``after`` seconds, on a terminal, a status line
+    with the elapsed time, redrawn until the work ends, then erased."""
+    if not on_terminal():
+        yield
+        return
+    done = threading.Event()
+    start = time.monotonic()
+
+    def show() -> None:
+        if done.wait(after):
+            return
+        while not done.wait(0.25):
+            sys.stderr.write(f"\r{label} … {time.monotonic() - start:.0f} s ")
+            sys.stderr.flush()
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+    thread = threading.Thread(target=show, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def print_report(report: Report, quiet_warnings: bool = False) -> None:
@@ -76,26 +135,85 @@ def _options(n: int) -> int:
     return n
 
 
+def _filter_hint(bank: Bank, topic: list[str], tag: list[str]) -> str:
+    # What exists, for a filter that matches nothing.
+    topics = sorted({f.topic for f in bank.facts}, key=str.casefold)
+    tags = sorted({t for f in bank.facts for t in f.tags}, key=str.casefold)
+    known_topics = {t.casefold() for t in topics}
+    known_tags = {t.casefold() for t in tags}
+    lines = []
+    if [t for t in topic if t.casefold() not in known_topics]:
+        lines.append(f"the topics are: {', '.join(topics)}")
+    if [t for t in tag if t.casefold() not in known_tags]:
+        lines.append(f"the tags are: {', '.join(tags)}" if tags else "no fact has tags")
+    return "; ".join(lines) or "each filter matches some facts, but no fact matches a --topic and a --tag together"
+
+
 def selected_facts(bank: Bank, topic: list[str], tag: list[str], count: int | None, seed: int):
-    """The facts --topic, --tag and --count pick (export and quiz alike), or a usage error."""
+    """The facts --topic, --tag and --count pick (export and quiz alike), or a usage error.
+
+    Says so when the filters leave fewer facts than --count asks for."""
     if count is not None and count < 1:
         raise UsageError(f"--count must be at least 1, not {count}")
     facts = select_facts(bank, topic, tag, count, seed)
     if not facts:
-        raise UsageError("no fact matches the --topic/--tag filters")
+        raise UsageError(f"no fact matches the --topic/--tag filters ({_filter_hint(bank, topic, tag)})")
+    if count is not None and len(facts) < count:
+        which = " and ".join(x for x in (" ".join(f"--topic '{t}'" for t in topic),
+                                          " ".join(f"--tag '{t}'" for t in tag)) if x)
+        say(f"errata: warning: --count {count}, but only {len(facts)} fact{'s' if len(facts) != 1 else ''} "
+            f"{'match' if len(facts) != 1 else 'matches'} {which or 'in the bank'}: "
+            f"{len(facts)} question{'s' if len(facts) != 1 else ''}", err=True)
     return facts
 
 
-def load_checked(bank: str, options: int = DEFAULT_OPTIONS, strict: bool = False) -> Bank:
-    """The bank, or exit 1 with its errors printed (warnings are summarised only)."""
+def print_shortfalls(report: Report, facts) -> None:
+    """The facts of this quiz that cannot reach --options options, as `errata check` reports them."""
+    ids = {f.id for f in facts}
+    for d in report.sorted():
+        if d.code == "too-few-options" and not d.is_error and d.fact_id in ids:
+            say(d.format(), err=True)
+
+
+def load_checked(bank: str, options: int = DEFAULT_OPTIONS, strict: bool = False) -> tuple[Bank, Report]:
+    """The bank and its report, or exit 1 with its errors printed (warnings are summarised only)."""
     path = _bank_path(bank)
-    result, report = check_bank(path, options=options, strict=strict)
+    with working(f"reading and checking {path}"):
+        result, report = check_bank(path, options=options, strict=strict)
     if not report.ok or result is None:
         print_report(report, quiet_warnings=True)
         say(summary(path, report) + " (run 'errata check' for the warnings too)" if report.warnings
             else summary(path, report), err=True)
         raise typer.Exit(1)
-    return result
+    return result, report
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    pyproject = Path(__file__).with_name("pyproject.toml")
+    if pyproject.is_file():   # a source tree: its own version, whatever is installed
+        import tomllib
+
+        return tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
+    try:
+        return version("errata")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        say(f"errata {_version()}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    show_version: bool = typer.Option(False, "--version", is_eager=True, expose_value=False, callback=_show_version,
+                                      help="Print Errata's version and exit."),
+):
+    """Errata: quizzes and Anki decks whose wrong options are the errors real sources make."""
 
 
 BankArg = typer.Argument(DEFAULT_BANK, help="The bank file.", show_default=True)
@@ -112,23 +230,23 @@ def check(
 ):
     """Validate a bank; print every problem, compiler style."""
     path = _bank_path(bank)
-    _, report = check_bank(path, options=_options(options), strict=strict)
+    options = _options(options)
+    with working(f"checking {path}"):
+        _, report = check_bank(path, options=options, strict=strict)
     print_report(report)
     say(summary(path, report), err=not report.ok)
     raise typer.Exit(0 if report.ok else 1)
 
 
-class ExportFormat(str, Enum):
-    json = "json"
-    gift = "gift"
-    moodle_xml = "moodle-xml"
-    qti = "qti"
+EXPORT_FORMATS = ["json", "gift", "moodle-xml", "qti"]
+PAPERS = ["a4", "letter"]
 
 
 @app.command()
 def export(
     bank: str = BankArg,
-    format: ExportFormat = typer.Option(ExportFormat.json, "--format", "-f", help="Output format."),
+    format: str = typer.Option("json", "--format", "-f", metavar="|".join(EXPORT_FORMATS),
+                               help="Output format (any case)."),
     seed: int = SeedOpt,
     options: int = OptionsOpt,
     topic: list[str] = typer.Option([], "--topic", help="Only facts of this topic (repeatable)."),
@@ -141,14 +259,17 @@ def export(
     from generator.atomic import write_bytes
     from generator.writers import exporter
 
-    writer = exporter(format.value)
-    b = load_checked(bank, _options(options))
+    format = choice(format, EXPORT_FORMATS, "--format")
+    writer = exporter(format)
+    b, report = load_checked(bank, _options(options))
     facts = selected_facts(b, topic, tag, count, seed)
-    quiz = generate(b, seed=seed, options=options, facts=facts)
-    data = writer.render(quiz)
+    print_shortfalls(report, facts)
+    with working(f"writing {len(facts)} questions as {format}"):
+        quiz = generate(b, seed=seed, options=options, facts=facts)
+        data = writer.render(quiz)
     if output in (None, "-"):
         if writer.BINARY:
-            raise UsageError(f"{format.value} is a binary package: name the file with -o, "
+            raise UsageError(f"{format} is a binary package: name the file with -o, "
                              f"e.g. -o {b.deck.id}{writer.SUFFIX}")
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -176,7 +297,9 @@ def audit(
                          else f"--sources '{sources}': no such folder")
     if output and Path(output).is_dir():
         raise UsageError(f"--output '{output}' is a folder: name the report file, e.g. {Path(output) / 'audit.md'}")
-    result = audit_bank(load_checked(bank), folder)
+    b, _ = load_checked(bank)
+    with progress("auditing sources", len(b.sources)) as advance:
+        result = audit_bank(b, folder, progress=advance)
     print_report(result.report)
     sys.stdout.write(audit_table(result))
     if uncovered and uncovered_text(result):
@@ -201,13 +324,10 @@ def build(
     from generator.writers.anki import LockError, build_deck, describe
 
     out = _output_folder(output, "the deck is written as <deck id>.apkg")
-    b = load_checked(bank, _options(options))
+    b, _ = load_checked(bank, _options(options))
     try:
-        if len(b.facts) >= 2000 and sys.stderr.isatty():
-            with typer.progressbar(length=len(b.facts), label="building", file=sys.stderr) as bar:
-                result = build_deck(b, str(out), seed=seed, options=options, progress=bar.update)
-        else:
-            result = build_deck(b, str(out), seed=seed, options=options)
+        with progress("building", len(b.facts) if len(b.facts) >= 2000 else 0) as advance:
+            result = build_deck(b, str(out), seed=seed, options=options, progress=advance)
     except LockError as e:
         say(f"errata: error: {e}", err=True)
         raise typer.Exit(1)
@@ -215,9 +335,9 @@ def build(
         say(line)
 
 
-class Paper(str, Enum):
-    a4 = "a4"
-    letter = "letter"
+# Beyond this many pages (estimated) a quiz without --count asks for --yes: typesetting a whole
+# large bank takes minutes, and is rarely what was meant.
+MAX_PAGES_UNASKED = 1000
 
 
 @app.command()
@@ -232,30 +352,45 @@ def quiz(
                                             "Without it a fresh one is drawn and reported."),
     options: int = OptionsOpt,
     output: str = typer.Option("decks", "--output", "-o", help="Folder for the PDFs and the quiz manifest."),
-    paper: Paper = typer.Option(Paper.a4, "--paper", help="Paper size."),
+    paper: str = typer.Option("a4", "--paper", metavar="|".join(PAPERS), help="Paper size (any case)."),
+    yes: bool = typer.Option(False, "--yes", "-y",
+                             help=f"Print even when, without --count, the quiz would run past "
+                                  f"{MAX_PAGES_UNASKED:,} pages."),
 ):
     """Print a quiz: a PDF per version, one answer sheet, the answer key, and the manifest for grading."""
     from generator.atomic import write_bytes
-    from generator.writers.pdf import MAX_VERSIONS, PrintError, page_count, render_printout
+    from generator.writers.pdf import MAX_VERSIONS, PrintError, estimate_pages, page_count, render_printout
 
     if not 1 <= versions <= MAX_VERSIONS:
         raise UsageError(f"--versions must be between 1 and {MAX_VERSIONS}, not {versions}")
+    if output == "-":
+        raise UsageError("a quiz is several PDF files and cannot go to standard output: "
+                         "name a folder with -o, e.g. -o quiz/")
+    paper = choice(paper, PAPERS, "--paper")
     out = _output_folder(output, "the PDFs are written into it")
     if seed is None:
         # The bank is public: a seed students could guess would let them rebuild the key.
         seed = secrets.randbelow(2**53)
-    b = load_checked(bank, _options(options))
+    b, report = load_checked(bank, _options(options))
     facts = selected_facts(b, topic, tag, count, seed)
+    pages = estimate_pages(len(facts), versions)
+    if count is None and pages > MAX_PAGES_UNASKED and not yes:
+        raise UsageError(f"without --count this quiz prints all {len(facts):,} matching facts: about {pages:,} "
+                         f"pages, minutes of typesetting. Pick some with --count N, or add --yes to print them all")
+    print_shortfalls(report, facts)
     try:
-        printout = render_printout(generate(b, seed=seed, options=options, facts=facts), versions, paper.value)
+        with progress("typesetting", versions + 2) as advance:
+            printout = render_printout(generate(b, seed=seed, options=options, facts=facts), versions, paper,
+                                       progress=advance)
     except PrintError as e:
         say(f"errata: error: {e}", err=True)
         raise typer.Exit(1)
     for name, data in printout.files.items():  # written only once every PDF is typeset
         write_bytes(out / name, data)
+    for name, data in printout.files.items():   # reported once all are written (a closed pipe stops nothing)
         if name.endswith(".pdf"):
-            pages = page_count(data)
-            say(f"wrote {out / name} ({pages} page{'s' if pages != 1 else ''})")
+            n = page_count(data)
+            say(f"wrote {out / name} ({n} page{'s' if n != 1 else ''})")
         else:
             say(f"wrote {out / name} (manifest: quiz {printout.code}, for errata grade)")
     n = len(printout.versions[0].questions)
@@ -266,23 +401,38 @@ def quiz(
 
 @app.command()
 def schema(
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file instead of standard output."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file; '-' or none: standard output."),
 ):
     """Print the JSON Schema of the bank format (for editor completion and validation)."""
     from generator.atomic import write_text
     from generator.bank import json_schema
 
     text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
-    if output:
+    if output and output != "-":
         write_text(output, text)
+        say(f"wrote {output}: the JSON Schema of the bank format", err=True)
     else:
         sys.stdout.write(text)
+
+
+def _closed_pipe() -> None:
+    # The reader went away (`| head`): nothing more can be said, so say nothing, and keep Python
+    # from reporting the failed flush of standard output at exit.
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(1)
 
 
 def main() -> None:
     """Console entry point: no tracebacks, ever."""
     try:
-        sys.exit(app(standalone_mode=False) or 0)
+        code = app(standalone_mode=False) or 0
+        sys.stdout.flush()   # a closed pipe shows here, not in Python's own flush at exit
+        sys.exit(code)
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except UsageError as e:
@@ -291,6 +441,8 @@ def main() -> None:
     except KeyboardInterrupt:
         say("errata: interrupted", err=True)
         sys.exit(130)
+    except BrokenPipeError:
+        _closed_pipe()
     except Exception as e:  # click's usage errors (typer may vendor click: duck-typed) and anything unexpected
         if callable(getattr(e, "show", None)) and isinstance(getattr(e, "exit_code", None), int):
             e.show()

@@ -31,6 +31,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ..diagnostics import Report, visible
 from ..bank import finish
@@ -416,11 +417,11 @@ class Audit:
         return sum(1 for s in self.sources if s.status in (MISSING, UNREADABLE))
 
 
-def audit_bank(bank: Bank, sources_dir: str | Path) -> Audit:
+def audit_bank(bank: Bank, sources_dir: str | Path, progress: Callable[[int], None] | None = None) -> Audit:
     """Check every error and defect quote of a (checked) bank against the files in ``sources_dir``.
 
     Problems go to ``Audit.report`` as located diagnostics: a quote not found, a
-    source file that is absent or not UTF-8 text.
+    source file that is absent or not UTF-8 text. ``progress`` is called with 1 per source.
     """
     folder = Path(sources_dir)
     report = Report()
@@ -436,6 +437,8 @@ def audit_bank(bank: Bank, sources_dir: str | Path) -> Audit:
         card.defects = [DefectCheck(d, QuoteCheck(d.quote, d.path + ("quote",))) for d in card.source.defects]
         if card.status == OK:
             _audit_source(card, folder, report)
+        if progress:
+            progress(1)
     if report.diagnostics:
         _locate(report, bank.file)
     return Audit(bank, folder, list(cards.values()), report)

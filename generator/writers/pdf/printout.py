@@ -26,12 +26,14 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import math
 import random
 import re
 import string
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ...bank import Bank
 from ...quiz import BORROWED, CURATED, SOURCE_ERROR, Option, Question, Quiz, arrange
@@ -256,8 +258,12 @@ def file_names(deck_id: str, letters: list[str]) -> dict[str, str]:
     return names
 
 
-def render_printout(quiz: Quiz, versions: int = 1, paper: str = "a4") -> Printout:
-    """Every file of the quiz, typeset in memory: nothing is written until all succeed."""
+def render_printout(quiz: Quiz, versions: int = 1, paper: str = "a4",
+                    progress: Callable[[int], None] | None = None) -> Printout:
+    """Every file of the quiz, typeset in memory: nothing is written until all succeed.
+
+    ``progress`` is called with 1 after each document (``versions`` papers, the sheet, the key)."""
+    done = progress or (lambda n: None)
     if not quiz.questions:
         raise PrintError("the quiz has no questions")
     if paper not in PAPERS:
@@ -269,10 +275,24 @@ def render_printout(quiz: Quiz, versions: int = 1, paper: str = "a4") -> Printou
     files = {}
     for v in vs:
         files[names[f"paper-{v.letter}"]] = ts.pdf("paper.typ", paper_data(quiz, v, paper, code), quiz)
+        done(1)
     files[names["sheet"]] = ts.pdf("sheet.typ", sheet_data(quiz, vs, paper, code), quiz)
+    done(1)
     files[names["key"]] = ts.pdf("key.typ", key_data(quiz, vs, paper, code), quiz)
+    done(1)
     files[names["manifest"]] = render_manifest(quiz, vs, code)
     return Printout(files, vs, code)
+
+
+# Questions a page holds, about (measured on the ketamine bank): a paper, the key, the answer sheet.
+_PER_PAGE = {"paper": 8, "key": 3.5, "sheet": 30}
+
+
+def estimate_pages(questions: int, versions: int) -> int:
+    """Pages a quiz of ``questions`` in ``versions`` versions will take, roughly, before typesetting it."""
+    def pages(per_page: float) -> int:
+        return max(1, math.ceil(questions / per_page))
+    return versions * pages(_PER_PAGE["paper"]) + pages(_PER_PAGE["key"]) + pages(_PER_PAGE["sheet"])
 
 
 def page_count(pdf: bytes) -> int:
