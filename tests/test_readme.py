@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 from generator.check import check_bank
@@ -28,3 +29,54 @@ def test_readme_starts_with_build_and_test_commands():
     assert "errata build" in lines[0] and "pip install" in lines[0]
     assert lines[1] == "python -m pytest -q"
     assert "python3 -m pytest -q" in (ROOT / ".ci" / "run").read_text()
+
+
+def _ci_functions() -> str:
+    """The lock-waiting functions of .ci/run, to run on their own (without sudo or apt)."""
+    script = (ROOT / ".ci" / "run").read_text()
+    return "\n".join(re.findall(r"^(\w+\(\) \{\n.*?^\})", script, re.S | re.M))
+
+
+def test_ci_waits_for_another_install_to_release_apts_lock(tmp_path):
+    import subprocess
+    import time
+
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "DPkg::Lock::Timeout=$LOCK_WAIT" in script
+    assert all(ln.lstrip().startswith('"${APT[@]}"') or "command -v npm" in ln
+               for ln in script.splitlines()
+               if "apt-get " in ln and "APT=(" not in ln and not ln.lstrip().startswith("#"))
+    assert script.index("wait_for_apt_locks\n") < script.index('"${APT[@]}" update')
+    locks = [tmp_path / "lock-frontend", tmp_path / "lists-lock"]
+    for lock in locks:
+        lock.write_bytes(b"")
+
+    def run(wait: int) -> tuple[subprocess.CompletedProcess, float]:
+        body = (f'SUDO=""; LOCK_WAIT={wait}; APT_LOCKS=({" ".join(map(str, locks))})\n'
+                f"{_ci_functions()}\nwait_for_apt_locks")
+        start = time.monotonic()
+        return subprocess.run(["bash", "-c", body], capture_output=True, text=True, timeout=60), \
+            time.monotonic() - start
+
+    r, took = run(30)
+    assert r.returncode == 0 and took < 5 and r.stderr == ""          # nothing holds it: no wait
+    # Another process holds the lists lock (as `apt-get update` would) for about three seconds.
+    holder = subprocess.Popen([sys.executable, "-c",
+                               "import fcntl, sys, time\n"
+                               f"f = open({str(locks[1])!r}, 'r+'); fcntl.lockf(f, fcntl.LOCK_EX)\n"
+                               "print('held', flush=True); time.sleep(3)"],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "held\n"
+    r, took = run(30)
+    holder.wait()
+    assert r.returncode == 0 and took >= 1.5 and "waiting for another install" in r.stderr
+    holder = subprocess.Popen([sys.executable, "-c",
+                               "import fcntl, time\n"
+                               f"f = open({str(locks[0])!r}, 'r+'); fcntl.lockf(f, fcntl.LOCK_EX)\n"
+                               "print('held', flush=True); time.sleep(6)"],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "held\n"
+    r, _ = run(2)                                                       # gives up after LOCK_WAIT seconds
+    holder.kill()
+    holder.wait()
+    assert r.returncode == 1 and "still locked" in r.stderr
