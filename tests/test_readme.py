@@ -1,4 +1,6 @@
-"""The README's promises: its bank example is accepted by `errata check`."""
+"""The README's promises: its bank example is accepted by `errata check`; every example it gives
+runs, shows the output the README shows, and leaves the repository's files alone; CI waits for
+another install instead of failing."""
 
 from __future__ import annotations
 
@@ -80,3 +82,76 @@ def test_ci_waits_for_another_install_to_release_apts_lock(tmp_path):
     holder.kill()
     holder.wait()
     assert r.returncode == 1 and "still locked" in r.stderr
+
+
+# Commands of the README's code blocks that are not Errata's and are not run here: installing,
+# the test suite itself, CI (root, apt) and the benchmarks (minutes).
+NOT_RUN = {'pip install -e ".[test]"', "python -m pytest -q", "bash .ci/run", "python bench/bench_pipeline.py",
+           "python bench/bench_writers.py"}
+# The documented rebuilds of the downloads: the only examples that may write into decks/.
+REBUILDS = {"errata build"}
+
+
+def readme_examples() -> list[tuple[str, str | None]]:
+    """Every command of the README's shell blocks, and each `$ errata …` of its text blocks with the
+    output shown after it."""
+    out: list[tuple[str, str | None]] = []
+    for block in re.findall(r"```sh\n(.*?)```", README, re.S):
+        for line in block.splitlines():
+            for command in re.sub(r"\s+#.*", "", line).split("&&"):
+                if command.strip():
+                    out.append((" ".join(command.split()), None))
+    for block in re.findall(r"```text\n(.*?)```", README, re.S):
+        for shown in re.split(r"^(?=\$ )", block, flags=re.M):
+            if shown.startswith("$ errata "):
+                command, _, output = shown.partition("\n")
+                out.append((command[2:].strip(), output))
+    return out
+
+
+def digests(repo: Path, files: list[str]) -> dict[str, str]:
+    import hashlib
+
+    return {f: hashlib.sha256((repo / f).read_bytes()).hexdigest() if (repo / f).exists() else "absent"
+            for f in files}
+
+
+def test_every_readme_example_runs_and_touches_no_tracked_file(tmp_path):
+    """Each example runs in a copy of the repository (beside a link to ../shared, as in CI) and
+    leaves every tracked file as it was; only the documented rebuilds may write decks/."""
+    import shlex
+    import shutil
+    import subprocess
+
+    from tests.tools import require
+
+    examples = readme_examples()
+    assert {c for c, _ in examples if not c.startswith("errata ")} <= NOT_RUN
+    errata_examples = [(c, shown) for c, shown in examples if c.startswith("errata ")]
+    assert len(errata_examples) >= 8
+    require((ROOT.parent / "shared" / "seeds").is_dir(), "the audit examples read ../shared/seeds")
+
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    tracked = [f for f in files.decode().split("\0") if f]
+    repo = tmp_path / "errata"
+    for f in tracked:
+        (repo / f).parent.mkdir(parents=True, exist_ok=True)
+        if (ROOT / f).is_file():
+            shutil.copy2(ROOT / f, repo / f)
+    (tmp_path / "shared").symlink_to((ROOT.parent / "shared").resolve())
+
+    for command, shown in errata_examples:
+        before = digests(repo, tracked)
+        r = subprocess.run([sys.executable, "cli.py", *shlex.split(command)[1:]], cwd=repo, capture_output=True,
+                           text=True, timeout=300)
+        if shown is None:
+            assert r.returncode == 0, (command, r.stderr)
+        else:   # the output the README shows is the output the command gives
+            assert r.returncode == 1 and (r.stdout + r.stderr).strip() == shown.strip(), (command, r.stderr)
+        changed = {f for f, h in digests(repo, tracked).items() if before[f] != h}
+        allowed = {f for f in changed if f.startswith("decks/")} if command in REBUILDS else set()
+        assert changed == allowed, (command, sorted(changed))
+    assert (repo / "quiz" / "ketamine-key.pdf").is_file() and (repo / "audit.md").is_file()
+    ignored = subprocess.run(["git", "check-ignore", "quiz/ketamine-key.pdf", "audit.md"], cwd=ROOT,
+                             capture_output=True, text=True).stdout.split()
+    assert ignored == ["quiz/ketamine-key.pdf", "audit.md"]     # what the examples write stays out of git
