@@ -60,24 +60,23 @@ def test_ci_waits_for_another_install_to_release_apts_lock(tmp_path):
         return subprocess.run(["bash", "-c", body], capture_output=True, text=True, timeout=60), \
             time.monotonic() - start
 
+    def hold(lock: Path, seconds: float) -> subprocess.Popen:
+        # Another process holds the lock (as `apt-get update` or dpkg would), then lets go.
+        holder = subprocess.Popen([sys.executable, "-c",
+                                   "import fcntl, time\n"
+                                   f"f = open({str(lock)!r}, 'r+'); fcntl.lockf(f, fcntl.LOCK_EX)\n"
+                                   f"print('held', flush=True); time.sleep({seconds})"],
+                                  stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline() == "held\n"
+        return holder
+
     r, took = run(30)
     assert r.returncode == 0 and took < 5 and r.stderr == ""          # nothing holds it: no wait
-    # Another process holds the lists lock (as `apt-get update` would) for about three seconds.
-    holder = subprocess.Popen([sys.executable, "-c",
-                               "import fcntl, sys, time\n"
-                               f"f = open({str(locks[1])!r}, 'r+'); fcntl.lockf(f, fcntl.LOCK_EX)\n"
-                               "print('held', flush=True); time.sleep(3)"],
-                              stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline() == "held\n"
+    holder = hold(locks[1], 3)
     r, took = run(30)
     holder.wait()
     assert r.returncode == 0 and took >= 1.5 and "waiting for another install" in r.stderr
-    holder = subprocess.Popen([sys.executable, "-c",
-                               "import fcntl, time\n"
-                               f"f = open({str(locks[0])!r}, 'r+'); fcntl.lockf(f, fcntl.LOCK_EX)\n"
-                               "print('held', flush=True); time.sleep(6)"],
-                              stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline() == "held\n"
+    holder = hold(locks[0], 6)
     r, _ = run(2)                                                       # gives up after LOCK_WAIT seconds
     holder.kill()
     holder.wait()
