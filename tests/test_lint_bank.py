@@ -126,3 +126,12 @@ def test_the_ketamine_bank_is_clean(capsys, monkeypatch):
     root = Path(__file__).resolve().parents[1]
     code, out, err = run_cli(["check", str(root / "questions.yaml")], capsys, monkeypatch)
     assert code == 0 and "0 errors, 0 warnings" in out + err, out + err
+
+
+def test_vocabulary_shared_by_many_facts_is_not_a_give_away(tmp_path):
+    many = [fact(f"q{i}", f"Is statement {i} about ketamine true?", "Yes", ["No"], kind="yes-no")
+            for i in range(60)]
+    assert warnings(tmp_path, *many, code="give-away") == []
+    few = many[:5]
+    found = warnings(tmp_path, *few, code="give-away")
+    assert len(found) == 5 and "the answer 'Yes' appears in 4 other facts" in found[0]

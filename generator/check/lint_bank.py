@@ -9,10 +9,10 @@ Three warnings, each naming the facts involved:
 - **middle key**: across the bank, numeric keys sit between their wrong options far
   more often than chance would put them there.
 
-Everything is linear in the size of the bank. Phrases are matched as whole words,
-and each phrase is looked up only through its rarest word (its *anchor*), so a text
-is scanned once against the few phrases anchored on its words, never against every
-other fact.
+Everything is linear in the size of the bank. Phrases are matched as whole words of
+the normalised texts, and each phrase is looked up only through its rarest word (its
+*anchor*), so a text is checked against the few phrases anchored on its words, never
+against every other fact.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ _HAS_NUMBER = re.compile(r"(?<!\S)(?:\d+(?:\.\d+)?|" + "|".join(_NUMBER_WORDS) +
 # How far above chance the share of middle keys must be before it is a cue (one-sided z).
 MIDDLE_Z = 2.0
 _NAMED = 12   # fact ids named in one warning before "and N more"
+# A phrase shown in, or answering, more facts than this is the subject's vocabulary rather than a give-away.
+VOCABULARY = 50
 
 
 def _phrase(normalised: str) -> str | None:
@@ -63,10 +65,18 @@ def _wrong(f: Fact) -> list[str]:
     return [*f.norms.says, *f.norms.distractors]
 
 
-def _seen(f: Fact) -> str:
+def _questions(facts: list[Fact]) -> list[str]:
+    """Every question normalised, in one pass over one string (a private-use mark, which normalisation
+    keeps, separates them): one call instead of one per fact."""
+    mark = "\ue00f"
+    joined = norm(f" {mark} ".join(f.question.replace(mark, " ") for f in facts))
+    return joined.split(f" {mark} ") if facts else []
+
+
+def _seen(f: Fact, question: str) -> str:
     """What a student sees of a fact in a quiz, normalised: its question and every own option."""
     n = f.norms
-    return f" {norm(f.question)} {_SEP} {n.answer} {_SEP} " + f" {_SEP} ".join(_wrong(f)) + " "
+    return f" {question} {_SEP} {n.answer} {_SEP} " + f" {_SEP} ".join(_wrong(f)) + " "
 
 
 def _where_in(f: Fact, phrase: str) -> str:
@@ -82,39 +92,45 @@ def _where_in(f: Fact, phrase: str) -> str:
 
 def lint_giveaways(bank: Bank, report: Report) -> None:
     facts = bank.facts
-    seen = [_seen(f) for f in facts]
-    df: Counter = Counter()
-    for s in seen:
-        df.update(set(s.split()))
-    # anchor word → [(phrase, fact index, where in the fact)], only for phrases that can occur elsewhere
-    anchored: dict[str, list[tuple[str, int, tuple]]] = {}
+    # Each distinct phrase (answers and accepted phrasings) with the facts and places it comes from.
+    owners: dict[str, list[tuple[int, tuple]]] = {}
     for i, f in enumerate(facts):
-        done = set()
-        for normalised, where in [(f.norms.answer, ("answer",)),
-                                  *((a, ("accept", j)) for j, a in enumerate(f.norms.accept))]:
+        n = f.norms
+        mine = set()
+        for normalised, where in [(n.answer, ("answer",)), *((a, ("accept", j)) for j, a in enumerate(n.accept))]:
             p = _phrase(normalised)
-            if p is None or p in done:
+            if p is not None and p not in mine:
+                mine.add(p)
+                owners.setdefault(p, []).append((i, where))
+    # A phrase is looked for through its rarest word among all phrases: few phrases share an anchor,
+    # so a text is checked against a handful of candidates, whatever the size of the bank.
+    freq = Counter(" ".join(owners).split())
+    anchored: dict[str, list[str]] = {}
+    for p in owners:
+        anchored.setdefault(min(p.split(), key=freq.__getitem__), []).append(p)
+    anchors = set(anchored)
+    found: dict[str, list[int]] = {}
+    for b, (f, question) in enumerate(zip(facts, _questions(facts))):
+        s = _seen(f, question)
+        for w in anchors.intersection(s.split()):
+            for p in anchored[w]:
+                if f" {p} " in s:
+                    found.setdefault(p, []).append(b)
+    for p, where_found in sorted((p, bs) for p, bs in found.items() if bs != [owners[p][0][0]]):
+        if len(where_found) + len(owners[p]) > VOCABULARY:
+            continue    # the bank's own vocabulary, not one fact's give-away (and never a quadratic report)
+        for a, where in owners[p]:
+            others = [b for b in where_found if b != a]
+            if not others:
                 continue
-            done.add(p)
-            anchor = min(p.split(), key=lambda w: df.get(w, 0))
-            if df.get(anchor, 0) > (1 if f" {anchor} " in seen[i] else 0):
-                anchored.setdefault(anchor, []).append((p, i, where))
-    hits: dict[tuple[int, str, tuple], list[str]] = {}
-    anchors = anchored.keys()
-    for b, s in enumerate(seen):
-        for w in anchors & set(s.split()):
-            for p, a, where in anchored[w]:
-                if a != b and f" {p} " in s:
-                    hits.setdefault((a, p, where), []).append(f"'{facts[b].id}' ({_where_in(facts[b], p)})")
-    for (a, p, where), places in sorted(hits.items()):
-        f = facts[a]
-        what, text = ("answer", f.answer) if where == ("answer",) else ("accepted phrasing", f.accept[where[1]])
-        n = len(places)
-        report.warning(f"the {what} '{text}' appears in {n} other fact{'s' if n != 1 else ''}: "
-                       f"{', '.join(places[:_NAMED])}{f' and {n - _NAMED} more' if n > _NAMED else ''}; "
-                       f"a quiz holding both gives this one away",
-                       f.path + where, fact_id=f.id,
-                       hint="reword the other fact's question or option, or this answer", code="give-away")
+            f, n = facts[a], len(others)
+            places = ", ".join(f"'{facts[b].id}' ({_where_in(facts[b], p)})" for b in others[:_NAMED])
+            what, text = ("answer", f.answer) if where == ("answer",) else ("accepted phrasing", f.accept[where[1]])
+            report.warning(f"the {what} '{text}' appears in {n} other fact{'s' if n != 1 else ''}: "
+                           f"{places}{f' and {n - _NAMED} more' if n > _NAMED else ''}; "
+                           f"a quiz holding both gives this one away",
+                           f.path + where, fact_id=f.id,
+                           hint="reword the other fact's question or option, or this answer", code="give-away")
 
 
 def lint_hedged_key(f: Fact, report: Report) -> None:
