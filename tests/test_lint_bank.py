@@ -73,6 +73,14 @@ def test_short_answers_and_small_numbers_and_own_texts_are_not_give_aways(tmp_pa
     assert warnings(tmp_path, count, dose, iv, own, code="give-away") == []
 
 
+def test_a_question_of_punctuation_only_keeps_the_others_in_place(tmp_path):
+    blank = fact("blank", "???", "Nothing", ["Something", "Anything"])
+    other = fact("brand", "Parke-Davis sold ketamine for people under which name?", "Ketalar", ["Ketaset", "Vetalar"])
+    blank2 = fact("blank2", "...", "Void", ["Zero", "Null"])
+    found = warnings(tmp_path, blank, COMPANY, blank2, other, code="give-away")
+    assert len(found) == 1 and "'brand' (its question)" in found[0]
+
+
 def test_a_year_is_a_give_away(tmp_path):
     year = fact("year", "When was ketamine first made?", "1962", ["1955", "1970"])
     stem = fact("chemist", "Who made ketamine in 1962?", "Calvin Stevens", ["Paul Janssen", "Albert Hofmann"])

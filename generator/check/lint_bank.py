@@ -70,7 +70,7 @@ def _questions(facts: list[Fact]) -> list[str]:
     keeps, separates them): one call instead of one per fact."""
     mark = "\ue00f"
     joined = norm(f" {mark} ".join(f.question.replace(mark, " ") for f in facts))
-    return joined.split(f" {mark} ") if facts else []
+    return [q.strip() for q in joined.split(mark)] if facts else []   # a question may normalise to nothing
 
 
 def _seen(f: Fact, question: str) -> str:
