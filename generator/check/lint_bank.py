@@ -51,6 +51,8 @@ VOCABULARY = 50
 
 def _phrase(normalised: str) -> str | None:
     """A normalised answer as a phrase to look for: leading articles dropped; None when too short to tell."""
+    if len(normalised) >= 4 and not normalised.startswith(("a ", "an ", "the ")) and not normalised.isdigit():
+        return normalised                                   # the common case, without splitting
     ws = normalised.split()
     while ws and ws[0] in _LEADING:
         ws = ws[1:]
@@ -96,23 +98,27 @@ def lint_giveaways(bank: Bank, report: Report) -> None:
     owners: dict[str, list[tuple[int, tuple]]] = {}
     for i, f in enumerate(facts):
         n = f.norms
-        mine = set()
-        for normalised, where in [(n.answer, ("answer",)), *((a, ("accept", j)) for j, a in enumerate(n.accept))]:
-            p = _phrase(normalised)
-            if p is not None and p not in mine:
-                mine.add(p)
-                owners.setdefault(p, []).append((i, where))
+        p = _phrase(n.answer)
+        if p is not None:
+            owners.setdefault(p, []).append((i, ("answer",)))
+        for j, a in enumerate(n.accept):
+            q = _phrase(a)
+            if q is not None and q != p and not (q in owners and owners[q][-1][0] == i):
+                owners.setdefault(q, []).append((i, ("accept", j)))
     # A phrase is looked for through its rarest word among all phrases: few phrases share an anchor,
     # so a text is checked against a handful of candidates, whatever the size of the bank.
     freq = Counter(" ".join(owners).split())
+    get = freq.__getitem__
     anchored: dict[str, list[str]] = {}
     for p in owners:
-        anchored.setdefault(min(p.split(), key=freq.__getitem__), []).append(p)
+        ws = p.split()
+        anchored.setdefault(ws[0] if len(ws) == 1 else min(zip(map(get, ws), ws))[1], []).append(p)
     anchors = set(anchored)
     found: dict[str, list[int]] = {}
     for b, (f, question) in enumerate(zip(facts, _questions(facts))):
         s = _seen(f, question)
-        for w in anchors.intersection(s.split()):
+        hit = anchors.intersection(s.split())
+        for w in hit:
             for p in anchored[w]:
                 if f" {p} " in s:
                     found.setdefault(p, []).append(b)
