@@ -285,11 +285,15 @@ def audit(
                                 help="Folder holding the sources' text files (the 'file' of each source)."),
     uncovered: bool = typer.Option(False, "--uncovered",
                                    help="Also list each source's sentences that no error, confirmation or defect quotes yet."),
+    fidelity: bool = typer.Option(False, "--fidelity",
+                                  help="Also show each source error's option beside the source's words, with why "
+                                       "it is wrong: review that the option claims no more and no less than the quote."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Also write the audit as a Markdown report."),
 ):
     """Check every quote against its source file; print a scorecard per source."""
     from generator.atomic import write_text
-    from generator.audit import audit_bank, audit_markdown, audit_summary, audit_table, uncovered_text
+    from generator.audit import (audit_bank, audit_markdown, audit_summary, audit_table, fidelity_text,
+                                 uncovered_text)
 
     folder = Path(sources)
     if not folder.is_dir():
@@ -302,6 +306,8 @@ def audit(
         result = audit_bank(b, folder, progress=advance)
     print_report(result.report)
     sys.stdout.write(audit_table(result))
+    if fidelity and fidelity_text(result):
+        sys.stdout.write("\n" + fidelity_text(result))
     if uncovered and uncovered_text(result):
         sys.stdout.write("\n" + uncovered_text(result))
     sys.stdout.flush()

@@ -76,7 +76,7 @@ CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
 from generator.bank import load_bank, finish
-from generator.check import check_semantics, lint_question
+from generator.check import check_semantics, lint_bank, lint_question
 from generator.quiz import Generator, generate
 from generator.bank import gc_paused
 t_import = time.perf_counter()
@@ -87,6 +87,7 @@ with gc_paused():
     gen = Generator(bank, 0, 3)
     for f in bank.facts:
         lint_question(gen.question(f), report)
+    lint_bank(bank, report)
 finish(report, doc)
 t_check = time.perf_counter()
 with gc_paused():

@@ -250,7 +250,8 @@ def test_scorecard_counts(tmp_path):
 
 def test_markdown_report_escapes_and_is_deterministic(tmp_path, capsys, monkeypatch):
     bank = (BANK.replace("title: A web page", "title: \"A <script>alert(1)</script> page\"")
-            .replace("file: one.txt", "file: one|x.txt"))
+            .replace("file: one.txt", "file: one|x.txt")
+            .replace("why: Opioid effects are minor.", "why: \"Opioid effects are *minor* | <b>secondary</b>.\""))
     text = ONE + "A <img src=x onerror=alert(1)> tag | and *stars* &amp; [a](javascript:b).\n"
     path, src = write_case(tmp_path, bank, {"one|x.txt": text})
     out_md = tmp_path / "audit.md"
@@ -259,23 +260,53 @@ def test_markdown_report_escapes_and_is_deterministic(tmp_path, capsys, monkeypa
     assert code == 0, err
     report = out_md.read_text(encoding="utf-8")
     html = MarkdownIt("commonmark").enable("table").render(report)
-    assert "<script" not in html and "<img" not in html and "<a " not in html
+    assert "<script" not in html and "<img" not in html and "<a " not in html and "<b>" not in html
     assert "<h2>s1: A &lt;script&gt;alert(1)&lt;/script&gt; page</h2>" in html
     assert ("<li>line 5: A &lt;img src=x onerror=alert(1)&gt; tag | and *stars* &amp;amp; "
             "[a](javascript:b).</li>") in html
-    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
-    assert [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r) for r in rows] == [
+    tables = [[re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r) for r in re.findall(r"<tr>(.*?)</tr>", t, re.S)]
+              for t in re.findall(r"<table>(.*?)</table>", html, re.S)]
+    assert tables[0] == [
         ["Source", "File", "Sentences", "Reviewed", "Errors", "Facts contradicted", "Facts confirmed", "Defects",
          "Quotes not found"],
         ["s1", "one|x.txt", "7", "2/7 (29%)", "1", "1", "0", "1 spam", "0"],
         ["s2", "-", "-", "no file", "1", "1", "0", "0", "-"],
     ]
     assert "<strong>2 quotes in 1 source file: all found (1 source not audited: no file).</strong>" in html
-    assert ("<li><strong>nmda-site</strong> says \u201cOpioid receptors\u201d; line 2: "
-            "\u201cKetamine works mainly on the opioid receptors.\u201d</li>") in html
+    # the fidelity view: each error's option beside the source's words, with why it is wrong, one row each
+    assert tables[1] == [
+        ["Fact", "Question and key", "Says (the option)", "Quote (the source's words)", "Why it is wrong"],
+        ["<strong>nmda-site</strong>", "Where does ketamine mainly act? Key: The NMDA receptor",
+         "\u201cOpioid receptors\u201d", "line 2: \u201cKetamine works mainly on the opioid receptors.\u201d",
+         "Opioid effects are *minor* | &lt;b&gt;secondary&lt;/b&gt;."],
+    ]
+    assert tables[2][1][3] == "not checked: \u201cacts on GABA\u201d"      # s2 has no file to check against
     first = out_md.read_bytes()
     run_cli(["audit", str(path), "--sources", str(src), "--uncovered", "-o", str(out_md)], capsys, monkeypatch)
     assert out_md.read_bytes() == first
+
+
+def test_fidelity_shows_each_option_beside_its_quote(tmp_path, capsys, monkeypatch):
+    bank = BANK.replace("why: Opioid effects are minor.",
+                        "why: \"Opioid effects are minor \\e[31m and only seen at high doses, " + "long " * 30 + "\"")
+    path, src = write_case(tmp_path, bank)
+    code, out, err = run_cli(["audit", str(path), "--sources", str(src), "--fidelity"], capsys, monkeypatch)
+    assert code == 0, err
+    fidelity = out[out.index("Source errors:"):out.rindex(str(path))]      # up to the summary line
+    assert fidelity.splitlines()[1:7] == [
+        "s1: A web page",
+        "",
+        "  nmda-site",
+        "    asks:  Where does ketamine mainly act?",
+        "    key:   The NMDA receptor",
+        "    says:  Opioid receptors",
+    ]
+    assert "    quote: \u201cKetamine works mainly on the opioid receptors.\u201d (line 2)\n" in fidelity
+    assert "    why:   Opioid effects are minor \ufffd[31m and only seen" in fidelity   # no terminal escape
+    assert max(len(line) for line in fidelity.splitlines()) <= 100                    # long text wraps
+    assert "    quote: \u201cacts on GABA\u201d (not checked)\n" in fidelity
+    code, out, _ = run_cli(["audit", str(path), "--sources", str(src)], capsys, monkeypatch)
+    assert "Source errors:" not in out                                              # only when asked
 
 
 def test_report_is_written_when_quotes_are_missing(tmp_path, capsys, monkeypatch):

@@ -83,7 +83,7 @@ def test_same_seed_same_bytes_and_stdout(tmp_path):
 def test_export_filters(tmp_path):
     r = errata("export", str(EXAMPLE), "--topic", "moons")
     assert r.returncode == 0, r.stderr
-    assert [q["fact_id"] for q in json.loads(r.stdout)["questions"]] == ["moons-of-venus"]
+    assert [q["fact_id"] for q in json.loads(r.stdout)["questions"]] == ["moons-of-mercury"]
     r = errata("export", str(EXAMPLE), "--tag", "no-such-tag")
     assert r.returncode == 2 and "no fact matches" in r.stderr
 

@@ -8,6 +8,7 @@ control characters in the terminal.
 from __future__ import annotations
 
 import re
+import textwrap
 
 from .match import NO_FILE, Audit, Passage, QuoteCheck, SourceAudit, percent, visible
 
@@ -66,6 +67,34 @@ def uncovered_text(audit: Audit) -> str:
                    f"{_plural(len(s.sentences), 'sentence')} not reviewed")
         out += [f"  {u.line}: {visible(u.text)}" for u in un]
     return "\n".join(out).lstrip("\n") + "\n" if out else ""
+
+
+def _location(q: QuoteCheck) -> str:
+    if not q.checked:
+        return "not checked"
+    if not q.found:
+        return "NOT FOUND"
+    return f"line {q.line}" + (f" (and {len(q.spans) - 1} more)" if len(q.spans) > 1 else "")
+
+
+def fidelity_text(audit: Audit, width: int = 100) -> str:
+    """Every source error as a curator reviews it: the question and key, what the option says, the
+    source's words and why they are wrong, one block per error, grouped by source."""
+    out = []
+    for s in audit.sources:
+        if not s.errors:
+            continue
+        out.append(f"\n{visible(s.source.id)}: {visible(s.source.title)}")
+        for e in s.errors:
+            f, err = e.fact, e.error
+            out.append(f"\n  {visible(f.id)}")
+            for label, text in (("asks", f.question), ("key", f.answer), ("says", err.says),
+                                (f"quote", f"\u201c{err.quote}\u201d ({_location(e.check)})"), ("why", err.why)):
+                lines = textwrap.wrap(" ".join(visible(text).split()), width - 11) or [""]
+                out.append(f"    {label + ':':<7}{lines[0]}")
+                out += [f"{'':11}{line}" for line in lines[1:]]
+    return ("Source errors: what each option says beside the source's words\n" + "\n".join(out).lstrip("\n")
+            + "\n") if out else ""
 
 
 def audit_result(audit: Audit) -> str:
@@ -131,8 +160,11 @@ def _source_section(s: SourceAudit, uncovered: bool) -> list[str]:
         facts.append(f"Not audited ({s.status})")
     out += [". ".join(facts) + ".", ""]
     if s.errors:
-        out += [f"### Errors ({len(s.errors)})", ""]
-        out += [f"- **{md(e.fact.id)}** says {_quoted(e.error.says)}; {_where(e.check)}" for e in s.errors]
+        out += [f"### Errors ({len(s.errors)})", "",
+                "| Fact | Question and key | Says (the option) | Quote (the source's words) | Why it is wrong |",
+                "|---|---|---|---|---|"]
+        out += [f"| **{md(e.fact.id)}** | {md(e.fact.question)} Key: {md(e.fact.answer)} | {_quoted(e.error.says)} "
+                f"| {_where(e.check)} | {md(e.error.why)} |" for e in s.errors]
         out += ["", f"Facts contradicted ({len(s.facts)}): {', '.join(md(f) for f in s.facts)}.", ""]
     if s.confirms:
         out += [f"### Confirms ({len(s.confirms)})", ""]

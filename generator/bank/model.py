@@ -20,7 +20,8 @@ class Deck:
 
 @dataclass
 class Defect:
-    """A passage of a source that is no claim at all: spam, hype or boilerplate."""
+    """A passage of a source that is not an error: no claim at all (spam, hype, boilerplate), or a claim
+    too defensible to teach as wrong (contested, overstated)."""
 
     kind: str
     quote: str

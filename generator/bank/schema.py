@@ -22,7 +22,9 @@ SLUGS = "slugs"
 TAGS = "tags"
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-DEFECT_KINDS = ("spam", "hype", "boilerplate")
+# spam, hype, boilerplate: no claim at all. contested: a defensible or disputed claim;
+# overstated: a claim beyond the evidence but not plainly false. Neither may become an error.
+DEFECT_KINDS = ("spam", "hype", "boilerplate", "contested", "overstated")
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,8 @@ SHAPES: dict[str, tuple[Key, ...]] = {
         Key("file", TEXT, False, "File name of the document's text, looked up under `errata audit --sources DIR`."),
         Key("url", TEXT, False, "Where the document was published."),
         Key("defects", "list:defect", False,
-            "Passages that are not checkable claims (spam, hype, boilerplate); reported by `errata audit`."),
+            "Passages that are not errors: no claim (spam, hype, boilerplate) or a claim too defensible to teach as "
+            "wrong (contested, overstated); reported by `errata audit`."),
     ),
     "defect": (
         Key("kind", TEXT, True, "What the passage is.", DEFECT_KINDS),

@@ -17,6 +17,7 @@ from ..bank import Bank, Fact
 from ..quiz import Question
 from ..bank import suggest
 from ..bank import gc_paused
+from .lint_bank import lint_bank
 
 _ABOVE = re.compile(r"\b(all|none|both|neither) of (the )?(above|these|the options)\b", re.I)
 _ABSOLUTE = re.compile(r"\b(always|never|all|none|every|completely|absolutely|entirely|guaranteed)\b", re.I)
@@ -176,6 +177,8 @@ def check_bank(file: str, options: int = DEFAULT_OPTIONS, strict: bool = False,
                         report.warning(msg, f.path, fact_id=f.id, hint=hint, code="too-few-options")
                 if lint:
                     lint_question(q, report)
+            if lint:
+                lint_bank(bank, report)
     finish(report, doc)
     return bank, report
 

@@ -1,0 +1,219 @@
+"""Cross-fact lint: cues that only show when facts meet in one quiz, or across the bank.
+
+Three warnings, each naming the facts involved:
+
+- **give-away**: the answer (or an accepted phrasing) of one fact appears in another
+  fact's question or options, so a quiz holding both answers one with the other;
+- **hedged key**: the key is the only hedged option ("about", "mixed"…) while every
+  wrong option is absolute ("proven", "never"…): test-wise students pick the hedge;
+- **middle key**: across the bank, numeric keys sit between their wrong options far
+  more often than chance would put them there.
+
+Everything is linear in the size of the bank. Phrases are matched as whole words of
+the normalised texts, and each phrase is looked up only through its rarest word (its
+*anchor*), so a text is checked against the few phrases anchored on its words, never
+against every other fact.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from ..bank import Bank, Fact
+from ..diagnostics import Report
+from ..text.normalize import norm
+
+_SEP = "\x1f"                                   # between two texts of a fact: no phrase spans it
+_LEADING = frozenset({"a", "an", "the"})
+# A phrase this short says too little to give anything away ("K", "2", "IV").
+_MIN_CHARS = 3
+
+_HEDGES = frozenset("""about approximately roughly around nearly almost usually typically often mostly largely
+    may might can could some partly partially mixed varies vary variable inconsistent limited likely possible
+    possibly probably generally several moderate modest weak small uncertain unclear investigational""".split())
+_ABSOLUTES = frozenset("""always never all none no every any completely entirely absolutely guaranteed only proven
+    reliably reliable cure cures cured consistent consistently definitely certainly must permanent permanently
+    fully full""".split())
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+# A whole word that is a number: an option without one is not numeric (a C-speed test before any parsing).
+_HAS_NUMBER = re.compile(r"(?<!\S)(?:\d+(?:\.\d+)?|" + "|".join(_NUMBER_WORDS) + r")(?!\S)")
+# How far above chance the share of middle keys must be before it is a cue (one-sided z).
+MIDDLE_Z = 2.0
+_NAMED = 12   # fact ids named in one warning before "and N more"
+# A phrase shown in, or answering, more facts than this is the subject's vocabulary rather than a give-away.
+VOCABULARY = 50
+
+
+def _phrase(normalised: str) -> str | None:
+    """A normalised answer as a phrase to look for: leading articles dropped; None when too short to tell."""
+    if len(normalised) >= 4 and not normalised.startswith(("a ", "an ", "the ")) and not normalised.isdigit():
+        return normalised                                   # the common case, without splitting
+    ws = normalised.split()
+    while ws and ws[0] in _LEADING:
+        ws = ws[1:]
+    p = " ".join(ws)
+    if len(p) < _MIN_CHARS or (len(ws) == 1 and ws[0].isdigit() and len(ws[0]) < 4):
+        return None   # '2' is everywhere; a year is not
+    return p
+
+
+def _wrong(f: Fact) -> list[str]:
+    """The fact's own wrong options, normalised (source errors, then curated)."""
+    return [*f.norms.says, *f.norms.distractors]
+
+
+def _questions(facts: list[Fact]) -> list[str]:
+    """Every question normalised, in one pass over one string (a private-use mark, which normalisation
+    keeps, separates them): one call instead of one per fact."""
+    mark = "\ue00f"
+    joined = norm(f" {mark} ".join(f.question.replace(mark, " ") for f in facts))
+    return [q.strip() for q in joined.split(mark)] if facts else []   # a question may normalise to nothing
+
+
+def _seen(f: Fact, question: str) -> str:
+    """What a student sees of a fact in a quiz, normalised: its question and every own option."""
+    n = f.norms
+    return f" {question} {_SEP} {n.answer} {_SEP} " + f" {_SEP} ".join(_wrong(f)) + " "
+
+
+def _where_in(f: Fact, phrase: str) -> str:
+    if f" {phrase} " in f" {norm(f.question)} ":
+        return "its question"
+    if f" {phrase} " in f" {f.norms.answer} ":
+        return "its key"
+    for text in [*(e.says for e in f.errors), *f.distractors]:
+        if f" {phrase} " in f" {norm(text)} ":
+            return f"option '{text}'"
+    return "its text"
+
+
+def lint_giveaways(bank: Bank, report: Report) -> None:
+    facts = bank.facts
+    # Each distinct phrase (answers and accepted phrasings) with the facts and places it comes from.
+    owners: dict[str, list[tuple[int, tuple]]] = {}
+    for i, f in enumerate(facts):
+        n = f.norms
+        p = _phrase(n.answer)
+        if p is not None:
+            owners.setdefault(p, []).append((i, ("answer",)))
+        for j, a in enumerate(n.accept):
+            q = _phrase(a)
+            if q is not None and q != p and not (q in owners and owners[q][-1][0] == i):
+                owners.setdefault(q, []).append((i, ("accept", j)))
+    # A phrase is looked for through its rarest word among all phrases: few phrases share an anchor,
+    # so a text is checked against a handful of candidates, whatever the size of the bank.
+    freq = Counter(" ".join(owners).split())
+    get = freq.__getitem__
+    anchored: dict[str, list[str]] = {}
+    for p in owners:
+        ws = p.split()
+        anchored.setdefault(ws[0] if len(ws) == 1 else min(zip(map(get, ws), ws))[1], []).append(p)
+    anchors = set(anchored)
+    found: dict[str, list[int]] = {}
+    for b, (f, question) in enumerate(zip(facts, _questions(facts))):
+        s = _seen(f, question)
+        hit = anchors.intersection(s.split())
+        for w in hit:
+            for p in anchored[w]:
+                if f" {p} " in s:
+                    found.setdefault(p, []).append(b)
+    for p, where_found in sorted((p, bs) for p, bs in found.items() if bs != [owners[p][0][0]]):
+        if len(where_found) + len(owners[p]) > VOCABULARY:
+            continue    # the bank's own vocabulary, not one fact's give-away (and never a quadratic report)
+        for a, where in owners[p]:
+            others = [b for b in where_found if b != a]
+            if not others:
+                continue
+            f, n = facts[a], len(others)
+            places = ", ".join(f"'{facts[b].id}' ({_where_in(facts[b], p)})" for b in others[:_NAMED])
+            what, text = ("answer", f.answer) if where == ("answer",) else ("accepted phrasing", f.accept[where[1]])
+            report.warning(f"the {what} '{text}' appears in {n} other fact{'s' if n != 1 else ''}: "
+                           f"{places}{f' and {n - _NAMED} more' if n > _NAMED else ''}; "
+                           f"a quiz holding both gives this one away",
+                           f.path + where, fact_id=f.id,
+                           hint="reword the other fact's question or option, or this answer", code="give-away")
+
+
+def lint_hedged_key(f: Fact, report: Report) -> None:
+    key = set(f.norms.answer.split())
+    if not (key & _HEDGES) or key & _ABSOLUTES:
+        return
+    wrong = _wrong(f)
+    if len(wrong) < 2:
+        return
+    for t in wrong:
+        ws = set(t.split())
+        if ws & _HEDGES or not ws & _ABSOLUTES:
+            return
+    options = [e.says for e in f.errors] + f.distractors
+    report.warning(f"the key '{f.answer}' is the only hedged option and every wrong option is absolute "
+                   f"({'; '.join(options)}): test-wise students pick the hedge", f.path + ("answer",), fact_id=f.id,
+                   hint="give a wrong option a hedge too, or phrase the key as firmly", code="hedged-key")
+
+
+def numeric_value(normalised: str) -> tuple[str, tuple[float, ...]] | None:
+    """A normalised option's shape (its words, each number as '#') and its numbers; None without a number."""
+    ws = [_NUMBER_WORDS.get(w, w) for w in normalised.replace(",", "").split()]
+    nums = tuple(float(w) for w in ws if _NUMBER.fullmatch(w))
+    if not nums:
+        return None
+    return " ".join("#" if _NUMBER.fullmatch(w) else w for w in ws), nums
+
+
+def middle_key(f: Fact) -> tuple[bool, int] | None:
+    """For a numeric fact (the key and its own wrong options share one shape, numbers aside), whether
+    the key is neither the smallest nor the largest value, and how many distinct values there are."""
+    wrong = _wrong(f)
+    if not _HAS_NUMBER.search(f.norms.answer) or not all(_HAS_NUMBER.search(t) for t in wrong):
+        return None
+    key = numeric_value(f.norms.answer)
+    if key is None:
+        return None
+    values = {key[1]}
+    for t in wrong:
+        v = numeric_value(t)
+        if v is None or v[0] != key[0]:
+            return None
+        values.add(v[1])
+    if len(values) < 3:
+        return None
+    return min(values) < key[1] < max(values), len(values)
+
+
+def lint_middle_keys(bank: Bank, report: Report) -> None:
+    middle, expected, variance, numeric = [], 0.0, 0.0, 0
+    for f in bank.facts:
+        m = middle_key(f)
+        if m is None:
+            continue
+        inner, k = m
+        numeric += 1
+        p = (k - 2) / k            # chance that a random position is neither end
+        expected += p
+        variance += p * (1 - p)
+        if inner:
+            middle.append(f.id)
+    if not numeric or variance == 0:
+        return
+    z = (len(middle) - expected) / math.sqrt(variance)
+    if z >= MIDDLE_Z:
+        shown = ", ".join(f"'{i}'" for i in middle[:_NAMED]) + (
+            f" and {len(middle) - _NAMED} more" if len(middle) > _NAMED else "")
+        report.warning(f"{len(middle)} of {numeric} numeric questions ({len(middle) / numeric:.0%}) have a key "
+                       f"between their wrong options, against {expected / numeric:.0%} by chance: test-wise "
+                       f"students pick the middle value. Middle keys: {shown}", ("facts",), at_key=True,
+                       hint="give some of these facts wrong options on one side of the key only",
+                       code="middle-key")
+
+
+def lint_bank(bank: Bank, report: Report) -> None:
+    """The cross-fact and bank-level item-writing cues, as warnings."""
+    lint_giveaways(bank, report)
+    for f in bank.facts:
+        lint_hedged_key(f, report)
+    lint_middle_keys(bank, report)
