@@ -20,7 +20,7 @@ import json
 from importlib import resources
 
 from ...quiz import BORROWED, CURATED, SOURCE_ERROR, Option, Quiz
-from ...text.markup import plain_html, safe_url, spans
+from ...text.markup import plain_html, safe_url, spans, text_html
 
 SUFFIX = ".html"
 FORMAT = "errata-selfquiz"
@@ -33,6 +33,9 @@ _STYLES = ("b", "i", "sub", "sup")
 
 def rich(text: str):
     """Bank text for the page: a plain string, or runs (text, [styles]) and 0 for a line break."""
+    marked = text_html(text)
+    if "<" not in marked and "&" not in marked:  # no markup, nothing escaped: most texts
+        return marked
     runs = spans(text)
     if not runs:
         return ""
@@ -96,24 +99,38 @@ def page_data(quiz: Quiz) -> dict:
     }
 
 
-def content_hash(payload: bytes) -> str:
-    return hashlib.sha256(payload).hexdigest()
-
-
-def obfuscate(payload: bytes, quiz_hash: str) -> str:
-    """base64 of the payload XOR the hash's 32 bytes, repeated (the page reverses it)."""
-    key = bytes.fromhex(quiz_hash)
+def _xor(payload: bytes, key: bytes) -> bytes:
     stream = (key * (len(payload) // len(key) + 1))[:len(payload)]
-    mixed = (int.from_bytes(payload, "big") ^ int.from_bytes(stream, "big")).to_bytes(len(payload), "big")
-    return base64.b64encode(mixed).decode("ascii")
+    return (int.from_bytes(payload, "big") ^ int.from_bytes(stream, "big")).to_bytes(len(payload), "big")
 
 
-def reveal(data: str, quiz_hash: str) -> bytes:
-    """The inverse of `obfuscate` (XOR is its own inverse), for tools and tests."""
-    raw = base64.b64decode(data)
+def _dumps(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def embedded_data(quiz: Quiz) -> dict:
+    """What the page's data element holds: the shared part (deck, sources, references) and each
+    question apart, so the page decodes a question only when it shows it (a 10k-fact page opens at
+    once). Each part is its JSON XOR the content hash's 32 bytes, repeated, in base64: out of plain
+    sight, not secret. The hash covers every part, in order."""
+    data = page_data(quiz)
+    parts = [_dumps({k: v for k, v in data.items() if k != "questions"})] + [_dumps(q) for q in data["questions"]]
+    quiz_hash = hashlib.sha256(b"\n".join(parts)).hexdigest()
     key = bytes.fromhex(quiz_hash)
-    stream = (key * (len(raw) // len(key) + 1))[:len(raw)]
-    return (int.from_bytes(raw, "big") ^ int.from_bytes(stream, "big")).to_bytes(len(raw), "big")
+    hidden = [base64.b64encode(_xor(p, key)).decode("ascii") for p in parts]
+    return {"format": FORMAT, "version": VERSION, "hash": quiz_hash,
+            "results": {"format": RESULTS_FORMAT, "version": RESULTS_VERSION},
+            "shared": hidden[0], "questions": hidden[1:]}
+
+
+def reveal(embedded: dict) -> dict:
+    """The page's data (as `page_data` gives it) from its data element: for tools and tests."""
+    key = bytes.fromhex(embedded["hash"])
+
+    def part(text: str):
+        return json.loads(_xor(base64.b64decode(text), key))
+
+    return {**part(embedded["shared"]), "questions": [part(q) for q in embedded["questions"]]}
 
 
 def script_json(value) -> str:
@@ -136,11 +153,7 @@ def _csp_hash(text: str) -> str:
 
 def render(quiz: Quiz) -> bytes:
     """The page, as bytes: the same quiz gives the same bytes."""
-    payload = json.dumps(page_data(quiz), ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
-    quiz_hash = content_hash(payload)
-    embedded = script_json({"format": FORMAT, "version": VERSION, "hash": quiz_hash,
-                            "results": {"format": RESULTS_FORMAT, "version": RESULTS_VERSION},
-                            "data": obfuscate(payload, quiz_hash)})
+    embedded = script_json(embedded_data(quiz))
     css, js = _asset("selfquiz.css"), _asset("selfquiz.js")
     # Only this page's own style and script may run, and nothing may be fetched.
     csp = (f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(js)}; "

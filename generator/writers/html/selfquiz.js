@@ -5,16 +5,17 @@
   "use strict";
 
   var app = document.getElementById("app");
-  var meta, quiz;
+  var meta, quiz, decoder = new TextDecoder(), key = [], cache = [];
   try {
     meta = JSON.parse(document.getElementById("errata-quiz").textContent);
-    quiz = decode(meta);
+    for (var h = 0; h < 64; h += 2) key.push(parseInt(meta.hash.substr(h, 2), 16));
+    quiz = decode(meta.shared);  // deck, sources, references; each question is decoded when it is needed
   } catch (e) {
     app.appendChild(el("p", {class: "note", text: "This page is damaged: its questions cannot be read. Build it again with 'errata html'."}));
     return;
   }
 
-  var Q = quiz.questions, N = Q.length;
+  var N = meta.questions.length;
   var KEY = "errata-selfquiz:" + meta.hash;          // an edited quiz has another hash: no stale progress
   var PREFS = "errata-selfquiz:preferences";
   var GAP = 3;                                        // a missed question returns after this many others
@@ -22,12 +23,13 @@
   var STYLE_TAGS = {b: "b", i: "i", sub: "sub", sup: "sup"};
 
   // The data is XOR-ed with the content hash and base64-encoded: out of plain sight, not secret.
-  function decode(m) {
-    var bin = atob(m.data), n = bin.length, bytes = new Uint8Array(n), key = [], i;
-    for (i = 0; i < 64; i += 2) key.push(parseInt(m.hash.substr(i, 2), 16));
-    for (i = 0; i < n; i++) bytes[i] = bin.charCodeAt(i) ^ key[i & 31];
-    return JSON.parse(new TextDecoder().decode(bytes));
+  function decode(data) {
+    var bin = atob(data), n = bin.length, bytes = new Uint8Array(n);
+    for (var i = 0; i < n; i++) bytes[i] = bin.charCodeAt(i) ^ key[i & 31];
+    return JSON.parse(decoder.decode(bytes));
   }
+
+  function Q(i) { return cache[i] || (cache[i] = decode(meta.questions[i])); }
 
   // ---- building the page -------------------------------------------------------------------
 
@@ -120,10 +122,10 @@
         || !Array.isArray(s.queue) || typeof s.need !== "object" || s.need === null) return false;
     var inRange = function (q) { return typeof q === "number" && q >= 0 && q < N; };
     if (!s.queue.every(inRange)) return false;
-    if (!s.answers.every(function (a) { return inRange(a.q) && a.o >= 0 && a.o < Q[a.q].options.length; })) return false;
+    if (!s.answers.every(function (a) { return inRange(a.q) && a.o >= 0 && a.o < Q(a.q).options.length; })) return false;
     if (s.cur) {
-      if (!inRange(s.cur.q) || !Array.isArray(s.cur.order) || s.cur.order.length !== Q[s.cur.q].options.length) return false;
-      if (s.cur.order.slice().sort().join() !== Q[s.cur.q].options.map(function (_, i) { return i; }).join()) return false;
+      if (!inRange(s.cur.q) || !Array.isArray(s.cur.order) || s.cur.order.length !== Q(s.cur.q).options.length) return false;
+      if (s.cur.order.slice().sort().join() !== Q(s.cur.q).options.map(function (_, i) { return i; }).join()) return false;
     }
     return true;
   }
@@ -219,6 +221,7 @@
   function showStart(focus) {
     current = null;
     screen.textContent = "";
+    status.textContent = "";
     var box = el("section", {class: "screen start", "aria-labelledby": "start-h"});
     box.appendChild(el("h2", {id: "start-h", text: "Start"}));
     if (quiz.deck.description) box.appendChild(rich(el("p", {class: "description"}), quiz.deck.description));
@@ -246,7 +249,7 @@
 
   function begin(mode) {
     state = {v: 1, mode: mode, started: now(), finished: null, student: "", answers: [],
-             queue: Q.map(function (_, i) { return i; }), need: {}, cur: null};
+             queue: Array.from({length: N}, function (_, i) { return i; }), need: {}, cur: null};
     advance();
   }
 
@@ -257,7 +260,7 @@
   function advance() {
     if (!state.queue.length) { finish(); return; }
     var q = state.queue.shift();
-    state.cur = {q: q, order: shuffled(Q[q].options.length), picked: -1, checked: false};
+    state.cur = {q: q, order: shuffled(Q(q).options.length), picked: -1, checked: false};
     save();
     showQuestion(true);
   }
@@ -295,7 +298,7 @@
   }
 
   function showQuestion(focus) {
-    var cur = state.cur, q = Q[cur.q];
+    var cur = state.cur, q = Q(cur.q);
     screen.textContent = "";
     var progressText = el("p", {id: "progress-text"}), bar = el("progress", {max: String(N)});
     var box = el("section", {class: "screen question", "aria-labelledby": "progress-text"});
@@ -354,7 +357,7 @@
     var cur = state.cur;
     if (!current || cur.checked) return;
     if (cur.picked < 0) { notice("Choose an answer first."); current.radios[0].focus(); return; }
-    var q = Q[cur.q], right = !!q.options[cur.picked].c;
+    var q = Q(cur.q), right = !!q.options[cur.picked].c;
     state.answers.push({q: cur.q, o: cur.picked, correct: right, attempt: answersOf(cur.q).length + 1,
                         time: now(), position: cur.order.indexOf(cur.picked) + 1});
     if (state.mode === "test") {
@@ -375,7 +378,7 @@
   }
 
   function showFeedback(focus) {
-    var cur = state.cur, q = Q[cur.q];
+    var cur = state.cur, q = Q(cur.q);
     current.radios.forEach(function (r, pos) {
       var oi = cur.order[pos], o = q.options[oi], label = current.labels[pos], mark = label.querySelector(".mark");
       r.disabled = true;
@@ -399,7 +402,7 @@
 
   // The feedback on one answer: right, or which source makes this error, its words and why it is wrong.
   function feedbackBlock(qi, oi) {
-    var q = Q[qi], o = q.options[oi], right = !!o.c;
+    var q = Q(qi), o = q.options[oi], right = !!o.c;
     var key = q.options.filter(function (x) { return x.c; })[0];
     var box = el("div", {class: "fb " + (right ? "fb-right" : "fb-wrong")});
     box.appendChild(el("p", {class: "verdict"}, [
@@ -409,10 +412,10 @@
       if (o.k === "source-error") {
         box.appendChild(el("p", {class: "made-by"}, ["This is the error made by "].concat(
           joinNodes(o.cite.map(function (c) { return sourceName(c[0]); }))).concat([":"])));
-        o.cite.forEach(function (c) {
+        o.cite.forEach(function (c) {  // each quote names its source when there are several
           box.appendChild(el("figure", {class: "citation"}, [
             el("blockquote", {class: "quote"}, [plain(el("p"), "“" + c[1] + "”")]),
-            el("figcaption", {}, ["— ", sourceName(c[0])])]));
+            o.cite.length > 1 ? el("figcaption", {}, ["— ", sourceName(c[0])]) : null]));
         });
         o.why.forEach(function (w) {
           box.appendChild(el("p", {class: "why"}, [el("strong", {text: "Why it is wrong: "}), rich(el("span"), w)]));
@@ -455,6 +458,7 @@
   function showSummary(focus) {
     current = null;
     screen.textContent = "";
+    status.textContent = "";
     var first = firstTries(state.answers), asked = Object.keys(first).map(Number).sort(function (a, b) { return a - b; });
     var right = asked.filter(function (q) { return first[q].correct; }).length;
     var h = el("h2", {id: "summary-h", tabindex: "-1", text: "Your results"});
@@ -466,7 +470,7 @@
     // By topic, first tries only.
     var topics = [], byTopic = {};
     asked.forEach(function (q) {
-      var t = Q[q].topic;
+      var t = Q(q).topic;
       if (!byTopic[t]) { byTopic[t] = {right: 0, total: 0}; topics.push(t); }
       byTopic[t].total += 1;
       if (first[q].correct) byTopic[t].right += 1;
@@ -485,7 +489,7 @@
     // By misconception: every source error picked at least once, grouped by the sources that make it.
     var claims = [], seenClaim = {}, bySource = {}, sourceOrder = [], other = 0;
     state.answers.forEach(function (a) {
-      var o = Q[a.q].options[a.o], id = a.q + ":" + a.o;
+      var o = Q(a.q).options[a.o], id = a.q + ":" + a.o;
       if (a.correct || seenClaim[id]) return;
       seenClaim[id] = true;
       if (o.k !== "source-error") { other += 1; return; }
@@ -505,10 +509,10 @@
       var list = el("ul", {class: "misconceptions"});
       sourceOrder.forEach(function (sid) {
         var items = el("ul", {}, bySource[sid].map(function (m) {
-          var o = Q[m.a.q].options[m.a.o];
+          var o = Q(m.a.q).options[m.a.o];
           return el("li", {}, [
             el("span", {class: "claim"}, [rich(el("strong"), shown(o))]),
-            el("span", {class: "context"}, [" (the question: ", rich(el("span"), shown(Q[m.a.q])), ")"]),
+            el("span", {class: "context"}, [" (the question: ", rich(el("span"), shown(Q(m.a.q))), ")"]),
             el("blockquote", {class: "quote"}, [plain(el("p"), "“" + m.quote + "”")]),
             el("p", {class: "why"}, [el("strong", {text: "Why it is wrong: "})].concat(o.why.map(function (w, i) {
               return rich(add(el("span"), i ? " " : null), w);
@@ -526,13 +530,13 @@
       box.appendChild(el("ol", {class: "review"}, asked.map(function (q) {
         var a = first[q];
         return el("li", {}, [
-          rich(el("p", {class: "review-q"}), shown(Q[q])),
-          el("p", {class: "review-a"}, [el("span", {class: "label", text: "Your answer: "}), rich(el("span"), shown(Q[q].options[a.o]))]),
+          rich(el("p", {class: "review-q"}), shown(Q(q))),
+          el("p", {class: "review-a"}, [el("span", {class: "label", text: "Your answer: "}), rich(el("span"), shown(Q(q).options[a.o]))]),
           feedbackBlock(q, a.o)]);
       })));
     }
     var again = el("button", {type: "button", id: "again", text: "Start again"});
-    again.addEventListener("click", function () { clearProgress(); showStart(true); });
+    again.addEventListener("click", function () { tools.reset.click(); });  // asks first: nothing lost by a slip
     box.appendChild(el("p", {class: "buttons"}, [again]));
     screen.appendChild(box);
     showTools();
@@ -551,7 +555,7 @@
       started: state.started,
       finished: state.finished || null,
       answers: state.answers.map(function (a) {
-        var q = Q[a.q];
+        var q = Q(a.q);
         return {fact_id: q.id, question: q.t, chosen: q.options[a.o].t, correct: a.correct, attempt: a.attempt,
                 time: a.time, position: a.position};
       })
@@ -629,4 +633,5 @@
   else if (state && state.cur) showQuestion(false);
   else if (state) advance();
   else showStart(false);
+  if (window.performance && performance.mark) performance.mark("errata-ready");  // read by bench/bench_html.py
 })();
