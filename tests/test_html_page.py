@@ -7,10 +7,8 @@ needs real results (grading reads them).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import shutil
 from pathlib import Path
 
 import jsonschema
@@ -21,27 +19,14 @@ from generator.check import read_bank
 from generator.quiz import generate
 from generator.writers.html import page_data, render
 from tests.quiz_banks import write_bank
+from tests.test_anki_render import chromium  # noqa: F401 (the same Chromium, launched the same way)
 from tests.test_html import EXAMPLE, KETAMINE, injection_data
-from tests.tools import errata, require, require_tool
+from tests.tools import errata, require
 
 ROOT = Path(__file__).parent.parent
 AXE = ROOT / "tests" / "web" / "node_modules" / "axe-core" / "axe.min.js"
 RESULTS_SCHEMA = json.loads((ROOT / "docs" / "selfquiz-results.schema.json").read_text())
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SEED = 1
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    path = require_tool("chromium", "the self-quiz page is tested in a real browser")
-    require(importlib.util.find_spec("playwright") is not None, "the Python playwright package drives chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Page:
@@ -176,8 +161,8 @@ def take_quiz(b: Browser, site_page: Page, folder: Path, mode: str = "practice",
             assert verdict.endswith("Right." if options[target].get("c") else "Not right."), verdict
             assert focused(pg)["id"] == "next", "after checking, focus is on Next"
             pg.keyboard.press("n" if len(asked) % 2 else "Enter")
-        else:
-            assert pg.inner_text("#feedback") == "" if not on_summary(pg) else True
+        elif not on_summary(pg):
+            assert pg.inner_text("#feedback") == "", "a test gives no feedback before the end"
     assert focused(pg)["id"] == "summary-h"
     # Name and download, still by keyboard: Tab through to the name field.
     for _ in range(200):
