@@ -278,7 +278,8 @@ def html_page(
     tag: list[str] = typer.Option([], "--tag", help="Only facts with this tag (repeatable)."),
     seed: int = SeedOpt,
     options: int = OptionsOpt,
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Output file; default decks/<deck id>-quiz.html."),
+    output: Optional[str] = typer.Option(None, "--output", "-o",
+                                         help="Output file ('-': standard output); default decks/<deck id>-quiz.html."),
 ):
     """Write the self-quiz page: one offline HTML file for practice and tests, with feedback from the sources."""
     from generator.atomic import write_bytes
@@ -290,6 +291,10 @@ def html_page(
     if out.is_dir():
         raise UsageError(f"--output '{output}' is a folder: name the page, e.g. {out / (b.deck.id + '-quiz.html')}")
     data = render(quiz)
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
     write_bytes(out, data)
     say(f"wrote {out}: {len(quiz.questions)} questions, {len(data) // 1024} kB")
 

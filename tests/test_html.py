@@ -161,6 +161,11 @@ def test_command_writes_the_page_where_asked(tmp_path):
     assert out.read_bytes() == render(generate(read_bank(str(EXAMPLE)), seed=2))
 
 
+def test_command_writes_standard_output():
+    r = errata("html", EXAMPLE, "-o", "-", "--seed", "2")
+    assert r.returncode == 0 and r.stdout == render(generate(read_bank(str(EXAMPLE)), seed=2)).decode("utf-8")
+
+
 def test_command_default_output_is_decks(tmp_path):
     bank = tmp_path / "bank.yaml"
     bank.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
