@@ -126,11 +126,14 @@
     if (s.cur) {
       if (!inRange(s.cur.q) || !Array.isArray(s.cur.order) || s.cur.order.length !== Q(s.cur.q).options.length) return false;
       if (s.cur.order.slice().sort().join() !== Q(s.cur.q).options.map(function (_, i) { return i; }).join()) return false;
+      if (typeof s.cur.picked !== "number" || s.cur.picked < -1 || s.cur.picked >= s.cur.order.length) return false;
+      if (s.cur.checked && s.cur.picked < 0) return false;
     }
     return true;
   }
 
-  var prefs = readJson(PREFS) || {};
+  var prefs = readJson(PREFS);
+  if (!prefs || typeof prefs !== "object") prefs = {};
   if (typeof prefs.keys !== "boolean") prefs.keys = true;
   var state = readJson(KEY);
   if (!usable(state)) state = null;
