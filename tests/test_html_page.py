@@ -493,3 +493,22 @@ def test_injection_bank_shows_markup_as_text(browser, site):
         pg.click("#next")
     assert pg.inner_html("#question-text") == "A plain question, H<sub>2</sub>O?"
 
+
+
+def test_nothing_chosen_and_a_damaged_saved_state(browser, site):
+    b = browser()
+    pg = b.page
+    solar = site["solar"]
+    pg.goto(solar.url)
+    pg.click("#start-practice")
+    pg.keyboard.press("Enter")  # nothing chosen yet
+    pg.wait_for_function("document.getElementById('notice').textContent !== ''")
+    assert pg.inner_text("#notice") == "Choose an answer first."
+    assert pg.locator("#feedback .verdict").count() == 0 and focused(pg)["type"] == "radio"
+    quiz_hash = pg.evaluate("JSON.parse(document.getElementById('errata-quiz').textContent).hash")
+    for damaged in ("{not json", '{"v": 1, "mode": "practice", "answers": [{"q": 99, "o": 0}], "queue": [], "need": {}}',
+                    '{"v": 1, "mode": "test", "answers": [], "queue": [0], "need": {}, '
+                    '"cur": {"q": 0, "order": [0, 0, 1], "picked": 5, "checked": true}}'):
+        pg.evaluate("([key, value]) => localStorage.setItem(key, value)", [f"errata-selfquiz:{quiz_hash}", damaged])
+        pg.reload()
+        assert pg.locator("#start-practice").is_visible(), damaged  # starts afresh, no error
