@@ -421,6 +421,35 @@ def schema(
         sys.stdout.write(text)
 
 
+@app.command(name="html")
+def html_page(
+    bank: str = BankArg,
+    count: Optional[int] = typer.Option(None, "--count", help="At most this many questions, drawn by seed."),
+    topic: list[str] = typer.Option([], "--topic", help="Only facts of this topic (repeatable)."),
+    tag: list[str] = typer.Option([], "--tag", help="Only facts with this tag (repeatable)."),
+    seed: int = SeedOpt,
+    options: int = OptionsOpt,
+    output: Optional[str] = typer.Option(None, "--output", "-o",
+                                         help="Output file ('-': standard output); default decks/<deck id>-quiz.html."),
+):
+    """Write the self-quiz page: one offline HTML file for practice and tests, with feedback from the sources."""
+    from generator.atomic import write_bytes
+    from generator.writers.html import render
+
+    b, report = load_checked(bank, _options(options))
+    facts = selected_facts(b, topic, tag, count, seed)
+    print_shortfalls(report, facts)
+    quiz = generate(b, seed=seed, options=options, facts=facts)
+    out = Path(output) if output else Path("decks") / f"{b.deck.id}-quiz.html"
+    if out.is_dir():
+        raise UsageError(f"--output '{output}' is a folder: name the page, e.g. {out / (b.deck.id + '-quiz.html')}")
+    data = render(quiz)
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    write_bytes(out, data)
+    say(f"wrote {out}: {len(quiz.questions)} questions, {len(data) // 1024} kB")
 def _closed_pipe() -> None:
     # The reader went away (`| head`): nothing more can be said, so say nothing, and keep Python
     # from reporting the failed flush of standard output at exit.
