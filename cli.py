@@ -279,6 +279,64 @@ def schema(
         sys.stdout.write(text)
 
 
+
+class Attempt(str, Enum):
+    first = "first"
+    last = "last"
+
+
+def _write_outputs(out: Path, files: dict[str, bytes]) -> None:
+    from generator.atomic import write_bytes
+
+    for name, data in files.items():  # every file is rendered before the first is written
+        write_bytes(out / name, data)
+        say(f"wrote {out / name}")
+
+
+@app.command()
+def grade(
+    responses: list[str] = typer.Argument(..., help="Response files: Errata CSV, Moodle Responses CSV, "
+                                                    "Canvas Student Analysis CSV, self-quiz results JSON."),
+    quiz: str = typer.Option(..., "--quiz", "-q", help="The quiz manifest (<deck>-quiz.json), or the bank "
+                                                       "for deliveries that carry fact ids or option texts."),
+    output: str = typer.Option("results", "--output", "-o", help="Folder for grades.csv, analysis.json, "
+                                                                 "report.md and report.pdf."),
+    attempt: Attempt = typer.Option(Attempt.first, "--attempt", help="Which attempt of each student counts."),
+    skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows",
+                                       help="Grade anyway, leaving out (and listing) rows with problems."),
+    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also typeset report.pdf."),
+    record: bool = typer.Option(False, "--record", help="Append this delivery to the history file beside "
+                                                        "the bank (--bank), for 'errata check' and 'errata report'."),
+    bank: str = typer.Option(DEFAULT_BANK, "--bank", help="The bank whose history --record appends to."),
+):
+    """Grade a delivery; write the grades, the item analysis and the misconception report."""
+    from generator.results import GradeError, grade as grade_delivery, render_summary, report_files
+
+    out = _output_folder(output, "the grades and reports are written into it")
+    if not Path(quiz).is_file():
+        raise UsageError(f"--quiz '{quiz}': no such file")
+    if record:
+        _bank_path(bank)
+    try:
+        graded = grade_delivery(responses, quiz, attempt.value, skip_bad_rows)
+    except GradeError as e:
+        for p in e.problems:
+            say(p.format(), err=True)
+        n = len(e.problems)
+        hint = " (or --skip-bad-rows to grade the others)" if all(p.skippable for p in e.problems) else ""
+        say(f"errata: {n} problem{'s' if n != 1 else ''} in the responses; nothing written{hint}", err=True)
+        raise typer.Exit(1)
+    for note in graded.notes:
+        say(note, err=True)
+    for s in graded.analysis["skipped"]:
+        say(f"{s['file']}:{s['row'] or ''}: skipped: {s['reason']}", err=True)
+    _write_outputs(out, report_files(graded, pdf))
+    if record:
+        from generator.results import record_delivery
+        say(f"recorded in {record_delivery(bank, graded)}")
+    say(render_summary(graded.analysis))
+
+
 def main() -> None:
     """Console entry point: no tracebacks, ever."""
     try:

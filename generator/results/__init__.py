@@ -1,0 +1,58 @@
+"""Results: response files + the quiz → grades, item analysis and the misconception report.
+
+Readers (one module per format under `readers/`) turn each file into responses on the
+quiz's canonical questions; `grade` pools them into a `Delivery`, analyses it (numpy)
+and returns the analysis dict that every output is written from: grades.csv,
+analysis.json, report.md and report.pdf (`report_files`). `history` records each
+delivery beside the bank and warns `errata check` from what it learned.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from .analysis import analyse
+from .collect import read_delivery
+from .grades_csv import render_grades
+from .key import load_key
+from .model import Delivery, GradeError, Problem, QuizKey
+from .report_md import render_markdown, render_summary
+from .stats import Matrix
+
+
+@dataclass
+class Graded:
+    delivery: Delivery
+    analysis: dict
+    notes: list[str]
+    grades_csv: bytes
+
+
+def grade(paths: list[str], quiz: str, attempt: str = "first", skip_bad_rows: bool = False) -> Graded:
+    """Read every response file against the quiz (manifest or bank) and analyse; `GradeError` lists every problem."""
+    key, problems = load_key(quiz)
+    if key is None:
+        raise GradeError(problems)
+    delivery, notes = read_delivery(paths, key, attempt, skip_bad_rows)
+    m = Matrix(delivery)
+    return Graded(delivery, analyse(delivery), notes, render_grades(delivery, m))
+
+
+def analysis_json(analysis: dict) -> bytes:
+    return (json.dumps(analysis, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+
+
+def report_files(graded: Graded, pdf: bool = True) -> dict[str, bytes]:
+    """Every output file, rendered in memory: the caller writes them only once all exist."""
+    files = {"grades.csv": graded.grades_csv,
+             "analysis.json": analysis_json(graded.analysis),
+             "report.md": render_markdown(graded.analysis).encode("utf-8")}
+    if pdf:
+        from .report_pdf import render_pdf
+        files["report.pdf"] = render_pdf(graded.analysis)
+    return files
+
+
+__all__ = ["Delivery", "GradeError", "Graded", "Problem", "QuizKey", "analysis_json", "grade", "render_summary",
+           "report_files"]
