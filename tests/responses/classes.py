@@ -2,8 +2,8 @@
 
 Each student has an ability and may hold some planted misconceptions (wrong option
 texts). On every question that offers a held misconception the student picks it; otherwise
-they answer right with probability = ability, else pick a wrong option that nobody was
-planted with. The canonical truth (fact → chosen text) is returned beside the plain CSV
+they answer right with probability = ability, else pick a wrong option that is no planted
+misconception and no source's error (so every source error chosen comes from a planted belief). The canonical truth (fact → chosen text) is returned beside the plain CSV
 written in each student's version letters, so a test can check that versions map back.
 """
 
@@ -39,7 +39,8 @@ def synthetic_class(manifest: dict, n: int, planted: dict[str, set[str]], seed: 
             elif rng.random() < ability:
                 pick = key
             else:
-                others = [o for o in options if not o["correct"] and o["text"] not in planted_texts]
+                others = [o for o in options if not o["correct"] and o["text"] not in planted_texts
+                          and o["provenance"]["kind"] != "source-error"]
                 pick = rng.choice(others) if others else key
             cells.append(pick["letter"] if pick else "")
             chosen[q["fact_id"]] = pick["text"] if pick else None
