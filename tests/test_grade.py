@@ -28,6 +28,14 @@ def choices(graded, student: str) -> list[int]:
     return next(s.choices for s in graded.delivery.students if s.student == student)
 
 
+def reteach(graded, student: str) -> list[dict]:
+    """A student's re-teaching list, each entry resolved to its misconception (and the facts)."""
+    a = graded.analysis
+    r = next(r for r in a["reteach"] if r["student"] == student)
+    assert len(r["misconceptions"]) == len(r["facts"])
+    return [{**a["misconceptions"][i], "facts": facts} for i, facts in zip(r["misconceptions"], r["facts"])]
+
+
 def key_manifest(path=KETAMINE) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
@@ -100,9 +108,9 @@ def test_moodle_responses_report_of_the_ketamine_quiz(tmp_path):
     assert scores(g) == {"Ada Lovelace": (n, n), "Bo Jensen": (n - 4, n), "Chen Wei": ((n + 1) // 2, n),
                          "Dora Ruiz": (n - len(misled), n)}
     assert any("not finished" in note for note in g.notes)
-    bo = next(r for r in g.analysis["reteach"] if r["student"] == "Bo Jensen")
-    assert sorted(f for mc in bo["misconceptions"] for f in mc["facts"]) == sorted(first_misled)
-    assert all(mc["sources"] and mc["why"] for mc in bo["misconceptions"])
+    bo = reteach(g, "Bo Jensen")
+    assert sorted(f for mc in bo for f in mc["facts"]) == sorted(first_misled)
+    assert all(mc["sources"] and mc["why"] for mc in bo)
     last = grade([str(path)], str(KETAMINE), attempt="last")
     assert scores(last)["Ada Lovelace"] == (0, n)
 
@@ -117,8 +125,8 @@ def test_canvas_student_analysis_of_the_ketamine_quiz(tmp_path):
     n = m["questions"]
     assert scores(g) == {"Ada Lovelace": (n, n), "Bo Jensen": (n - 4, n), "Chen Wei": ((n + 1) // 2, n),
                          "Dora Ruiz": (n - len(misled), n)}
-    dora = next(r for r in g.analysis["reteach"] if r["student"] == "Dora Ruiz")
-    assert sorted(f for mc in dora["misconceptions"] for f in mc["facts"]) == sorted(misled)
+    dora = reteach(g, "Dora Ruiz")
+    assert sorted(f for mc in dora for f in mc["facts"]) == sorted(misled)
     assert scores(grade([str(path)], str(KETAMINE), attempt="last"))["Ada Lovelace"] == (0, n)
 
 

@@ -20,6 +20,7 @@ import pytest
 from generator.results import grade
 from generator.results.stats import MIN_N, groups, wilson
 from tests.responses.classes import synthetic_class
+from tests.test_grade import reteach
 
 ROOT = Path(__file__).parent.parent
 KETAMINE = ROOT / "decks" / "ketamine-quiz.json"
@@ -232,8 +233,7 @@ def test_planted_misconceptions_are_found(tmp_path):
     assert top["citations"][0]["quote"] == e1["provenance"]["quote"]
     # The re-teaching list of a planted student holds exactly their planted beliefs (besides chance errors),
     # with the source's words and why each is wrong.
-    lists = {r["student"]: r["misconceptions"] for r in g.analysis["reteach"]}
-    s5 = {mc["says"]: mc for mc in lists["student005"]}
+    s5 = {mc["says"]: mc for mc in reteach(g, "student005")}
     assert {t for t in planted if t in s5} == {t for t, who in planted.items() if "student005" in who}
     assert s5[e3["text"]]["why"] == e3["provenance"]["why"] and s5[e3["text"]]["facts"] == [f3]
     # Sources are ranked by the students they misled (union over their errors).

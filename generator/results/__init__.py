@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ..bank import gc_paused
 from .analysis import analyse
 from .collect import read_delivery
 from .grades_csv import render_grades
@@ -34,20 +35,32 @@ def grade(paths: list[str], quiz: str, attempt: str = "first", skip_bad_rows: bo
     key, problems = load_key(quiz)
     if key is None:
         raise GradeError(problems)
-    delivery, notes = read_delivery(paths, key, attempt, skip_bad_rows)
-    m = Matrix(delivery)
-    return Graded(delivery, analyse(delivery), notes, render_grades(delivery, m))
+    with gc_paused():   # many small acyclic objects: the cyclic collector would rescan them all, again and again
+        delivery, notes = read_delivery(paths, key, attempt, skip_bad_rows)
+        return Graded(delivery, analyse(delivery), notes, render_grades(delivery, Matrix(delivery)))
 
 
 def analysis_json(analysis: dict) -> bytes:
-    return (json.dumps(analysis, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+    """One top-level key per line and one list element per line: readable, diffable, and written by
+    json's C encoder (any ``indent`` falls back to the pure-Python one, ten times slower)."""
+    def dumps(v) -> str:
+        return json.dumps(v, ensure_ascii=False, separators=(", ", ": "))
+    parts = []
+    for k, v in analysis.items():
+        if isinstance(v, list) and v:
+            body = "[\n  " + ",\n  ".join(dumps(x) for x in v) + "\n ]"
+        else:
+            body = dumps(v)
+        parts.append(f" {dumps(k)}: {body}")
+    return ("{\n" + ",\n".join(parts) + "\n}\n").encode("utf-8")
 
 
 def report_files(graded: Graded, pdf: bool = True) -> dict[str, bytes]:
     """Every output file, rendered in memory: the caller writes them only once all exist."""
-    files = {"grades.csv": graded.grades_csv,
-             "analysis.json": analysis_json(graded.analysis),
-             "report.md": render_markdown(graded.analysis).encode("utf-8")}
+    with gc_paused():
+        files = {"grades.csv": graded.grades_csv,
+                 "analysis.json": analysis_json(graded.analysis),
+                 "report.md": render_markdown(graded.analysis).encode("utf-8")}
     if pdf:
         from .report_pdf import render_pdf
         files["report.pdf"] = render_pdf(graded.analysis)

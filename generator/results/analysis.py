@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .misconceptions import misconceptions, reteaching, sources_ranked
+from .misconceptions import misconceptions, sources_ranked
 from .model import CODE_NAMES, Delivery
 from .stats import MIN_N, TOO_EASY, TOO_HARD, UNUSED, GROUP, Matrix, item_statistics, test_statistics
 
@@ -38,7 +38,7 @@ def analyse(delivery: Delivery) -> dict:
                 for i, s in enumerate(delivery.students)]
     out_items = [_item(key.questions[q], q, items, m) for q in range(len(key.questions))
                  if items["n"][q] > 0]
-    found = misconceptions(delivery, m)
+    found, reteach = misconceptions(delivery, m)
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -60,7 +60,7 @@ def analyse(delivery: Delivery) -> dict:
         "items": out_items,
         "misconceptions": found,
         "sources": sources_ranked(found, len(delivery.students)),
-        "reteach": reteaching(delivery, found),
+        "reteach": reteach,
     }
 
 

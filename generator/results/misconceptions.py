@@ -20,7 +20,8 @@ from .stats import Matrix, wilson
 SADLER_MIN = 3   # students choosing it, below which no band pattern is read into the numbers
 
 
-def misconceptions(delivery: Delivery, m: Matrix) -> list[dict]:
+def misconceptions(delivery: Delivery, m: Matrix) -> tuple[list[dict], list[dict]]:
+    """The misconceptions, most chosen first (each with its ``id``, its rank), and the re-teaching lists."""
     key = delivery.key
     pooled: dict[str, dict] = {}
     for qi, q in enumerate(key.questions):
@@ -38,17 +39,15 @@ def misconceptions(delivery: Delivery, m: Matrix) -> list[dict]:
             elif o.provenance.get("kind") == "borrowed" and e["kind"] != "source-error":
                 e["kind"], e["from_fact"] = "borrowed", o.provenance.get("from_fact")
     n_students = len(delivery.students)
+    names = np.array([s.student for s in delivery.students], dtype=object)
     groups = (("lower", m.lower), ("middle", m.middle), ("upper", m.upper))
-    out = []
+    found = []
     for e in pooled.values():
         chances = np.zeros(n_students, dtype=np.int32)
         picks = np.zeros(n_students, dtype=np.int32)
-        chose_on: list[tuple[str, np.ndarray]] = []
         for qi, j in e["offers"]:
             chances += m.offered[:, qi]
-            hit = m.choices[:, qi] == j
-            picks += hit
-            chose_on.append((key.questions[qi].fact_id, hit))
+            picks += m.choices[:, qi] == j
         saw = chances > 0
         offered = int(saw.sum())
         if not offered:
@@ -66,12 +65,12 @@ def misconceptions(delivery: Delivery, m: Matrix) -> list[dict]:
         typical = (chosen_by >= SADLER_MIN and shares["middle"] is not None
                    and all(shares[b] is None or shares["middle"] > shares[b] for b in ("lower", "upper")))
         ids = np.flatnonzero(chose)
-        consistency = {}
-        for i in ids:
-            k_n = f"{int(picks[i])} of {int(chances[i])}"
-            consistency[k_n] = consistency.get(k_n, 0) + 1
+        # "k of n" pairs counted in one bincount: k and n are small whole numbers.
+        base = int(chances.max()) + 1
+        tally = np.bincount(picks[ids] * base + chances[ids], minlength=1) if ids.size else np.zeros(0, dtype=int)
+        pairs = np.flatnonzero(tally)
         entry = {
-            "says": e["says"], "kind": e["kind"],
+            "id": 0, "says": e["says"], "kind": e["kind"],
             "sources": list(dict.fromkeys(c["source"] for c in e["citations"])),
             "citations": e["citations"],
             "why": e["citations"][0]["why"] if e["citations"] else "",
@@ -80,16 +79,47 @@ def misconceptions(delivery: Delivery, m: Matrix) -> list[dict]:
             "chosen_ci": [_r(lo), _r(hi)],
             "chances": int(chances.sum()), "chosen": int(picks.sum()),
             "held": int(held.sum()),
-            "consistency": [{"k_of_n": k, "students": v} for k, v in sorted(consistency.items())],
+            "consistency": [{"k_of_n": f"{v // base} of {v % base}", "students": int(tally[v])}
+                            for v in pairs.tolist()],
             "bands": bands,
             "typical_misconception": bool(typical),
-            "students": [delivery.students[i].student for i in ids],
-            "_chose_on": chose_on,
+            "students": names[ids].tolist(),
         }
         if e.get("from_fact"):
             entry["from_fact"] = e["from_fact"]
-        out.append(entry)
-    out.sort(key=lambda x: (-x["chosen_by"], -x["chosen"], x["says"]))
+        found.append((entry, e["offers"]))
+    found.sort(key=lambda x: (-x[0]["chosen_by"], -x[0]["chosen"], x[0]["says"]))
+    for rank, (entry, _) in enumerate(found):
+        entry["id"] = rank
+    return [entry for entry, _ in found], reteaching(delivery, m, found)
+
+
+def reteaching(delivery: Delivery, m: Matrix, found: list[tuple[dict, list]]) -> list[dict]:
+    """Per student, the misconceptions they chose (their ``id``s, most common first) and, in step, on which facts.
+
+    Two parallel lists rather than a dict per entry: a class of 10,000 has some 400,000 entries."""
+    n_q = m.choices.shape[1]
+    width = int(m.n_options.max()) if n_q else 0
+    lookup = np.full((n_q, max(width, 1)), -1, dtype=np.int32)
+    for entry, offers in found:
+        for qi, j in offers:
+            lookup[qi, j] = entry["id"]
+    chosen = np.clip(m.choices, 0, None)
+    codes = np.where(m.choices >= 0, lookup[np.arange(n_q)[None, :], chosen], -1)
+    facts = [q.fact_id for q in delivery.key.questions]
+    out = []
+    students, questions = np.nonzero(codes >= 0)   # row by row, questions in order
+    ends = np.searchsorted(students, np.arange(len(delivery.students)), side="right").tolist()
+    picked, questions = codes[students, questions].tolist(), questions.tolist()
+    start = 0
+    for s, end in zip(delivery.students, ends):
+        if end > start:
+            by: dict[int, list[str]] = {}
+            for k in range(start, end):
+                by.setdefault(picked[k], []).append(facts[questions[k]])
+            ids = sorted(by)
+            out.append({"student": s.student, "misconceptions": ids, "facts": [by[i] for i in ids]})
+        start = end
     return out
 
 
@@ -119,22 +149,3 @@ def sources_ranked(found: list[dict], n_students: int) -> list[dict]:
                     "errors": sorted(s["errors"], key=lambda x: (-x["chosen_by"], x["says"]))})
     out.sort(key=lambda s: (-s["misled"], s["id"]))
     return out
-
-
-def reteaching(delivery: Delivery, found: list[dict]) -> list[dict]:
-    """Per student, the misconceptions they chose: the claim, the facts, the source's words and why it is wrong.
-
-    Consumes the private per-fact arrays of ``found``."""
-    lists: list[list[dict]] = [[] for _ in delivery.students]
-    for mc in found:
-        chose_on = mc.pop("_chose_on")
-        facts_of: dict[int, list[str]] = {}
-        for fact_id, hit in chose_on:
-            for i in np.flatnonzero(hit):
-                facts_of.setdefault(int(i), []).append(fact_id)
-        for i, facts in facts_of.items():
-            lists[i].append({"says": mc["says"], "facts": facts, "kind": mc["kind"],
-                             "sources": [{"id": c["source"], "title": c.get("title", c["source"]),
-                                          "quote": c["quote"]} for c in mc["citations"]],
-                             "why": mc["why"]})
-    return [{"student": s.student, "misconceptions": lst} for s, lst in zip(delivery.students, lists) if lst]

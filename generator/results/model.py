@@ -25,6 +25,14 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _TAG = re.compile(r"<[^>]*>")
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text for a CSV cell: one that starts like a formula gets a leading ``'`` so spreadsheets show it."""
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
 def plain(text: str) -> str:
     """Bank text as an LMS shows it once its HTML is turned back into text: `H~2~O` → `H2O`."""
     import html

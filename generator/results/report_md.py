@@ -90,22 +90,31 @@ def render_markdown(a: dict) -> str:
         for e in s["errors"]:
             if e["chosen_by"]:
                 lines.append(f"  - \"{esc(e['quote'])}\" — chosen by {e['chosen_by']} of {e['offered']}")
-    lines += ["", "## Re-teaching list", ""]
+    lines += ["", "## Re-teaching list", "",
+              "Each student's wrong answers that a source states or a distractor encodes, with the source's words "
+              "and why the claim is wrong.", ""]
+    # Each misconception's lines are written once and reused for every student who chose it.
+    blocks = [_reteach_block(mc) for mc in a["misconceptions"]]
+    fact = {i["fact_id"]: esc(i["fact_id"]) for i in a["items"]}
     for r in a["reteach"]:
-        lines.append(f"### {esc(r['student'])}")
-        lines.append("")
-        for mc in r["misconceptions"]:
-            lines.append(f"- **{esc(mc['says'])}** ({esc(', '.join(mc['facts']))})")
-            for s in mc["sources"]:
-                lines.append(f"  - {esc(s['title'])}: \"{esc(s['quote'])}\"")
-            if mc["why"]:
-                lines.append(f"  - Why it is wrong: {esc(mc['why'])}")
+        lines += [f"### {esc(r['student'])}", ""]
+        for i, facts in zip(r["misconceptions"], r["facts"]):
+            head, tail = blocks[i]
+            lines.append(f"{head} ({', '.join([fact[f] for f in facts])})")
+            lines += tail
         lines.append("")
     if a["skipped"]:
         lines += ["## Skipped rows", ""]
         lines += [f"- {esc(s['file'])}:{s['row'] or ''}: {esc(s['reason'])}" for s in a["skipped"]]
         lines.append("")
     return "\n".join(lines)
+
+
+def _reteach_block(mc: dict) -> tuple[str, list[str]]:
+    tail = [f"  - {esc(c.get('title', c['source']))}: \"{esc(c['quote'])}\"" for c in mc["citations"]]
+    if mc["why"]:
+        tail.append(f"  - Why it is wrong: {esc(mc['why'])}")
+    return f"- **{esc(mc['says'])}**", tail
 
 
 def provenance_words(p: dict) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ..model import BLANK, NOT_SHOWN, Problem, QuizKey, StudentResponse
+from ..model import BLANK, NOT_SHOWN, Problem, QuizKey, StudentResponse, spreadsheet_safe
 from .lms import QuestionFinder, find_option, no_option
 from .table import Table
 
@@ -67,7 +67,7 @@ def read(table: Table, key: QuizKey) -> tuple[list[StudentResponse], list[Proble
                 problems.append(no_option(key, ci, response, file, line, c + 1))
                 bad = True
                 continue
-            choices[ci], marks[ci] = oi, response.strip()
+            choices[ci], marks[ci] = oi, spreadsheet_safe(response.strip())
         try:
             number = int(cells[attempt]) if attempt is not None else 1
         except ValueError:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from ..model import BLANK, NOT_SHOWN, Problem, QuizKey, StudentResponse
+from ..model import BLANK, NOT_SHOWN, Problem, QuizKey, StudentResponse, spreadsheet_safe
 from .lms import QuestionFinder, find_option, no_option
 from .table import Table
 
@@ -91,7 +91,7 @@ def read(table: Table, key: QuizKey) -> tuple[list[StudentResponse], list[Proble
                 problems.append(no_option(key, ci, response, file, line, s["Response"] + 1))
                 bad = True
                 continue
-            choices[ci], marks[ci] = oi, response
+            choices[ci], marks[ci] = oi, spreadsheet_safe(response)
             right = cell(s.get("Right answer"))
             if right and ci not in right_checked:
                 right_checked.add(ci)

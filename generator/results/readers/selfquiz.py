@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..model import NOT_SHOWN, Problem, QuizKey, StudentResponse
+from ..model import NOT_SHOWN, Problem, QuizKey, StudentResponse, spreadsheet_safe
 from .lms import no_option
 
 FORMAT = "errata-selfquiz-results"
@@ -68,7 +68,7 @@ def read(file: str, data: bytes, key: QuizKey, attempt: str) -> tuple[list[Stude
             p.message = f"answer {i}: {p.message}"
             problems.append(p)
             continue
-        choices[ci], marks[ci] = oi, a["chosen"]
+        choices[ci], marks[ci] = oi, spreadsheet_safe(a["chosen"])
     if any(p.skippable for p in problems) and not picked:
         return [], problems
     return [StudentResponse(student, "self-quiz", choices, marks, file, 1, (1,), f"{file}\x1f{student}")], problems
