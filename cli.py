@@ -310,7 +310,7 @@ def grade(
     bank: str = typer.Option(DEFAULT_BANK, "--bank", help="The bank whose history --record appends to."),
 ):
     """Grade a delivery; write the grades, the item analysis and the misconception report."""
-    from generator.results import GradeError, grade as grade_delivery, render_summary, report_files
+    from generator.results import GradeError, ReportError, grade as grade_delivery, render_summary, report_files
 
     out = _output_folder(output, "the grades and reports are written into it")
     if not Path(quiz).is_file():
@@ -330,7 +330,12 @@ def grade(
         say(note, err=True)
     for s in graded.analysis["skipped"]:
         say(f"{s['file']}:{s['row'] or ''}: skipped: {s['reason']}", err=True)
-    _write_outputs(out, report_files(graded, pdf))
+    try:
+        files = report_files(graded, pdf)
+    except ReportError as e:
+        say(f"errata: error: {e}", err=True)
+        raise typer.Exit(1)
+    _write_outputs(out, files)
     if record:
         from generator.results import record_delivery
         say(f"recorded in {record_delivery(bank, graded)}")

@@ -270,3 +270,24 @@ def test_grades_csv_columns(tmp_path, capsys, monkeypatch):
                        "ice-density", "ice-density right", "boiling-point", "boiling-point right"]
     assert rows[2] == ["Ben", "B", "2", "3", "66.7", "B", "1", "C", "1", "C", "0"]
     assert rows[4] == ["Dan", "B", "0", "3", "0.0", "?", "0", "AC", "0", "", "0"]
+
+
+# --- the report PDF, compiled for real ---------------------------------------------------------
+
+def test_report_pdf_shows_the_analysis_and_hostile_names_as_written(tmp_path, capsys, monkeypatch):
+    from tests.test_quiz_pdf import flat, pdf_text
+    from tests.tools import require_tool
+    require_tool("pdftotext", "reads the report back")
+    hostile = '#set text(red) $x$ <b>*bold*</b> "quoted" \\ @ref'
+    data = (HERE / "tiny-plain.csv").read_text(encoding="utf-8-sig").replace("Cleo", hostile)
+    (tmp_path / "r.csv").write_text(data)
+    out = tmp_path / "out"
+    code, stdout, err = run_cli(["grade", tmp_path / "r.csv", "--quiz", TINY, "-o", out], capsys, monkeypatch)
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["analysis.json", "grades.csv", "report.md", "report.pdf"]
+    text = flat(pdf_text((out / "report.pdf").read_bytes(), tmp_path))
+    for expected in ("Results of quiz 0A2R-9HPZ", "Misconceptions the class holds", "Sources that misled the class",
+                     "A web page about water", "water, also written H2O2", "Re-teaching lists",
+                     "Why it is wrong: H2O2 is hydrogen peroxide.", flat(hostile)):
+        assert flat(expected) in text, expected
+    assert "5 students, 3 questions" in stdout

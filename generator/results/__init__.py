@@ -19,6 +19,7 @@ from .grades_csv import render_grades
 from .key import load_key
 from .model import Delivery, GradeError, Problem, QuizKey
 from .report_md import render_markdown, render_summary
+from .report_pdf import ReportError
 from .stats import Matrix
 
 
@@ -67,5 +68,5 @@ def report_files(graded: Graded, pdf: bool = True) -> dict[str, bytes]:
     return files
 
 
-__all__ = ["Delivery", "GradeError", "Graded", "Problem", "QuizKey", "analysis_json", "grade", "render_summary",
+__all__ = ["Delivery", "GradeError", "Graded", "Problem", "QuizKey", "ReportError", "analysis_json", "grade", "render_summary",
            "report_files"]
