@@ -111,8 +111,11 @@ def check(
     strict: bool = typer.Option(False, "--strict", help="A fact that cannot reach --options options is an error."),
 ):
     """Validate a bank; print every problem, compiler style."""
+    from generator.results import add_history_warnings
+
     path = _bank_path(bank)
-    _, report = check_bank(path, options=_options(options), strict=strict)
+    checked, report = check_bank(path, options=_options(options), strict=strict)
+    add_history_warnings(path, checked, report)
     print_report(report)
     say(summary(path, report), err=not report.ok)
     raise typer.Exit(0 if report.ok else 1)
@@ -340,6 +343,26 @@ def grade(
         from generator.results import record_delivery
         say(f"recorded in {record_delivery(bank, graded)}")
     say(render_summary(graded.analysis))
+
+
+
+@app.command()
+def report(
+    bank: str = BankArg,
+    output: str = typer.Option("results", "--output", "-o", help="Folder for history.md and history.json."),
+):
+    """Rebuild the report over every delivery recorded with 'errata grade --record'."""
+    from generator.results import analysis_json, history_analysis, history_markdown, history_path
+
+    path = _bank_path(bank)
+    h = history_analysis(path)
+    if h is None:
+        say(f"errata: error: no deliveries recorded in {history_path(path)}: grade one with "
+            f"'errata grade … --record --bank {path}'", err=True)
+        raise typer.Exit(1)
+    out = _output_folder(output, "the report is written into it")
+    _write_outputs(out, {"history.md": history_markdown(h).encode("utf-8"), "history.json": analysis_json(h)})
+    say(f"{len(h['deliveries'])} deliveries, {len(h['items'])} facts")
 
 
 def main() -> None:

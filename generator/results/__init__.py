@@ -16,6 +16,7 @@ from ..bank import gc_paused
 from .analysis import analyse
 from .collect import read_delivery
 from .grades_csv import render_grades
+from .history import history_analysis, history_markdown, history_path, history_warnings, record_delivery
 from .key import load_key
 from .model import Delivery, GradeError, Problem, QuizKey
 from .report_md import render_markdown, render_summary
@@ -68,5 +69,12 @@ def report_files(graded: Graded, pdf: bool = True) -> dict[str, bytes]:
     return files
 
 
-__all__ = ["Delivery", "GradeError", "Graded", "Problem", "QuizKey", "ReportError", "analysis_json", "grade", "render_summary",
-           "report_files"]
+def add_history_warnings(bank_file: str, bank, report) -> None:
+    """`errata check`: what the recorded deliveries teach, as warnings (nothing when there is no history)."""
+    known = {f.id for f in bank.facts} if bank is not None else None
+    report.diagnostics.extend(history_warnings(bank_file, known))
+
+
+__all__ = ["Delivery", "GradeError", "Graded", "Problem", "QuizKey", "ReportError", "add_history_warnings",
+           "analysis_json", "grade", "history_analysis", "history_markdown", "history_path", "record_delivery",
+           "render_summary", "report_files"]
