@@ -96,6 +96,13 @@ def ketamine_class(manifest) -> list:
     ], first_misled, misled
 
 
+def ketamine_scores(m, misled) -> dict[str, tuple[int, int]]:
+    """What the four students of `ketamine_class` score: all right, four errors, every other blank, every error."""
+    n = m["questions"]
+    return {"Ada Lovelace": (n, n), "Bo Jensen": (n - 4, n), "Chen Wei": ((n + 1) // 2, n),
+            "Dora Ruiz": (n - len(misled), n)}
+
+
 def test_moodle_responses_report_of_the_ketamine_quiz(tmp_path):
     m = key_manifest()
     students, first_misled, misled = ketamine_class(m)
@@ -105,8 +112,7 @@ def test_moodle_responses_report_of_the_ketamine_quiz(tmp_path):
     path.write_bytes(moodle_responses(m, rows))
     g = grade([str(path)], str(KETAMINE))
     n = m["questions"]
-    assert scores(g) == {"Ada Lovelace": (n, n), "Bo Jensen": (n - 4, n), "Chen Wei": ((n + 1) // 2, n),
-                         "Dora Ruiz": (n - len(misled), n)}
+    assert scores(g) == ketamine_scores(m, misled)
     assert any("not finished" in note for note in g.notes)
     bo = reteach(g, "Bo Jensen")
     assert sorted(f for mc in bo for f in mc["facts"]) == sorted(first_misled)
@@ -123,8 +129,7 @@ def test_canvas_student_analysis_of_the_ketamine_quiz(tmp_path):
     path.write_bytes(canvas_student_analysis(m, rows))
     g = grade([str(path)], str(KETAMINE))
     n = m["questions"]
-    assert scores(g) == {"Ada Lovelace": (n, n), "Bo Jensen": (n - 4, n), "Chen Wei": ((n + 1) // 2, n),
-                         "Dora Ruiz": (n - len(misled), n)}
+    assert scores(g) == ketamine_scores(m, misled)
     dora = reteach(g, "Dora Ruiz")
     assert sorted(f for mc in dora for f in mc["facts"]) == sorted(misled)
     assert scores(grade([str(path)], str(KETAMINE), attempt="last"))["Ada Lovelace"] == (0, n)
@@ -291,3 +296,18 @@ def test_report_pdf_shows_the_analysis_and_hostile_names_as_written(tmp_path, ca
                      "Why it is wrong: H2O2 is hydrogen peroxide.", flat(hostile)):
         assert flat(expected) in text, expected
     assert "5 students, 3 questions" in stdout
+
+
+def test_moodle_export_graded_against_the_bank_and_same_bytes_twice(tmp_path):
+    # A Moodle quiz built from `errata export` carries no manifest: the bank is the key.
+    import jsonschema
+    from generator.results import report_files
+    m = key_manifest(TINY)
+    keys = key_texts(m)
+    path = tmp_path / "moodle.csv"
+    path.write_bytes(moodle_responses(m, [("Mo Bank", dict(keys)), ("No Bank", {**keys, "ice-density": "Denser, so it sinks"})]))
+    g = grade([str(path)], str(TINY_BANK))
+    assert g.analysis["quiz"]["id"] == "bank:tiny" and scores(g) == {"Mo Bank": (3, 3), "No Bank": (2, 3)}
+    jsonschema.validate(g.analysis, json.loads((HERE.parent.parent / "docs" / "analysis.schema.json").read_text()))
+    again = grade([str(path)], str(TINY_BANK))
+    assert report_files(g, pdf=False) == report_files(again, pdf=False)

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .misconceptions import misconceptions, sources_ranked
-from .model import CODE_NAMES, Delivery
+from .model import Delivery
 from .stats import MIN_N, TOO_EASY, TOO_HARD, UNUSED, GROUP, Matrix, item_statistics, test_statistics
 
 FORMAT = "errata-analysis"
@@ -135,5 +135,3 @@ def flags(item: dict) -> list[dict]:
 def pct(x) -> str:
     return "—" if x is None else f"{100 * x:.0f} %"
 
-
-__all__ = ["analyse", "CODE_NAMES"]

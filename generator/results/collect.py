@@ -12,6 +12,8 @@ from pathlib import Path
 from .model import Delivery, GradeError, Problem, QuizKey
 from .readers import read_responses
 
+ATTEMPTS = ("moodle", "canvas", "self-quiz")   # deliveries whose files may hold several attempts of a student
+
 
 def read_delivery(paths: list[str], key: QuizKey, attempt: str = "first", skip_bad_rows: bool = False
                   ) -> tuple[Delivery, list[str]]:
@@ -34,7 +36,9 @@ def read_delivery(paths: list[str], key: QuizKey, attempt: str = "first", skip_b
     chosen = {}
     for s in everyone:
         held = chosen.get(s.attempt_group)
-        if held is None or (s.attempt < held.attempt if attempt == "first" else s.attempt > held.attempt):
+        # Attempts exist only in LMS files; a paper row repeated is a duplicate, and the first row stands.
+        last = attempt == "last" and s.version in ATTEMPTS
+        if held is None or (s.attempt > held.attempt if last else s.attempt < held.attempt):
             chosen[s.attempt_group] = s
     kept, seen = [], {}
     for s in sorted(chosen.values(), key=lambda s: (paths.index(s.file) if s.file in paths else 0, s.row)):
@@ -48,7 +52,7 @@ def read_delivery(paths: list[str], key: QuizKey, attempt: str = "first", skip_b
         kept.append(s)
     # Several attempts of one student in a plain CSV are duplicates too: the scanner or trainer wrote one row each.
     for s in everyone:
-        if s.version not in ("moodle", "canvas", "self-quiz") and chosen.get(s.attempt_group) is not s:
+        if s.version not in ATTEMPTS and chosen.get(s.attempt_group) is not s:
             first = chosen[s.attempt_group]
             problems.append(Problem(s.file, f"duplicate student '{s.student}': already at {first.file}:{first.row}",
                                     s.row, 1, True))

@@ -8,6 +8,8 @@ question, or one of the negative codes below.
 
 from __future__ import annotations
 
+import difflib
+import html
 import re
 from dataclasses import dataclass, field
 
@@ -19,7 +21,6 @@ BLANK = -1        # nothing marked
 MULTIPLE = -2     # several options marked
 UNREADABLE = -3   # a mark the scanner could not read ('?')
 NOT_SHOWN = -4    # the question was not on this student's quiz
-CODE_NAMES = {BLANK: "blank", MULTIPLE: "multiple", UNREADABLE: "unreadable", NOT_SHOWN: "not shown"}
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 _TAG = re.compile(r"<[^>]*>")
@@ -35,7 +36,6 @@ def spreadsheet_safe(text: str) -> str:
 
 def plain(text: str) -> str:
     """Bank text as an LMS shows it once its HTML is turned back into text: `H~2~O` → `H2O`."""
-    import html
     return html.unescape(_TAG.sub(" ", text_html(text).replace("<sub>", "").replace("</sub>", "")
                                   .replace("<sup>", "").replace("</sup>", "")))
 
@@ -120,7 +120,6 @@ class KeyQuestion:
         return None
 
     def closest(self, text: str) -> str:
-        import difflib
         texts = [o.text for o in self.options + self.spare]
         m = match_key(text)
         best = max(texts, key=lambda t: difflib.SequenceMatcher(None, m, match_key(t)).ratio())

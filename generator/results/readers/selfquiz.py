@@ -57,8 +57,7 @@ def read(file: str, data: bytes, key: QuizKey, attempt: str) -> tuple[list[Stude
             problems.append(Problem(file, f"{where}: attempt {number!r} is not a whole number ≥ 1", None, None, True))
             continue
         held = picked.get(ci)
-        later = held is None or (number < held[0] if attempt == "first" else number >= held[0])
-        if later:
+        if held is None or (number < held[0] if attempt == "first" else number >= held[0]):
             picked[ci] = (number, i, a)
     choices, marks = [NOT_SHOWN] * n, [""] * n
     for ci, (_, i, a) in sorted(picked.items()):
