@@ -311,3 +311,16 @@ def test_moodle_export_graded_against_the_bank_and_same_bytes_twice(tmp_path):
     jsonschema.validate(g.analysis, json.loads((HERE.parent.parent / "docs" / "analysis.schema.json").read_text()))
     again = grade([str(path)], str(TINY_BANK))
     assert report_files(g, pdf=False) == report_files(again, pdf=False)
+
+
+def test_report_md_renders_bank_markup_and_keeps_everything_else_text(tmp_path):
+    from markdown_it import MarkdownIt
+    from generator.results import report_files
+    hostile = "<img src=x onerror=alert(1)> | *x* [link](javascript:y)"
+    data = (HERE / "tiny-plain.csv").read_text(encoding="utf-8-sig").replace("Cleo", hostile.replace(";", ","))
+    (tmp_path / "r.csv").write_text(data)
+    html = MarkdownIt("commonmark").enable("table").render(
+        report_files(grade([str(tmp_path / "r.csv")], str(TINY)), pdf=False)["report.md"].decode())
+    assert "H<sub>2</sub>O<sub>2</sub>" in html and "<i>ice</i>" in html     # the bank's markup, rendered
+    assert "<img" not in html and "javascript:" not in html.replace("[link](javascript:y)", "")
+    assert "&lt;img src=x onerror=alert(1)&gt; | *x* [link](javascript:y)" in html   # a name shows as written

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ..text.markup import text_html
+
 from .analysis import pct
 
 # Inline characters that Markdown or HTML would read; texts never start a line here, so '#', '-', '1.' are safe.
@@ -18,6 +20,16 @@ _MD = re.compile(r"([\\`*_\[\]<>|~&])")
 def esc(text) -> str:
     """Text shown as written: Markdown and HTML characters escaped, line breaks as spaces."""
     return _MD.sub(r"\\\1", " ".join(str(text).split()))
+
+
+_TAGS = re.compile(r"(</?(?:b|i|sub|sup)>|<br>)")
+_MD_ONLY = re.compile(r"([\\`*_\[\]|~])")   # &, < and > are already entities in text_html's output
+
+
+def rich(text) -> str:
+    """Bank text with its markup subset as inline HTML (GitHub renders it), everything else escaped."""
+    parts = _TAGS.split(text_html(str(text)))
+    return "".join(p if i % 2 else _MD_ONLY.sub(r"\\\1", p) for i, p in enumerate(parts)).replace("<br>", " ")
 
 
 def f2(x) -> str:
@@ -54,14 +66,14 @@ def render_markdown(a: dict) -> str:
                      f"{esc(', '.join(f['code'] for f in i['flags']))} |")
     lines.append("")
     for i in a["items"]:
-        lines += [f"### {i['number']}. {esc(i['question'])}", "",
+        lines += [f"### {i['number']}. {rich(i['question'])}", "",
                   f"Fact `{i['fact_id']}`; N = {i['n']}, blank {i['blank']}, multiple {i['multiple']}, "
                   f"unreadable {i['unreadable']}.", "",
                   "| option | chosen | share | lower | middle | upper | r option–rest | from |",
                   "|---|---:|---:|---:|---:|---:|---:|---|"]
         for o in i["options"]:
             mark = " ✓" if o["correct"] else ""
-            lines.append(f"| {esc(o['text'])}{mark} | {o['chosen']} | {pct(o['share'])} | {pct(o['share_lower'])} "
+            lines.append(f"| {rich(o['text'])}{mark} | {o['chosen']} | {pct(o['share'])} | {pct(o['share_lower'])} "
                          f"| {pct(o['share_middle'])} | {pct(o['share_upper'])} | {f2(o['r_pb'])} | "
                          f"{esc(provenance_words(o['provenance']))} |")
         lines.append("")
@@ -73,7 +85,7 @@ def render_markdown(a: dict) -> str:
     for mc in a["misconceptions"]:
         b = mc["bands"]
         label = " (typical of a real misconception)" if mc["typical_misconception"] else ""
-        lines.append(f"| {esc(mc['says'])}{label} | {mc['chosen_by']} | {mc['offered']} | "
+        lines.append(f"| {rich(mc['says'])}{label} | {mc['chosen_by']} | {mc['offered']} | "
                      f"{pct(mc['chosen_ci'][0])}–{pct(mc['chosen_ci'][1])} | {mc['held']} | "
                      f"{pct(b['lower']['share'])} | {pct(b['middle']['share'])} | {pct(b['upper']['share'])} | "
                      f"{esc(', '.join(mc['sources']) or provenance_words({'kind': mc['kind']}))} |")
@@ -113,8 +125,8 @@ def render_markdown(a: dict) -> str:
 def _reteach_block(mc: dict) -> tuple[str, list[str]]:
     tail = [f"  - {esc(c.get('title', c['source']))}: \"{esc(c['quote'])}\"" for c in mc["citations"]]
     if mc["why"]:
-        tail.append(f"  - Why it is wrong: {esc(mc['why'])}")
-    return f"- **{esc(mc['says'])}**", tail
+        tail.append(f"  - Why it is wrong: {rich(mc['why'])}")
+    return f"- **{rich(mc['says'])}**", tail
 
 
 def provenance_words(p: dict) -> str:
