@@ -103,6 +103,16 @@ def ketamine_scores(m, misled) -> dict[str, tuple[int, int]]:
             "Dora Ruiz": (n - len(misled), n)}
 
 
+def test_moodle_right_answer_that_differs_from_the_key_is_noted(tmp_path):
+    m = key_manifest(TINY)
+    path = tmp_path / "moodle.csv"
+    path.write_bytes(moodle_responses(m, [("Ann Lee", key_texts(m))]).replace('"100 °C"\n'.encode(), '"90 °C"\n'.encode()))
+    g = grade([str(path)], str(TINY))
+    assert any("Moodle's right answer for fact 'boiling-point' is '90 °C', the quiz key is '100 °C'" in n
+               for n in g.notes)
+    assert scores(g) == {"Ann Lee": (3, 3)}    # graded by the quiz's key
+
+
 def test_moodle_responses_report_of_the_ketamine_quiz(tmp_path):
     m = key_manifest()
     students, first_misled, misled = ketamine_class(m)
@@ -124,12 +134,17 @@ def test_moodle_responses_report_of_the_ketamine_quiz(tmp_path):
 def test_canvas_student_analysis_of_the_ketamine_quiz(tmp_path):
     m = key_manifest()
     students, first_misled, misled = ketamine_class(m)
-    rows = students + [("Ada Lovelace", {}, 2)]   # a second attempt
+    keys = key_texts(m)
+    rows = students + [("Ada Lovelace", dict.fromkeys(keys), 2),           # a second attempt, all blank
+                       ("Eve Group", {f: k for i, (f, k) in enumerate(keys.items()) if i % 4})]  # question groups
     path = tmp_path / "student_analysis.csv"
     path.write_bytes(canvas_student_analysis(m, rows))
     g = grade([str(path)], str(KETAMINE))
     n = m["questions"]
-    assert scores(g) == ketamine_scores(m, misled)
+    shown = sum(1 for i in range(n) if i % 4)
+    assert scores(g) == {**ketamine_scores(m, misled), "Eve Group": (shown, shown)}
+    assert [i["n"] for i in g.analysis["items"]][:2] == [len(rows) - 2, len(rows) - 1]
+    assert g.analysis["test"]["kr20"] is None      # not everyone saw every question
     dora = reteach(g, "Dora Ruiz")
     assert sorted(f for mc in dora for f in mc["facts"]) == sorted(misled)
     assert scores(grade([str(path)], str(KETAMINE), attempt="last"))["Ada Lovelace"] == (0, n)

@@ -12,7 +12,8 @@ section_id, section_sis_id, submitted, attempt``, then per question ``"<id>: <te
 n incorrect, score``; quoted only where needed, as Ruby's CSV does.
 
 A student is ``(name, {fact_id: chosen option text or None for blank})``; an optional
-third item gives Moodle's State (default "Finished").
+third item gives Moodle's State (default "Finished") or Canvas's attempt number (default 1).
+In the Canvas file a fact missing from the dict was not on that student's quiz.
 """
 
 from __future__ import annotations
@@ -104,7 +105,10 @@ def canvas_student_analysis(manifest: dict, students: list, attempts: dict | Non
                str(attempt)]
         right = 0
         for q in questions:
-            pick = chosen.get(q["fact_id"])
+            if q["fact_id"] not in chosen:   # not on this student's quiz (question groups): both cells empty
+                row += ["", ""]
+                continue
+            pick = chosen[q["fact_id"]]
             key = next(o["text"] for o in q["options"] if o["correct"])
             ok = pick == key
             right += ok
