@@ -112,8 +112,7 @@ def render_markdown(a: dict) -> str:
         lines += [f"### {esc(r['student'])}", ""]
         for i, facts in zip(r["misconceptions"], r["facts"]):
             head, tail = blocks[i]
-            lines.append(f"{head} ({', '.join([fact[f] for f in facts])})")
-            lines += tail
+            lines.append(f"{head} ({', '.join([fact[f] for f in facts])}){tail}")
         lines.append("")
     if a["skipped"]:
         lines += ["## Skipped rows", ""]
@@ -122,11 +121,12 @@ def render_markdown(a: dict) -> str:
     return "\n".join(lines)
 
 
-def _reteach_block(mc: dict) -> tuple[str, list[str]]:
+def _reteach_block(mc: dict) -> tuple[str, str]:
+    """A misconception's line head and the lines under it (sources' words, why), joined once."""
     tail = [f"  - {esc(c.get('title', c['source']))}: \"{esc(c['quote'])}\"" for c in mc["citations"]]
     if mc["why"]:
         tail.append(f"  - Why it is wrong: {rich(mc['why'])}")
-    return f"- **{rich(mc['says'])}**", tail
+    return f"- **{rich(mc['says'])}**", "".join("\n" + t for t in tail)
 
 
 def provenance_words(p: dict) -> str:
