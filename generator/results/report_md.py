@@ -145,7 +145,7 @@ def render_summary(a: dict) -> str:
     t = a["test"]
     flagged = sum(1 for i in a["items"] if i["flags"])
     top = [m for m in a["misconceptions"] if m["chosen_by"]][:3]
-    lines = [f"{t['n']} students, {t['k']} questions: mean {f2(t['mean'])}, SD {f2(t['sd'])}, "
+    lines = [f"{t['n']} student{'s' if t['n'] != 1 else ''}, {t['k']} questions: mean {f2(t['mean'])}, SD {f2(t['sd'])}, "
              f"KR-20 {f2(t['kr20'])}; {flagged} question{'s' if flagged != 1 else ''} flagged"]
     for m in top:
         lines.append(f"  misconception: '{m['says']}': {m['chosen_by']} of {m['offered']} students"

@@ -124,7 +124,8 @@ def item_statistics(m: Matrix) -> dict:
 def test_statistics(m: Matrix) -> dict:
     """N, mean, SD (n − 1), median, KR-20 and SEM; KR-20 only when every student saw every item."""
     X = m.score.astype(np.float64)
-    N, k = m.choices.shape
+    N = m.choices.shape[0]
+    k = int(m.offered.any(axis=0).sum())    # questions anyone was shown (a bank offers more than a delivery uses)
     out = {"n": N, "k": k, "mean": float(X.mean()) if N else None,
            "sd": float(X.std(ddof=1)) if N > 1 else None, "median": float(np.median(X)) if N else None,
            "min": int(X.min()) if N else None, "max": int(X.max()) if N else None,

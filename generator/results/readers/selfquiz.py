@@ -68,6 +68,6 @@ def read(file: str, data: bytes, key: QuizKey, attempt: str) -> tuple[list[Stude
             problems.append(p)
             continue
         choices[ci], marks[ci] = oi, spreadsheet_safe(a["chosen"])
-    if any(p.skippable for p in problems) and not picked:
-        return [], problems
+    if not picked:
+        return [], problems or [Problem(file, "no answers in this self-quiz results file", None, None, True)]
     return [StudentResponse(student, "self-quiz", choices, marks, file, 1, (1,), f"{file}\x1f{student}")], problems
