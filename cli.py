@@ -282,12 +282,6 @@ def schema(
         sys.stdout.write(text)
 
 
-
-class Attempt(str, Enum):
-    first = "first"
-    last = "last"
-
-
 def _write_outputs(out: Path, files: dict[str, bytes]) -> None:
     from generator.atomic import write_bytes
 
@@ -304,7 +298,8 @@ def grade(
                                                        "for deliveries that carry fact ids or option texts."),
     output: str = typer.Option("results", "--output", "-o", help="Folder for grades.csv, analysis.json, "
                                                                  "report.md and report.pdf."),
-    attempt: Attempt = typer.Option(Attempt.first, "--attempt", help="Which attempt of each student counts."),
+    attempt: str = typer.Option("first", "--attempt", metavar="first|last",
+                                help="Which attempt of each student counts."),
     skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows",
                                        help="Grade anyway, leaving out (and listing) rows with problems."),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also typeset report.pdf."),
@@ -315,13 +310,16 @@ def grade(
     """Grade a delivery; write the grades, the item analysis and the misconception report."""
     from generator.results import GradeError, ReportError, grade as grade_delivery, render_summary, report_files
 
+    attempt = attempt.casefold()
+    if attempt not in ("first", "last"):
+        raise UsageError(f"--attempt must be first or last, not '{attempt}'")
     out = _output_folder(output, "the grades and reports are written into it")
     if not Path(quiz).is_file():
         raise UsageError(f"--quiz '{quiz}': no such file")
     if record:
         _bank_path(bank)
     try:
-        graded = grade_delivery(responses, quiz, attempt.value, skip_bad_rows)
+        graded = grade_delivery(responses, quiz, attempt, skip_bad_rows)
     except GradeError as e:
         for p in e.problems:
             say(p.format(), err=True)
