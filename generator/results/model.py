@@ -99,13 +99,21 @@ class KeyQuestion:
     aliases: dict[str, int] = field(default_factory=dict)
     # Known wrong options not offered by default (bank mode): added when a student chose one.
     spare: list[KeyOption] = field(default_factory=list)
+    found: dict[str, int | None] = field(default_factory=dict, repr=False)
 
     @property
     def key(self) -> int:
         return next(i for i, o in enumerate(self.options) if o.correct)
 
     def find(self, text: str) -> int | None:
-        """The option ``text`` names (after normalisation), adding a known spare option if need be."""
+        """The option ``text`` names (after normalisation), adding a known spare option if need be.
+
+        A class gives the same few texts again and again: each is normalised once."""
+        if text not in self.found:
+            self.found[text] = self._find(text)
+        return self.found[text]
+
+    def _find(self, text: str) -> int | None:
         m = match_key(text)
         for i, o in enumerate(self.options):
             if o.match == m:
