@@ -68,3 +68,31 @@ def test_no_history_no_warnings_and_report_says_what_to_do(tmp_path, capsys, mon
     assert code == 0 and "warning" not in err.replace("0 warnings", "")
     code, _, err = run_cli(["report", bank, "-o", tmp_path / "hist"], capsys, monkeypatch)
     assert code == 1 and "no deliveries recorded" in err and "--record" in err and not (tmp_path / "hist").exists()
+
+
+def test_two_peoples_deliveries_merge_without_a_conflict(tmp_path):
+    """Each delivery is one appended line and the repository marks history files merge=union."""
+    import subprocess
+    from tests.tools import require_tool
+    require_tool("git", "merges two branches of a history file")
+    root = Path(__file__).parent.parent
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    def git(*args):
+        return subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.org", *args], cwd=repo,
+                              capture_output=True, text=True, check=True).stdout
+    git("init", "-q", "-b", "main")
+    shutil.copy(root / ".gitattributes", repo / ".gitattributes")
+    history = repo / "bank.history.jsonl"
+    history.write_text('{"delivery":0}\n')
+    git("add", "-A")
+    git("commit", "-qm", "first delivery")
+    git("checkout", "-qb", "other")
+    history.write_text('{"delivery":0}\n{"delivery":"other"}\n')
+    git("commit", "-qam", "a delivery on another branch")
+    git("checkout", "-q", "main")
+    history.write_text('{"delivery":0}\n{"delivery":"main"}\n')
+    git("commit", "-qam", "a delivery here")
+    git("merge", "-q", "--no-edit", "other")
+    assert sorted(history.read_text().splitlines()) == ['{"delivery":"main"}', '{"delivery":"other"}',
+                                                        '{"delivery":0}']
