@@ -347,10 +347,12 @@ def grade(
 @app.command()
 def report(
     bank: str = BankArg,
-    output: str = typer.Option("results", "--output", "-o", help="Folder for history.md and history.json."),
+    output: str = typer.Option("results", "--output", "-o",
+                               help="Folder for history.md, history.json and history.pdf."),
 ):
     """Rebuild the report over every delivery recorded with 'errata grade --record'."""
-    from generator.results import analysis_json, history_analysis, history_markdown, history_path
+    from generator.results import (ReportError, analysis_json, history_analysis, history_markdown, history_path,
+                                   render_history_pdf)
 
     path = _bank_path(bank)
     h = history_analysis(path)
@@ -359,7 +361,13 @@ def report(
             f"'errata grade … --record --bank {path}'", err=True)
         raise typer.Exit(1)
     out = _output_folder(output, "the report is written into it")
-    _write_outputs(out, {"history.md": history_markdown(h).encode("utf-8"), "history.json": analysis_json(h)})
+    try:
+        pdf = render_history_pdf(h, h["deck"])
+    except ReportError as e:
+        say(f"errata: error: {e}", err=True)
+        raise typer.Exit(1)
+    _write_outputs(out, {"history.md": history_markdown(h).encode("utf-8"), "history.json": analysis_json(h),
+                         "history.pdf": pdf})
     say(f"{len(h['deliveries'])} deliveries, {len(h['items'])} facts")
 
 

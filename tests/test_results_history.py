@@ -59,6 +59,13 @@ def test_record_check_and_report(tmp_path, capsys, monkeypatch):
     denser = next(m for m in h["misconceptions"] if m["says"] == "Denser, so it sinks")
     assert (denser["chosen"], denser["offered"]) == (30, 60)
     assert "# Every recorded delivery (2)" in (tmp_path / "hist" / "history.md").read_text()
+    from tests.test_quiz_pdf import flat, pdf_text
+    from tests.tools import require_tool
+    require_tool("pdftotext", "reads the history report back")
+    text = flat(pdf_text((tmp_path / "hist" / "history.pdf").read_bytes(), tmp_path))
+    for expected in ("Every recorded delivery (2)", "Misconceptions, pooled", "Denser, so it sinks (web2)",
+                     "30 of 60", "ice-density"):
+        assert flat(expected) in text, expected
 
 
 def test_no_history_no_warnings_and_report_says_what_to_do(tmp_path, capsys, monkeypatch):

@@ -20,7 +20,7 @@ from .history import history_analysis, history_markdown, history_path, history_w
 from .key import load_key
 from .model import Delivery, GradeError, Problem, QuizKey
 from .report_md import render_markdown, render_summary
-from .report_pdf import ReportError
+from .report_pdf import ReportError, render_history_pdf
 from .stats import Matrix
 
 
@@ -77,4 +77,4 @@ def add_history_warnings(bank_file: str, bank, report) -> None:
 
 __all__ = ["Delivery", "GradeError", "Graded", "Problem", "QuizKey", "ReportError", "add_history_warnings",
            "analysis_json", "grade", "history_analysis", "history_markdown", "history_path", "record_delivery",
-           "render_summary", "report_files"]
+           "render_history_pdf", "render_summary", "report_files"]

@@ -52,7 +52,8 @@ def delivery_record(graded, today: datetime.date | None = None) -> dict:
                             "groups": {g: int(s["group_n"][k][qi]) for k, g in enumerate(GROUPS)},
                             "options": options}
     return {"format": FORMAT, "version": 1, "date": (today or datetime.date.today()).isoformat(),
-            "quiz": a["quiz"]["id"], "deck": a["quiz"]["deck"]["id"], "responses": digest,
+            "quiz": a["quiz"]["id"], "deck": a["quiz"]["deck"]["id"], "deck_title": a["quiz"]["deck"]["title"],
+            "responses": digest,
             "students": a["test"]["n"], "facts": facts}
 
 
@@ -198,7 +199,9 @@ def history_analysis(bank: str) -> dict | None:
     for m in misconceptions:
         for s in m["sources"]:
             sources[s] = sources.get(s, 0) + m["chosen"]
+    last = deliveries[-1][1]
     return {"format": "errata-history-analysis", "version": 1, "history": str(path),
+            "deck": {"id": last.get("deck", ""), "title": last.get("deck_title") or last.get("deck", "")},
             "deliveries": [{"line": n, "date": d.get("date"), "quiz": d.get("quiz"), "students": d.get("students"),
                             "responses": d.get("responses")} for n, d in deliveries],
             "items": items, "misconceptions": misconceptions,

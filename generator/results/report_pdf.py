@@ -68,13 +68,42 @@ def report_data(a: dict, paper: str = "a4") -> dict:
     }
 
 
+def history_data(h: dict, deck: dict, paper: str = "a4") -> dict:
+    """The pooled history (`history_analysis`) for history.typ."""
+    chosen = [m for m in h["misconceptions"] if m["chosen"]][:MAX_CHART]
+    return {
+        "deck": deck, "running-title": deck["title"] if len(deck["title"]) <= 80 else deck["title"][:79] + "…",
+        "doc-title": f"{deck['title']} – every delivery", "paper": {"a4": "a4", "letter": "us-letter"}[paper],
+        "code": f"{deck['id']} · every recorded delivery",
+        "deliveries": [{"line": d["line"], "date": d["date"] or "", "quiz": d["quiz"] or "",
+                        "students": d["students"] or 0} for d in h["deliveries"]],
+        "chart": [{"says": spans(m["says"]), "sources": m["sources"], "typical": m["typical_misconception"],
+                   "share": m["chosen"] / m["offered"], "ci": m["chosen_ci"], "chosen": m["chosen"],
+                   "offered": m["offered"]} for m in chosen],
+        "items": [{"fact": i["fact_id"], "deliveries": i["deliveries"], "n": i["n"], "p": i["p"], "p_ci": i["p_ci"],
+                   "d": i["d"],
+                   "options": [{"text": spans(o["text"]), "correct": o["correct"], "chosen": o["chosen"],
+                                "offered": o["offered"], "share": o["share"],
+                                "trace": [o["share_lower"], o["share_middle"], o["share_upper"]]}
+                               for o in i["options"]]} for i in h["items"]],
+    }
+
+
 def render_pdf(a: dict, paper: str = "a4") -> bytes:
+    return _typeset(TEMPLATE, report_data(a, paper))
+
+
+def render_history_pdf(h: dict, deck: dict, paper: str = "a4") -> bytes:
+    return _typeset(TEMPLATE.with_name("history.typ"), history_data(h, deck, paper))
+
+
+def _typeset(template: Path, data: dict) -> bytes:
     import typst
 
     compiler = typst.Compiler(root=str(ROOT), ignore_system_fonts=True)
     try:
-        return compiler.compile(input=str(TEMPLATE), format="pdf",
-                                sys_inputs={"data": json.dumps(report_data(a, paper), ensure_ascii=False)},
+        return compiler.compile(input=str(template), format="pdf",
+                                sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
                                 pdf_standards="a-2b", timestamp=CREATED)
     except typst.TypstError as e:
-        raise ReportError(f"report.pdf could not be typeset: {e.message}") from None
+        raise ReportError(f"{template.stem}.pdf could not be typeset: {e.message}") from None
