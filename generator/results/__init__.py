@@ -39,7 +39,8 @@ def grade(paths: list[str], quiz: str, attempt: str = "first", skip_bad_rows: bo
         raise GradeError(problems)
     with gc_paused():   # many small acyclic objects: the cyclic collector would rescan them all, again and again
         delivery, notes = read_delivery(paths, key, attempt, skip_bad_rows)
-        return Graded(delivery, analyse(delivery), notes, render_grades(delivery, Matrix(delivery)))
+        m = Matrix(delivery)
+        return Graded(delivery, analyse(delivery, m), notes, render_grades(delivery, m))
 
 
 def analysis_json(analysis: dict) -> bytes:

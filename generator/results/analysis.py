@@ -26,9 +26,9 @@ def num(x, digits: int = 4):
     return None if math.isnan(x) or math.isinf(x) else round(x, digits)
 
 
-def analyse(delivery: Delivery) -> dict:
+def analyse(delivery: Delivery, m: Matrix | None = None) -> dict:
     key = delivery.key
-    m = Matrix(delivery)
+    m = m or Matrix(delivery)
     items = item_statistics(m)
     test = test_statistics(m)
     students = [{"id": s.student, "version": s.version, "score": int(m.score[i]), "max": int(m.max[i]),
