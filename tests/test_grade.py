@@ -60,6 +60,12 @@ def test_plain_csv_with_bom_and_semicolons_maps_versions_back():
     assert sorted(ninety["students"]) == ["Ben", "Cleo"] and ninety["sources"] == ["web2", "web1"]
 
 
+def test_empty_columns_a_spreadsheet_adds_are_ignored(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbfstudent;version;1;2;3;;\r\nAda;A;C;A;B;;\r\nBen;B;C;C;B;;\r\n")
+    assert scores(grade([str(path)], str(TINY))) == {"Ada": (3, 3), "Ben": (2, 3)}
+
+
 def test_the_same_answers_on_two_versions_grade_the_same(tmp_path):
     # Version B lists the questions and options in another order: translate version A's marks letter by letter.
     m = key_manifest(TINY)

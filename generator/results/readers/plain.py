@@ -21,6 +21,8 @@ def detect(table: Table) -> bool:
 
 def read(table: Table, key: QuizKey) -> tuple[list[StudentResponse], list[Problem]]:
     file, header = table.file, table.header
+    while header and not header[-1]:    # spreadsheets save empty columns after the last one used
+        header = header[:-1]
     n_questions = len(key.questions)
     numbers = header[2:]
     if numbers != [str(i) for i in range(1, len(numbers) + 1)]:
@@ -50,6 +52,8 @@ def read(table: Table, key: QuizKey) -> tuple[list[StudentResponse], list[Proble
     out, problems = [], []
     width = len(header)
     for line, cells in table.rows:
+        if len(cells) > width and not any(c.strip() for c in cells[width:]):
+            cells = cells[:width]
         if len(cells) != width:
             problems.append(Problem(file, f"{len(cells)} cells, the header has {width}", line, None, True))
             continue
