@@ -229,10 +229,13 @@ def check(
     strict: bool = typer.Option(False, "--strict", help="A fact that cannot reach --options options is an error."),
 ):
     """Validate a bank; print every problem, compiler style."""
+    from generator.results import add_history_warnings
+
     path = _bank_path(bank)
     options = _options(options)
     with working(f"checking {path}"):
-        _, report = check_bank(path, options=options, strict=strict)
+        checked, report = check_bank(path, options=options, strict=strict)
+    add_history_warnings(path, checked, report)
     print_report(report)
     say(summary(path, report), err=not report.ok)
     raise typer.Exit(0 if report.ok else 1)
@@ -421,6 +424,93 @@ def schema(
         sys.stdout.write(text)
 
 
+def _write_outputs(out: Path, files: dict[str, bytes]) -> None:
+    from generator.atomic import write_bytes
+
+    for name, data in files.items():  # every file is rendered before the first is written
+        write_bytes(out / name, data)
+        say(f"wrote {out / name}")
+
+
+@app.command()
+def grade(
+    responses: list[str] = typer.Argument(..., help="Response files: Errata CSV, Moodle Responses CSV, "
+                                                    "Canvas Student Analysis CSV, self-quiz results JSON."),
+    quiz: str = typer.Option(..., "--quiz", "-q", help="The quiz manifest (<deck>-quiz.json), or the bank "
+                                                       "for deliveries that carry fact ids or option texts."),
+    output: str = typer.Option("results", "--output", "-o", help="Folder for grades.csv, analysis.json, "
+                                                                 "report.md and report.pdf."),
+    attempt: str = typer.Option("first", "--attempt", metavar="first|last",
+                                help="Which attempt of each student counts."),
+    skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows",
+                                       help="Grade anyway, leaving out (and listing) rows with problems."),
+    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also typeset report.pdf."),
+    record: bool = typer.Option(False, "--record", help="Append this delivery to the history file beside "
+                                                        "the bank (--bank), for 'errata check' and 'errata report'."),
+    bank: str = typer.Option(DEFAULT_BANK, "--bank", help="The bank whose history --record appends to."),
+):
+    """Grade a delivery; write the grades, the item analysis and the misconception report."""
+    from generator.results import GradeError, ReportError, grade as grade_delivery, render_summary, report_files
+
+    attempt = attempt.casefold()
+    if attempt not in ("first", "last"):
+        raise UsageError(f"--attempt must be first or last, not '{attempt}'")
+    out = _output_folder(output, "the grades and reports are written into it")
+    if not Path(quiz).is_file():
+        raise UsageError(f"--quiz '{quiz}': no such file")
+    if record:
+        _bank_path(bank)
+    try:
+        graded = grade_delivery(responses, quiz, attempt, skip_bad_rows)
+    except GradeError as e:
+        for p in e.problems:
+            say(p.format(), err=True)
+        n = len(e.problems)
+        hint = " (or --skip-bad-rows to grade the others)" if all(p.skippable for p in e.problems) else ""
+        say(f"errata: {n} problem{'s' if n != 1 else ''} in the responses; nothing written{hint}", err=True)
+        raise typer.Exit(1)
+    for note in graded.notes:
+        say(note, err=True)
+    for s in graded.analysis["skipped"]:
+        say(f"{s['file']}:{s['row'] or ''}: skipped: {s['reason']}", err=True)
+    try:
+        files = report_files(graded, pdf)
+    except ReportError as e:
+        say(f"errata: error: {e}", err=True)
+        raise typer.Exit(1)
+    _write_outputs(out, files)
+    if record:
+        from generator.results import record_delivery
+        say(f"recorded in {record_delivery(bank, graded)}")
+    say(render_summary(graded.analysis))
+
+
+
+@app.command()
+def report(
+    bank: str = BankArg,
+    output: str = typer.Option("results", "--output", "-o",
+                               help="Folder for history.md, history.json and history.pdf."),
+):
+    """Rebuild the report over every delivery recorded with 'errata grade --record'."""
+    from generator.results import (ReportError, analysis_json, history_analysis, history_markdown, history_path,
+                                   render_history_pdf)
+
+    path = _bank_path(bank)
+    h = history_analysis(path)
+    if h is None:
+        say(f"errata: error: no deliveries recorded in {history_path(path)}: grade one with "
+            f"'errata grade … --record --bank {path}'", err=True)
+        raise typer.Exit(1)
+    out = _output_folder(output, "the report is written into it")
+    try:
+        pdf = render_history_pdf(h, h["deck"])
+    except ReportError as e:
+        say(f"errata: error: {e}", err=True)
+        raise typer.Exit(1)
+    _write_outputs(out, {"history.md": history_markdown(h).encode("utf-8"), "history.json": analysis_json(h),
+                         "history.pdf": pdf})
+    say(f"{len(h['deliveries'])} deliveries, {len(h['items'])} facts")
 @app.command(name="html")
 def html_page(
     bank: str = BankArg,
