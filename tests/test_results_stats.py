@@ -19,11 +19,11 @@ import pytest
 
 from generator.results import grade
 from generator.results.stats import MIN_N, groups, wilson
-from tests.responses.classes import synthetic_class
+from tests.responses.classes import ketamine_manifest, synthetic_class
 from tests.test_grade import reteach
 
 ROOT = Path(__file__).parent.parent
-KETAMINE = ROOT / "decks" / "ketamine-quiz.json"
+KETAMINE = ketamine_manifest()   # every fact of the bank, so every source error
 SCHEMA = json.loads((ROOT / "docs" / "analysis.schema.json").read_text())
 
 

@@ -9,7 +9,10 @@ written in each student's version letters, so a test can check that versions map
 
 from __future__ import annotations
 
+import functools
 import random
+import tempfile
+from pathlib import Path
 
 LETTERS = "ABCDEFGHIJ"
 
@@ -48,3 +51,18 @@ def synthetic_class(manifest: dict, n: int, planted: dict[str, set[str]], seed: 
         truth[name] = chosen
         version_of[name] = v["letter"]
     return "\n".join(rows) + "\n", truth, version_of
+
+
+@functools.cache
+def ketamine_manifest() -> Path:
+    """The manifest of a printed quiz of the whole ketamine bank (every fact, so every source error), 3 versions."""
+    from generator.check import read_bank
+    from generator.quiz import generate
+    from generator.writers.pdf import make_versions
+    from generator.writers.pdf.manifest import quiz_code, render_manifest
+
+    quiz = generate(read_bank(str(Path(__file__).parents[2] / "questions.yaml")), seed=7)
+    versions = make_versions(quiz, 3)
+    path = Path(tempfile.mkdtemp(prefix="errata-ketamine-")) / "ketamine-quiz.json"
+    path.write_bytes(render_manifest(quiz, versions, quiz_code(quiz, [v.letter for v in versions])))
+    return path
