@@ -218,6 +218,17 @@ def test_whole_quiz_by_keyboard_and_results(browser, site, tmp_path):
     topics = pg.eval_on_selector_all(".topics tbody tr", "rows => rows.map(r => r.innerText.split('\\t'))")
     planets = sum(1 for q in solar.data["questions"] if q["topic"] == "Planets")  # hottest-planet among them
     assert ["Planets", str(planets - 1), str(planets)] in [[c.strip() for c in row] for row in topics]
+    # errata grade reads the download against the bank: the first attempt counts, the source's claim is found.
+    out = tmp_path / "graded"
+    r = errata("grade", path, "--quiz", EXAMPLE, "-o", out, "--no-pdf")
+    assert r.returncode == 0, r.stderr
+    analysis = json.loads((out / "analysis.json").read_text())
+    n = len(solar.data["questions"])
+    assert analysis["students"][0]["id"] == "Ada Lovelace"
+    assert (analysis["students"][0]["score"], analysis["students"][0]["max"]) == (n - 1, n)
+    believed = [m for m in analysis["misconceptions"] if m["chosen_by"]]
+    assert [m["says"] for m in believed] == ["Mercury"]
+    assert sorted(believed[0]["sources"]) == sorted(["quiz-site", "old-textbook"])
 
 
 def test_test_mode_by_keyboard_feedback_at_the_end(browser, site, tmp_path):
