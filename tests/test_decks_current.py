@@ -67,3 +67,11 @@ def test_committed_quiz_is_current(bank):
         committed = DECKS / name
         assert committed.exists(), f"missing {committed}"
         assert committed.read_bytes() == data, f"{name} is not what questions.yaml prints today"
+
+
+def test_committed_selfquiz_page_is_current(bank):
+    from generator.writers.html import render
+
+    page = DECKS / f"{bank.deck.id}-quiz.html"
+    assert page.exists(), "build the page: errata html"
+    assert page.read_bytes() == render(generate(bank, seed=0)), "questions.yaml changed since the page was built"
