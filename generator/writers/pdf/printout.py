@@ -34,6 +34,7 @@ from ...bank import Bank
 from ...quiz import BORROWED, CURATED, SOURCE_ERROR, Option, Question, Quiz, arrange
 from ...text.markup import spans
 from ..lms_feedback import reference_line
+from ...scan import DEFAULT_STUDENT_DIGITS, layout_sheet, sheet_drawing
 from .manifest import quiz_code, render_manifest
 
 LETTERS = string.ascii_uppercase
@@ -118,16 +119,16 @@ def paper_data(quiz: Quiz, version: Version, paper: str = "a4", code: str = "") 
     return data
 
 
-def sheet_data(quiz: Quiz, versions: list[Version], paper: str = "a4", code: str = "") -> dict:
+def sheet_data(quiz: Quiz, versions: list[Version], paper: str = "a4", code: str = "",
+               student_digits: int = DEFAULT_STUDENT_DIGITS) -> tuple[dict, dict]:
+    """What typst draws (every position computed here) and the geometry file the scanner reads."""
     width = max(len(q.options) for q in quiz.questions)
+    geometry = layout_sheet(code, [v.letter for v in versions], len(quiz.questions), list(LETTERS[:width]), paper,
+                            student_digits)
     data = _common(quiz, f"{quiz.bank.deck.title} – answer sheet",
                    f"{quiz.bank.deck.id} · quiz {code} · answer sheet", paper)
-    data.update({
-        "versions": [v.letter for v in versions],
-        "letters": list(LETTERS[:width]),
-        "count": len(quiz.questions),
-    })
-    return data
+    data.update(sheet_drawing(geometry))
+    return data, geometry.to_json()
 
 
 def _wrong_option(o: Option, bank: Bank) -> dict:
@@ -239,12 +240,14 @@ class Printout:
 def file_names(deck_id: str, letters: list[str]) -> dict[str, str]:
     names = {f"paper-{x}": f"{deck_id}-quiz-{x}.pdf" for x in letters}
     names["sheet"] = f"{deck_id}-answer-sheet.pdf"
+    names["sheet-geometry"] = f"{deck_id}-answer-sheet.json"
     names["key"] = f"{deck_id}-key.pdf"
     names["manifest"] = f"{deck_id}-quiz.json"
     return names
 
 
-def render_printout(quiz: Quiz, versions: int = 1, paper: str = "a4") -> Printout:
+def render_printout(quiz: Quiz, versions: int = 1, paper: str = "a4",
+                    student_digits: int = DEFAULT_STUDENT_DIGITS) -> Printout:
     """Every file of the quiz, typeset in memory: nothing is written until all succeed."""
     if not quiz.questions:
         raise PrintError("the quiz has no questions")
@@ -257,7 +260,9 @@ def render_printout(quiz: Quiz, versions: int = 1, paper: str = "a4") -> Printou
     files = {}
     for v in vs:
         files[names[f"paper-{v.letter}"]] = ts.pdf("paper.typ", paper_data(quiz, v, paper, code), quiz)
-    files[names["sheet"]] = ts.pdf("sheet.typ", sheet_data(quiz, vs, paper, code), quiz)
+    drawing, geometry = sheet_data(quiz, vs, paper, code, student_digits)
+    files[names["sheet"]] = ts.pdf("sheet.typ", drawing, quiz)
+    files[names["sheet-geometry"]] = (json.dumps(geometry, indent=1) + "\n").encode()
     files[names["key"]] = ts.pdf("key.typ", key_data(quiz, vs, paper, code), quiz)
     files[names["manifest"]] = render_manifest(quiz, vs, code)
     return Printout(files, vs, code)
