@@ -233,13 +233,18 @@ def quiz(
     options: int = OptionsOpt,
     output: str = typer.Option("decks", "--output", "-o", help="Folder for the PDFs and the quiz manifest."),
     paper: Paper = typer.Option(Paper.a4, "--paper", help="Paper size."),
+    student_digits: int = typer.Option(7, "--student-digits", help="Digits of the student-number grid on the "
+                                                                   "answer sheet (1–12)."),
 ):
     """Print a quiz: a PDF per version, one answer sheet, the answer key, and the manifest for grading."""
     from generator.atomic import write_bytes
+    from generator.scan import MAX_STUDENT_DIGITS
     from generator.writers.pdf import MAX_VERSIONS, PrintError, page_count, render_printout
 
     if not 1 <= versions <= MAX_VERSIONS:
         raise UsageError(f"--versions must be between 1 and {MAX_VERSIONS}, not {versions}")
+    if not 1 <= student_digits <= MAX_STUDENT_DIGITS:
+        raise UsageError(f"--student-digits must be between 1 and {MAX_STUDENT_DIGITS}, not {student_digits}")
     out = _output_folder(output, "the PDFs are written into it")
     if seed is None:
         # The bank is public: a seed students could guess would let them rebuild the key.
@@ -247,7 +252,8 @@ def quiz(
     b = load_checked(bank, _options(options))
     facts = selected_facts(b, topic, tag, count, seed)
     try:
-        printout = render_printout(generate(b, seed=seed, options=options, facts=facts), versions, paper.value)
+        printout = render_printout(generate(b, seed=seed, options=options, facts=facts), versions, paper.value,
+                                   student_digits)
     except PrintError as e:
         say(f"errata: error: {e}", err=True)
         raise typer.Exit(1)
@@ -256,6 +262,8 @@ def quiz(
         if name.endswith(".pdf"):
             pages = page_count(data)
             say(f"wrote {out / name} ({pages} page{'s' if pages != 1 else ''})")
+        elif name.endswith("-answer-sheet.json"):
+            say(f"wrote {out / name} (answer-sheet geometry, for errata scan)")
         else:
             say(f"wrote {out / name} (manifest: quiz {printout.code}, for errata grade)")
     n = len(printout.versions[0].questions)
@@ -277,6 +285,47 @@ def schema(
         write_text(output, text)
     else:
         sys.stdout.write(text)
+
+
+@app.command()
+def scan(
+    scans: list[str] = typer.Argument(..., help="Scanned PDFs, photos (PNG, JPEG) or folders of them, in any order."),
+    quiz_manifest: str = typer.Option(..., "--quiz", help="The quiz manifest <deck>-quiz.json (the answer-sheet "
+                                                          "geometry <deck>-answer-sheet.json is read beside it)."),
+    output: str = typer.Option("responses.csv", "--output", "-o", help="The responses CSV, for errata grade."),
+    review: Optional[str] = typer.Option(None, "--review", show_default="<output>-review.html",
+                                         help="The review report (HTML): everything that was not read for sure."),
+    corrections: Optional[str] = typer.Option(None, "--corrections",
+                                              help="Corrections to apply (CSV: sheet,question,answer)."),
+):
+    """Read answer sheets: responses CSV with the student number, and a review report. Exit 0 when every
+    page was read for sure, 1 when something is left for a person to check (the CSV holds '?' there)."""
+    from generator.atomic import write_text
+    from generator.scan import ScanError, count_pages, review_html, scan_inputs, scan_sheets
+
+    out = Path(output)
+    report = Path(review) if review else out.with_name(out.stem + "-review.html")
+    try:
+        files = scan_inputs(scans)
+        if not files:
+            raise ScanError("no PDF or image found in " + ", ".join(scans))
+        pages = count_pages(files)
+        if pages >= 10 and sys.stderr.isatty():
+            with typer.progressbar(length=pages, label="scanning", file=sys.stderr) as bar:
+                result = scan_sheets(files, quiz_manifest, corrections, progress=bar.update)
+        else:
+            result = scan_sheets(files, quiz_manifest, corrections)
+    except ScanError as e:
+        raise UsageError(str(e)) from None
+    write_text(out, result.csv_text())
+    write_text(report, review_html(result))
+    left = result.open_problems
+    say(f"wrote {out} ({len(result.rows)} response row{'s' if len(result.rows) != 1 else ''} from "
+        f"{len(result.pages)} page{'s' if len(result.pages) != 1 else ''})")
+    say(f"wrote {report} ({len(left)} thing{'s' if len(left) != 1 else ''} to check)")
+    for p in left:
+        say(f"{p.source}: {p.where}: {p.what}", err=True)
+    raise typer.Exit(1 if left else 0)
 
 
 def main() -> None:

@@ -6,9 +6,13 @@ bubble, and a review report of whatever could not be read for sure. The geometry
 drawing need no OpenCV; reading does (imported only when scanning).
 """
 
+from .batch import ScanError, ScanResult, count_pages, scan_inputs, scan_sheets
 from .drawing import sheet_drawing
 from .geometry import (DEFAULT_STUDENT_DIGITS, MAX_STUDENT_DIGITS, SheetGeometry, capacity, layout_sheet, parse_qr,
                        qr_text)
 
-__all__ = ["DEFAULT_STUDENT_DIGITS", "MAX_STUDENT_DIGITS", "SheetGeometry", "capacity", "layout_sheet", "parse_qr",
-           "qr_text", "sheet_drawing"]
+from .review import review_html
+
+__all__ = ["DEFAULT_STUDENT_DIGITS", "MAX_STUDENT_DIGITS", "ScanError", "ScanResult", "SheetGeometry", "capacity",
+           "count_pages", "layout_sheet", "parse_qr", "qr_text", "review_html", "scan_inputs", "scan_sheets",
+           "sheet_drawing"]
