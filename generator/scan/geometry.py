@@ -7,6 +7,7 @@ Nothing here needs OpenCV: printing a quiz computes the layout without loading t
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -145,9 +146,24 @@ class SheetGeometry:
             "student_digits": self.student_digits, "questions": self.questions,
             "markers": [{"id": m.id, "corners": [[round(x, 2), round(y, 2)] for x, y in m.corners()]}
                         for m in self.frame.markers],
-            "qr": {"x": self.frame.qr[0], "y": self.frame.qr[1], "size": self.frame.qr[2]},
+            "qr": {"x": round(self.frame.qr[0], 2), "y": round(self.frame.qr[1], 2), "size": self.frame.qr[2]},
             "pages": [p.to_json() for p in self.pages],
         }
+
+
+    def to_text(self) -> str:
+        """The geometry file: JSON with one bubble a line, small and still readable."""
+        data = self.to_json()
+        pages = data.pop("pages")
+        head = json.dumps(data, separators=(", ", ": "))[:-1]
+        out = [head + ', "pages": [']
+        for i, page in enumerate(pages):
+            bubbles = page.pop("bubbles")
+            out.append(" " + json.dumps(page, separators=(", ", ": "))[:-1] + ', "bubbles": [')
+            out.append(",\n".join("  " + json.dumps(b, separators=(", ", ": ")) for b in bubbles))
+            out.append(" ]}" + ("," if i < len(pages) - 1 else ""))
+        out.append("]}")
+        return "\n".join(out) + "\n"
 
 
 # --- the QR code's text -----------------------------------------------------------------

@@ -120,7 +120,7 @@ def paper_data(quiz: Quiz, version: Version, paper: str = "a4", code: str = "") 
 
 
 def sheet_data(quiz: Quiz, versions: list[Version], paper: str = "a4", code: str = "",
-               student_digits: int = DEFAULT_STUDENT_DIGITS) -> tuple[dict, dict]:
+               student_digits: int = DEFAULT_STUDENT_DIGITS) -> tuple[dict, str]:
     """What typst draws (every position computed here) and the geometry file the scanner reads."""
     width = max(len(q.options) for q in quiz.questions)
     geometry = layout_sheet(code, [v.letter for v in versions], len(quiz.questions), list(LETTERS[:width]), paper,
@@ -128,7 +128,7 @@ def sheet_data(quiz: Quiz, versions: list[Version], paper: str = "a4", code: str
     data = _common(quiz, f"{quiz.bank.deck.title} – answer sheet",
                    f"{quiz.bank.deck.id} · quiz {code} · answer sheet", paper)
     data.update(sheet_drawing(geometry))
-    return data, geometry.to_json()
+    return data, geometry.to_text()
 
 
 def _wrong_option(o: Option, bank: Bank) -> dict:
@@ -262,7 +262,7 @@ def render_printout(quiz: Quiz, versions: int = 1, paper: str = "a4",
         files[names[f"paper-{v.letter}"]] = ts.pdf("paper.typ", paper_data(quiz, v, paper, code), quiz)
     drawing, geometry = sheet_data(quiz, vs, paper, code, student_digits)
     files[names["sheet"]] = ts.pdf("sheet.typ", drawing, quiz)
-    files[names["sheet-geometry"]] = (json.dumps(geometry, indent=1) + "\n").encode()
+    files[names["sheet-geometry"]] = geometry.encode()
     files[names["key"]] = ts.pdf("key.typ", key_data(quiz, vs, paper, code), quiz)
     files[names["manifest"]] = render_manifest(quiz, vs, code)
     return Printout(files, vs, code)
