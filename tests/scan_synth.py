@@ -12,7 +12,7 @@ import numpy as np
 
 # How a student marks a bubble, and what the scanner must make of it.
 MARKS = ("fill", "pencil", "cross", "tick", "erased")
-COUNTS_AS_MARKED = {"fill": True, "pencil": True, "cross": True, "tick": None, "erased": False}   # None: either, or review
+COUNTS_AS_MARKED = {"fill": True, "pencil": True, "cross": True, "tick": True, "erased": False}
 
 
 def rasterise(pdf: bytes, dpi: float) -> list[np.ndarray]:
@@ -158,3 +158,62 @@ def phone_photo(image: np.ndarray, rng: random.Random) -> np.ndarray:
     out = lighting(out, rng)
     out = noise(blur(out, rng.uniform(0.6, 1.3)), rng, 8)
     return jpeg(out, 40)
+
+
+# --- scoring a read against what the student meant --------------------------------------
+
+@dataclass
+class Tally:
+    bubbles: int = 0
+    right: int = 0
+    review: int = 0          # ambiguous: left for a person
+    wrong: int = 0           # read as the opposite of what was meant
+    answers: int = 0
+    answers_flagged: int = 0
+    silent_errors: list = None    # (source, question, meant, written) written without a review line
+    sheets: int = 0
+    sheets_flagged: int = 0
+
+    def __post_init__(self):
+        self.silent_errors = self.silent_errors or []
+
+    def add(self, other: "Tally") -> None:
+        for k in ("bubbles", "right", "review", "wrong", "answers", "answers_flagged", "sheets", "sheets_flagged"):
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+        self.silent_errors += other.silent_errors
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / max(1, self.bubbles)
+
+
+def score_page(read, student: Student, tick: int | None = None) -> Tally:
+    """How well a PageRead matches the student's marks."""
+    t = Tally(sheets=1, sheets_flagged=int(bool(read.problems)))
+    flagged = {p.where for p in read.problems}
+    for b, r in read.bubbles:
+        t.bubbles += 1
+        if b.role == "student":
+            meant = student.number[b.digit_position] == str(b.digit)
+        else:
+            kind = "tick" if b.question == tick else student.kinds[b.question]
+            meant = b.option in student.answers[b.question] and COUNTS_AS_MARKED[kind]
+        if r.state == "ambiguous":
+            t.review += 1
+        elif (r.state == "marked") == meant:
+            t.right += 1
+        else:
+            t.wrong += 1
+    for q, meant in student.answers.items():
+        if q not in read.answers:
+            continue
+        t.answers += 1
+        flag = f"question {q}" in flagged
+        t.answers_flagged += flag
+        written = read.answers[q]
+        ok = written == meant or written == "?"
+        if not ok and not flag:
+            t.silent_errors.append((read.source, q, meant, written))
+    if read.student != student.number and "student number" not in flagged:
+        t.silent_errors.append((read.source, "student", student.number, read.student))
+    return t

@@ -121,8 +121,37 @@ def page_images(files: list[Path]) -> Iterator[tuple[str, object]]:
             doc.close()
         else:
             data = np.fromfile(str(f), dtype=np.uint8)
-            image = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
+            image = cv2.imdecode(data, _jpeg_reduction(data)) if data.size else None
             yield f.name, image if image is not None else "not a readable image (PNG, JPEG, TIFF…)"
+
+
+def _jpeg_reduction(data) -> int:
+    """The imdecode flag: a large JPEG is decoded at half or a quarter of its size (the decoder
+    scales while decoding, at a fraction of the cost), as the reader would halve it anyway."""
+    import cv2
+
+    from .read import WORK_SIDE
+
+    size = jpeg_size(data.tobytes()[:65536]) if data[:2].tobytes() == b"\xff\xd8" else None
+    if size and max(size) > 2 * WORK_SIDE:
+        return cv2.IMREAD_REDUCED_GRAYSCALE_4
+    if size and max(size) > WORK_SIDE:
+        return cv2.IMREAD_REDUCED_GRAYSCALE_2
+    return cv2.IMREAD_GRAYSCALE
+
+
+def jpeg_size(head: bytes) -> tuple[int, int] | None:
+    """Width and height from a JPEG's frame header, without decoding it."""
+    i = 2
+    while i + 9 < len(head):
+        if head[i] != 0xFF:
+            return None
+        marker = head[i + 1]
+        length = int.from_bytes(head[i + 2:i + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return int.from_bytes(head[i + 7:i + 9], "big"), int.from_bytes(head[i + 5:i + 7], "big")
+        i += 2 + length
+    return None
 
 
 # --- corrections ------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import numpy as np
 from .geometry import SheetPage, parse_qr
 
 SCALE = 2.0             # pixels per point on the rectified page (144 dpi)
-WORK_SIDE = 2200        # longest side (pixels) a page is reduced to before looking for markers
+WORK_SIDE = 2600        # longest side (pixels) a page is halved to, before looking for markers
 
 # Darkness of a bubble's inside above the empty bubbles' level, as a share of the markers' black:
 EMPTY_BELOW = 0.10      # below: empty
@@ -27,16 +27,7 @@ FAINT_SHARE = 0.45      # an ambiguous bubble this much lighter than the row's m
 
 MARKED, EMPTY, AMBIGUOUS = "marked", "empty", "ambiguous"
 
-_detector = None
-
-
-def _aruco():
-    global _detector
-    if _detector is None:
-        params = cv2.aruco.DetectorParameters()
-        params.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_SUBPIX
-        _detector = cv2.aruco.ArucoDetector(cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50), params)
-    return _detector
+_detectors: dict = {}
 
 
 @dataclass
@@ -48,13 +39,13 @@ class Rectified:
 
 def rectify(gray: np.ndarray, markers: dict[int, list], size: tuple[float, float]) -> Rectified | None:
     """The page mapped onto the sheet's coordinates, or None when fewer than three markers are seen."""
-    h0, w0 = gray.shape[:2]
-    shrink = min(1.0, WORK_SIDE / max(h0, w0))
-    work = cv2.resize(gray, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA) if shrink < 1 else gray
+    work = gray
+    while max(work.shape[:2]) > WORK_SIDE:      # halving is fast and keeps thin strokes
+        work = cv2.pyrDown(work)
     found = _find_markers(work, markers)
     if len(found) < 3:
         # Dim or low-contrast photos: stretch the contrast locally and look again.
-        found = _find_markers(cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8)).apply(work), markers)
+        found = _find_markers(cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8)).apply(work), markers, thorough=True)
     if len(found) < 3:
         return None
     src = np.array([c for i in sorted(found) for c in found[i]], dtype=np.float32)
@@ -69,18 +60,38 @@ def rectify(gray: np.ndarray, markers: dict[int, list], size: tuple[float, float
     return Rectified(image, len(found), error)
 
 
-def _find_markers(work: np.ndarray, markers: dict[int, list]) -> dict[int, np.ndarray]:
-    corners, ids, _ = _aruco().detectMarkers(work)
+def _detector(thorough: bool):
+    if thorough not in _detectors:
+        params = cv2.aruco.DetectorParameters()
+        if not thorough:    # two threshold passes instead of three, and no tiny candidates: twice as fast
+            params.adaptiveThreshWinSizeMin, params.adaptiveThreshWinSizeMax = 15, 35
+            params.adaptiveThreshWinSizeStep = 20
+            params.minMarkerPerimeterRate = 0.05
+        _detectors[thorough] = cv2.aruco.ArucoDetector(
+            cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50), params)
+    return _detectors[thorough]
+
+
+def _find_markers(work: np.ndarray, markers: dict[int, list], thorough: bool = False) -> dict[int, np.ndarray]:
+    # Markers are looked for at half size (they are large), then their corners refined at full size.
+    half = not thorough and max(work.shape[:2]) > 1400
+    corners, ids, _ = _detector(thorough).detectMarkers(cv2.pyrDown(work) if half else work)
     found: dict[int, np.ndarray] = {}
     if ids is None:
         return found
     for c, i in zip(corners, ids.ravel()):
         i = int(i)
         if i in markers:
-            quad = c.reshape(4, 2)
+            quad = c.reshape(4, 2).astype(np.float32) * (2.0 if half else 1.0)
             # Two markers with one id: keep the larger (a small one is a printed picture of the sheet).
             if i not in found or cv2.contourArea(quad) > cv2.contourArea(found[i]):
                 found[i] = quad
+    if half and found:
+        quads = np.concatenate(list(found.values())).reshape(-1, 1, 2)
+        refined = cv2.cornerSubPix(work, quads, (4, 4), (-1, -1),
+                                   (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.05))
+        for k, i in enumerate(found):
+            found[i] = refined[4 * k:4 * k + 4].reshape(4, 2)
     return found
 
 
