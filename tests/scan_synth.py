@@ -73,7 +73,7 @@ def make_student(rng: random.Random, questions: int, letters: str, digits: int, 
     answers, kinds, erased = {}, {}, {}
     for q in range(1, questions + 1):
         roll = rng.random()
-        answers[q] = "" if roll < 0.04 else "".join(sorted(rng.sample(letters, 2))) if roll < 0.08 \
+        answers[q] = "" if roll < 0.02 else "".join(sorted(rng.sample(letters, 2))) if roll < 0.035 \
             else rng.choice(letters)
         kinds[q] = style if style != "mixed" else rng.choices(["fill", "pencil", "cross"], [6, 2, 2])[0]
         if answers[q] and len(answers[q]) == 1 and rng.random() < 0.06:
