@@ -290,3 +290,27 @@ def test_pages_rendered_by_pdftoppm_read_back(quiz3, tmp_path):
         t = score_page(page, s)
         assert t.wrong == 0 and t.silent_errors == []
     assert [r.version for r in result.rows] == ["A", "B"]
+
+
+def test_review_report_escapes_what_it_shows():
+    from generator.scan import review_html
+    from generator.scan.batch import Problem, ScanResult
+
+    sheet = Sheet("AAAA-BBBB", 3, ["A"], {}, {}, 1)
+    result = ScanResult(sheet, problems=[Problem("<script>x</script>.png", "question 2", "unclear <b>", b"\x89PNG",
+                                                 fix="2")])
+    text = review_html(result)
+    assert "<script>x" not in text and "&lt;script&gt;x&lt;/script&gt;.png,2," in text and "unclear &lt;b&gt;" in text
+    assert "data:image/png;base64,iVBORw==" in text
+
+
+def test_a_missing_second_sheet_is_question_marks_and_a_review_line(letter5, tmp_path):
+    rng = random.Random(17)
+    s = make_student(rng, 70, "ABCDE", 7, style="fill")
+    cv2.imwrite(str(tmp_path / "first.png"), letter5.filled(0, s, rng))
+    result = scan_sheets([tmp_path / "first.png"], letter5.manifest)
+    last = letter5.geometry["pages"][0]["questions"][1]
+    assert last < 70
+    cells = result.csv_text().splitlines()[1].split(",")
+    assert cells[2 + last:] == ["?"] * (70 - last)
+    assert [p.where for p in result.open_problems if p.where == "sheet"] == ["sheet"]

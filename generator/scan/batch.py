@@ -206,6 +206,7 @@ class Problem:
     where: str            # "question 7", "student number", "page"
     what: str
     crop: bytes | None    # PNG of the place, for the review
+    fix: str | None = None          # the corrections file's question column that settles it, if one can
     corrected: str | None = None
 
 
@@ -255,6 +256,7 @@ def scan_sheets(paths: Iterable[str | Path], manifest: str | Path, corrections: 
     for page in result.pages:
         result.problems += page.problems
     result.problems += _duplicate_problems(result.rows)
+    result.problems += _missing_questions(result.rows, sheet)
     return result
 
 
@@ -270,10 +272,8 @@ def _apply_page_fixes(pages, fixes: list[Correction]) -> None:
                 page.version = c.answer.upper()
             else:
                 page.answers[int(c.question)] = c.answer
-            where = "student number" if c.question == "student" else c.question if c.question == "version" \
-                else f"question {c.question}"
             for p in page.problems:
-                if p.where == where or (c.question == "version" and p.where == "page"):
+                if p.fix == c.question:
                     p.corrected = c.answer or "blank"
 
 
@@ -306,6 +306,19 @@ def _rows(pages, sheet: Sheet) -> list[Row]:
     return rows
 
 
+def _missing_questions(rows: list[Row], sheet: Sheet) -> list[Problem]:
+    """A row without some of its questions: a sheet of a longer quiz not scanned, or not joined to it."""
+    out = []
+    for r in rows:
+        missing = [q for q in range(1, sheet.questions + 1) if q not in r.answers]
+        if missing:
+            out.append(Problem(", ".join(r.sources), "sheet",
+                               f"student {r.student}, version {r.version}: no sheet with questions {missing[0]}–"
+                               f"{missing[-1]} joined to this one (not scanned, or its student number differs); "
+                               f"written as ?", None))
+    return out
+
+
 def _duplicate_problems(rows: list[Row]) -> list[Problem]:
     seen: dict[str, Row] = {}
     out = []
@@ -314,6 +327,6 @@ def _duplicate_problems(rows: list[Row]) -> list[Problem]:
             if r.student in seen:
                 out.append(Problem(", ".join(r.sources), "student number",
                                    f"student {r.student} also on {', '.join(seen[r.student].sources)} "
-                                   f"(scanned twice, or a number misread)", None))
+                                   f"(scanned twice, or a number misread)", None, fix="student"))
             seen.setdefault(r.student, r)
     return out

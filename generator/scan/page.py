@@ -32,7 +32,8 @@ def read_page(image, source: str, sheet: Sheet) -> PageRead:
         else:
             version, number = None, 1
         problems.append(Problem(source, "page", "the QR code cannot be read: which version (and sheet) this is "
-                                "must be given in the corrections (question 'version')", _png(_top(rect.image))))
+                                "must be given in the corrections (question 'version')", _png(_top(rect.image)),
+                                fix="version" if sheet.sheets == 1 else None))
         if sheet.sheets > 1:
             return page
     else:
@@ -59,12 +60,14 @@ def read_page(image, source: str, sheet: Sheet) -> PageRead:
         d = decide([b.option for b, _ in pairs], [r for _, r in pairs])
         page.answers[q] = d.answer
         if d.problem:
-            problems.append(Problem(source, f"question {q}", d.problem, _png(_crop(rect.image, [b for b, _ in pairs]))))
+            problems.append(Problem(source, f"question {q}", d.problem, _png(_crop(rect.image, [b for b, _ in pairs])),
+                                    fix=str(q)))
     number_text, number_problem = _student_number(digits)
     page.student = number_text
     if number_problem:
         every = [b for pairs in digits.values() for b, _ in pairs]
-        problems.append(Problem(source, "student number", number_problem, _png(_crop(rect.image, every, label=0))))
+        problems.append(Problem(source, "student number", number_problem, _png(_crop(rect.image, every, label=0)),
+                                fix="student"))
     conf = min((r.confidence for _, r in page.bubbles), default=0.0)
     page.confidence = round(conf * (1.0 if rect.markers == 4 else 0.8) * (1.0 if rect.error_pt < 1.5 else 0.5)
                             * (1.0 if qr else 0.5), 3)
@@ -85,7 +88,7 @@ def _student_number(digits: dict[int, list]) -> tuple[str, str | None]:
     for pos in sorted(digits):
         pairs = digits[pos]
         d = decide([str(b.digit) for b, _ in pairs], [r for _, r in pairs])
-        if d.answer == "" :
+        if d.answer == "":
             chars.append(" ")
         elif len(d.answer) == 1 and d.answer != "?" and (d.problem is None or "erased" in d.problem):
             chars.append(d.answer)

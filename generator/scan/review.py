@@ -18,16 +18,11 @@ table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.4em 0.6em; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; }
 td.fix code { background: #f6f6f6; padding: 0.1em 0.3em; white-space: nowrap; }
-img { max-width: 28em; image-rendering: auto; border: 1px solid #ccc; }
+img { height: 4.5em; max-width: 30em; border: 1px solid #ccc; }
+tr.student img { height: 12em; }
 .done { color: #2a6f2a; }
 .summary { color: #555; }
 """
-
-
-def _where_column(where: str) -> str:
-    if where.startswith("question "):
-        return where.split(" ", 1)[1]
-    return {"student number": "student", "page": "version"}.get(where, where)
 
 
 def review_html(result: ScanResult) -> str:
@@ -55,9 +50,14 @@ def review_html(result: ScanResult) -> str:
         for p in result.problems:
             img = (f'<img alt="{html.escape(p.where)} on {html.escape(p.source)}" '
                    f'src="data:image/png;base64,{base64.b64encode(p.crop).decode()}">' if p.crop else "")
-            fix = (f'<span class="done">corrected: {html.escape(p.corrected)}</span>' if p.corrected is not None
-                   else f"<code>{html.escape(p.source)},{html.escape(_where_column(p.where))},</code>")
-            lines.append(f"<tr><td>{html.escape(p.source)}</td><td>{html.escape(p.where)}</td>"
+            if p.corrected is not None:
+                fix = f'<span class="done">corrected: {html.escape(p.corrected)}</span>'
+            elif p.fix:
+                fix = f"<code>{html.escape(p.source)},{html.escape(p.fix)},</code>"
+            else:
+                fix = "scan it again"
+            row = ' class="student"' if p.where == "student number" else ""
+            lines.append(f"<tr{row}><td>{html.escape(p.source)}</td><td>{html.escape(p.where)}</td>"
                          f"<td>{html.escape(p.what)}</td><td>{img}</td><td class=\"fix\">{fix}</td></tr>")
         lines.append("</tbody></table>")
     confid = [p for p in result.pages if p.status in ("ok", "no-qr")]
