@@ -23,7 +23,9 @@ from generator.quiz import generate
 from generator.scan import scan_sheets
 from generator.scan.batch import Sheet
 from generator.scan.page import read_page
-from generator.writers.pdf import render_printout
+from generator.writers.pdf import make_versions
+from generator.writers.pdf.manifest import quiz_code, render_manifest
+from generator.writers.pdf.printout import Typesetter, sheet_data
 from tests.quiz_banks import load, plain_data, write_bank
 from tests.scan_synth import (Student, Tally, fill_sheet, flat_scan, make_student, phone_photo, rasterise,
                               rotate, score_page)
@@ -34,15 +36,19 @@ DPI = 150
 
 class Printed:
     def __init__(self, folder: Path, questions: int, options: int, versions: int, paper: str = "a4"):
-        bank = load(write_bank(folder, plain_data(questions)))
-        out = render_printout(generate(bank, seed=21, options=options), versions, paper)
-        for name, data in out.files.items():
-            (folder / name).write_bytes(data)
+        # What render_printout writes for the sheet and the manifest (the papers and key are not needed here).
+        quiz = generate(load(write_bank(folder, plain_data(questions))), seed=21, options=options)
+        vs = make_versions(quiz, versions)
+        code = quiz_code(quiz, [v.letter for v in vs])
+        drawing, geometry = sheet_data(quiz, vs, paper, code)
+        self.pdf = Typesetter().pdf("sheet.typ", drawing, quiz)
+        (folder / "plain-answer-sheet.json").write_text(geometry)
+        (folder / "plain-answer-sheet.pdf").write_bytes(self.pdf)
+        (folder / "plain-quiz.json").write_bytes(render_manifest(quiz, vs, code))
         self.folder = folder
         self.manifest = folder / "plain-quiz.json"
         self.sheet = Sheet.load(self.manifest)
-        self.geometry = json.loads(out.files["plain-answer-sheet.json"])
-        self.pdf = out.files["plain-answer-sheet.pdf"]
+        self.geometry = json.loads(geometry)
         self.pages = rasterise(self.pdf, DPI)
         self.letters = "ABCDE"[:options]
 
