@@ -172,3 +172,12 @@ def test_many_versions_keep_the_instructions_readable(tmp_path):
     line = next(ln for ln in text.splitlines() if "Use a dark pen" in ln)
     assert len(line.split("Use a dark pen", 1)[1].split()) >= 8, line
     assert "R · 1" in text
+
+
+def test_student_digits_out_of_range_is_a_usage_error(tmp_path, capsys, monkeypatch):
+    from tests.tools import run_cli
+
+    bank = write_bank(tmp_path, plain_data(3))
+    code, _, stderr = run_cli(["quiz", bank, "--student-digits", "13", "-o", tmp_path / "out"], capsys, monkeypatch)
+    assert code == 2 and "--student-digits must be between 1 and 12, not 13" in stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -189,7 +189,7 @@ def _frame(paper: str, digits: int) -> Frame:
     w, h = PAGE_SIZES[paper]
     i, s = MARKER_INSET, MARKER_SIZE
     markers = [Marker(0, i, i), Marker(1, w - i - s, i), Marker(2, w - i - s, h - i - s), Marker(3, i, h - i - s)]
-    qr = (w - i - s - 12 - QR_SIZE, i, QR_SIZE)
+    qr = (w - i - s - 16 - QR_SIZE, i, QR_SIZE)     # 16 pt clear of the marker: the QR's quiet zone
     right = w - CONTENT_X
     grid_x = right - digits * DIGIT_PITCH + DIGIT_PITCH / 2
     left_width = (right - digits * DIGIT_PITCH - 22) - CONTENT_X
