@@ -5,6 +5,7 @@ bench/bench_scan.py."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 
 import cv2
@@ -56,7 +57,7 @@ def draw_mark(image: np.ndarray, x: float, y: float, r: float, kind: str, px: fl
                  cv2.LINE_AA)
     elif kind == "erased":          # a fill rubbed out: a faint smudge remains
         patch = image.copy()
-        cv2.circle(patch, c, int(rr * 0.9), int(rng.uniform(225, 240)), -1, cv2.LINE_AA)
+        cv2.circle(patch, c, int(rr * 0.9), int(rng.uniform(195, 240)), -1, cv2.LINE_AA)
         np.minimum(image, patch, out=image)
 
 
@@ -176,14 +177,19 @@ class Tally:
     silent_errors: list = None    # (source, question, meant, written) written without a review line
     sheets: int = 0
     sheets_flagged: int = 0
+    sheets_flagged_unexpectedly: int = 0   # for something other than the student's double marks
+    lines: Counter = None                  # review lines by kind
 
     def __post_init__(self):
         self.silent_errors = self.silent_errors or []
+        self.lines = self.lines or Counter()
 
     def add(self, other: "Tally") -> None:
-        for k in ("bubbles", "right", "review", "wrong", "answers", "answers_flagged", "sheets", "sheets_flagged"):
+        for k in ("bubbles", "right", "review", "wrong", "answers", "answers_flagged", "sheets", "sheets_flagged",
+                  "sheets_flagged_unexpectedly"):
             setattr(self, k, getattr(self, k) + getattr(other, k))
         self.silent_errors += other.silent_errors
+        self.lines += other.lines
 
     @property
     def accuracy(self) -> float:
@@ -193,6 +199,9 @@ class Tally:
 def score_page(read, student: Student, tick: int | None = None) -> Tally:
     """How well a PageRead matches the student's marks."""
     t = Tally(sheets=1, sheets_flagged=int(bool(read.problems)))
+    for p in read.problems:
+        t.lines["erasure" if "erased" in p.what else p.what.split(" on ")[0].split(":")[0]] += 1
+    t.sheets_flagged_unexpectedly = int(any(p.what != "several marks" for p in read.problems))
     flagged = {p.where for p in read.problems}
     for b, r in read.bubbles:
         t.bubbles += 1

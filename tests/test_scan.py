@@ -196,6 +196,7 @@ def test_scan_command_end_to_end(letter5, tmp_path, capsys, monkeypatch):
     s2 = make_student(rng, 70, "ABCDE", 7, style="fill")
     for s in (s1, s2):
         s.answers = {q: a[:1] for q, a in s.answers.items()}
+        s.erased = {}
     s2.answers[3] = "AB"          # a double mark, flagged
     scans = tmp_path / "scans"
     scans.mkdir()

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from .batch import Problem, Sheet
-from .read import (SCALE, PageRead, black_level, darkness, decide, read_bubbles, read_qr, rectify)
+from .read import (EMPTY, SCALE, PageRead, black_level, darkness, decide, read_bubbles, read_qr, rectify)
 
 
 def read_page(image, source: str, sheet: Sheet) -> PageRead:
@@ -58,6 +58,9 @@ def read_page(image, source: str, sheet: Sheet) -> PageRead:
             digits.setdefault(b.digit_position, []).append((b, r))
     for q, pairs in questions.items():
         d = decide([b.option for b, _ in pairs], [r for _, r in pairs])
+        for b, r in pairs:
+            if b.option in d.erased:
+                r.state = EMPTY          # decided beside a clear mark; still listed for review
         page.answers[q] = d.answer
         if d.problem:
             problems.append(Problem(source, f"question {q}", d.problem, _png(_crop(rect.image, [b for b, _ in pairs])),
@@ -90,8 +93,10 @@ def _student_number(digits: dict[int, list]) -> tuple[str, str | None]:
         d = decide([str(b.digit) for b, _ in pairs], [r for _, r in pairs])
         if d.answer == "":
             chars.append(" ")
-        elif len(d.answer) == 1 and d.answer != "?" and (d.problem is None or "erased" in d.problem):
+        elif len(d.answer) == 1 and d.answer != "?" and (d.problem is None or d.erased):
             chars.append(d.answer)
+            if d.problem:
+                notes.append(f"digit {pos + 1}: {d.problem}")
         else:
             chars.append("?")
             notes.append(f"digit {pos + 1}: " + (d.problem or "unclear"))

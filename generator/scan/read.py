@@ -191,6 +191,7 @@ def read_bubbles(ink: np.ndarray, black: float, page: SheetPage) -> list[BubbleR
 class Decision:
     answer: str            # letters marked; "" blank; "?" for a person to decide
     problem: str | None    # why a person should look, or None
+    erased: tuple = ()     # letters of ambiguous bubbles taken as erasures beside a clear mark
 
 
 def decide(letters: list[str], reads: list[BubbleRead]) -> Decision:
@@ -202,7 +203,7 @@ def decide(letters: list[str], reads: list[BubbleRead]) -> Decision:
         return Decision(text, "several marks" if len(marked) > 1 else None)
     if marked and max(r.score for _, r in unsure) < FAINT_SHARE * min(r.score for _, r in marked):
         faint = ", ".join(l for l, _ in unsure)
-        return Decision(text, f"read {text}; faint mark on {faint} taken as erased")
+        return Decision(text, f"read {text}; faint mark on {faint} taken as erased", tuple(l for l, _ in unsure))
     return Decision("?", "unclear mark on " + ", ".join(l for l, _ in unsure))
 
 
