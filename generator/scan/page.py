@@ -46,7 +46,7 @@ def read_page(image, source: str, sheet: Sheet) -> PageRead:
     page.version, page.sheet = version, number
     bubbles = sheet.pages[(version or sheet.versions[0], number)]
     ink = darkness(rect.image)
-    reads = read_bubbles(ink, black_level(ink, markers), _Page(bubbles))
+    reads = read_bubbles(ink, black_level(ink, markers), bubbles)
     page.bubbles = list(zip(bubbles, reads))
 
     questions: dict[int, list] = {}
@@ -79,11 +79,6 @@ def read_page(image, source: str, sheet: Sheet) -> PageRead:
                                 f"{rect.error_pt:.1f} pt): curled or folded paper; check its answers",
                                 _png(_thumbnail(rect.image))))
     return page
-
-
-class _Page:
-    def __init__(self, bubbles):
-        self.bubbles = bubbles
 
 
 def _student_number(digits: dict[int, list]) -> tuple[str, str | None]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from .geometry import SheetPage, parse_qr
+from .geometry import Bubble, parse_qr
 
 SCALE = 2.0             # pixels per point on the rectified page (144 dpi)
 WORK_SIDE = 2600        # longest side (pixels) a page is halved to, before looking for markers
@@ -163,12 +163,12 @@ def _disc_means(ink: np.ndarray, bubbles) -> np.ndarray:
     return out
 
 
-def read_bubbles(ink: np.ndarray, black: float, page: SheetPage) -> list[BubbleRead]:
-    raw = _disc_means(ink, page.bubbles) / black
+def read_bubbles(ink: np.ndarray, black: float, bubbles: list[Bubble]) -> list[BubbleRead]:
+    raw = _disc_means(ink, bubbles) / black
     # An empty bubble's level, per printed glyph (an "8" holds more grey than a "1"): a low quantile
     # of the bubbles with that glyph, never far above the page's empty level (a student who marks
     # every A must not make A look empty).
-    labels = np.array([b.label() for b in page.bubbles])
+    labels = np.array([b.label() for b in bubbles])
     page_empty = float(np.quantile(raw, 0.25)) if len(raw) else 0.0
     base = np.empty_like(raw)
     for label in set(labels.tolist()):
@@ -216,8 +216,7 @@ class PageRead:
     sheet: int | None = None
     student: str = ""
     answers: dict[int, str] = field(default_factory=dict)
-    problems: list[tuple[str, str, tuple | None]] = field(default_factory=list)   # (question or field, what, crop box)
+    problems: list = field(default_factory=list)            # batch.Problem: what a person should look at
     confidence: float = 0.0
     bubbles: list[tuple] = field(default_factory=list)      # (Bubble, BubbleRead), for tests and reports
-    crops: dict = field(default_factory=dict)               # crop box → PNG bytes
     message: str = ""

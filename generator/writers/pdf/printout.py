@@ -4,7 +4,9 @@ A quiz prints as several documents:
 
 - one student paper per version (A, B, C…): title, name and date boxes, instructions,
   the questions; the version and "page x of y" on every page;
-- one answer sheet for every version: name and date boxes, a version box, a bubble grid;
+- the answer sheet, a page (or more) per version, made to be scanned: markers, a QR code,
+  name and date boxes, a student-number grid, a bubble row per question; beside it the
+  geometry file that says where each of them is (laid out in `generator/scan`);
 - one answer key with a section per version: the key letters, then per question the
   explanation and, for every wrong option, the belief it diagnoses and who states it.
 
@@ -32,9 +34,9 @@ from pathlib import Path
 
 from ...bank import Bank
 from ...quiz import BORROWED, CURATED, SOURCE_ERROR, Option, Question, Quiz, arrange
+from ...scan import DEFAULT_STUDENT_DIGITS, layout_sheet, sheet_drawing
 from ...text.markup import spans
 from ..lms_feedback import reference_line
-from ...scan import DEFAULT_STUDENT_DIGITS, layout_sheet, sheet_drawing
 from .manifest import quiz_code, render_manifest
 
 LETTERS = string.ascii_uppercase
