@@ -261,7 +261,7 @@ def _question_rows(page: SheetPage, frame: Frame, letters: list[str], cols: int,
     n = page.last - page.first + 1
     # Fill columns top-down; a short quiz uses whole groups of five rows and fewer columns.
     down = min(rows, GROUP * math.ceil(math.ceil(n / cols) / GROUP))
-    col_width = (frame.width - 2 * CONTENT_X) / cols
+    col_width = (frame.width - 2 * CONTENT_X) / math.ceil(n / down)    # the columns used share the width
     row_width = NUMBER_WIDTH + len(letters) * OPTION_PITCH
     for k in range(n):
         col, row = divmod(k, down)
