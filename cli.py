@@ -299,7 +299,8 @@ def scan(
                                               help="Corrections to apply (CSV: sheet,question,answer)."),
 ):
     """Read answer sheets: responses CSV with the student number, and a review report. Exit 0 when every
-    page was read for sure, 1 when something is left for a person to check (the CSV holds '?' there)."""
+    answer was read (notes to glance at allowed), 1 when something is left for a person to decide (the CSV
+    holds '?' there)."""
     from generator.atomic import write_text
     from generator.scan import ScanError, count_pages, review_html, scan_inputs, scan_sheets
 
@@ -322,7 +323,8 @@ def scan(
     left = result.open_problems
     say(f"wrote {out} ({len(result.rows)} response row{'s' if len(result.rows) != 1 else ''} from "
         f"{len(result.pages)} page{'s' if len(result.pages) != 1 else ''})")
-    say(f"wrote {report} ({len(left)} thing{'s' if len(left) != 1 else ''} to check)")
+    say(f"wrote {report} ({len(left)} thing{'s' if len(left) != 1 else ''} to decide, "
+        f"{len(result.notes)} to glance at)")
     for p in left:
         say(f"{p.source}: {p.where}: {p.what}", err=True)
     raise typer.Exit(1 if left else 0)

@@ -95,14 +95,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=13)
     args = ap.parse_args()
     tallies = accuracy(args.sheets, args.dpi, args.seed) if args.sheets else {}
-    print(f"{'images':<8} {'sheets':>6} {'bubbles':>8} {'right %':>8} {'review %':>9} {'wrong %':>8} "
-          f"{'sheets to review %':>19} {'(not for a double mark) %':>26} {'wrong answers without a flag':>29}")
+    print(f"{'images':<8} {'sheets':>6} {'bubbles':>8} {'right %':>8} {'ambiguous %':>12} {'wrong %':>8} "
+          f"{'sheets to decide %':>19} {'sheets with notes %':>20} {'wrong answers without a flag':>29}")
     for name, t in tallies.items():
         if not t.bubbles:
             continue
-        print(f"{name:<8} {t.sheets:>6} {t.bubbles:>8} {100 * t.accuracy:>8.3f} {100 * t.review / t.bubbles:>9.3f} "
-              f"{100 * t.wrong / t.bubbles:>8.3f} {100 * t.sheets_flagged / t.sheets:>19.1f} "
-              f"{100 * t.sheets_flagged_unexpectedly / t.sheets:>26.1f} {len(t.silent_errors):>29}")
+        print(f"{name:<8} {t.sheets:>6} {t.bubbles:>8} {100 * t.accuracy:>8.3f} {100 * t.review / t.bubbles:>12.3f} "
+              f"{100 * t.wrong / t.bubbles:>8.3f} {100 * t.sheets_to_decide / t.sheets:>19.1f} "
+              f"{100 * t.sheets_with_notes / t.sheets:>20.1f} {len(t.silent_errors):>29}")
         print("   review lines:", ", ".join(f"{k} {n}" for k, n in t.lines.most_common()))
         for e in t.silent_errors[:10]:
             print("   silent:", e)

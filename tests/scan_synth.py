@@ -176,17 +176,17 @@ class Tally:
     answers_flagged: int = 0
     silent_errors: list = None    # (source, question, meant, written) written without a review line
     sheets: int = 0
-    sheets_flagged: int = 0
-    sheets_flagged_unexpectedly: int = 0   # for something other than the student's double marks
-    lines: Counter = None                  # review lines by kind
+    sheets_to_decide: int = 0     # with something a person must decide
+    sheets_with_notes: int = 0    # with something read but worth a glance (several marks, an erasure)
+    lines: Counter = None         # review lines by kind
 
     def __post_init__(self):
         self.silent_errors = self.silent_errors or []
         self.lines = self.lines or Counter()
 
     def add(self, other: "Tally") -> None:
-        for k in ("bubbles", "right", "review", "wrong", "answers", "answers_flagged", "sheets", "sheets_flagged",
-                  "sheets_flagged_unexpectedly"):
+        for k in ("bubbles", "right", "review", "wrong", "answers", "answers_flagged", "sheets", "sheets_to_decide",
+                  "sheets_with_notes"):
             setattr(self, k, getattr(self, k) + getattr(other, k))
         self.silent_errors += other.silent_errors
         self.lines += other.lines
@@ -198,10 +198,10 @@ class Tally:
 
 def score_page(read, student: Student, tick: int | None = None) -> Tally:
     """How well a PageRead matches the student's marks."""
-    t = Tally(sheets=1, sheets_flagged=int(bool(read.problems)))
+    t = Tally(sheets=1, sheets_to_decide=int(any(not p.read for p in read.problems)),
+              sheets_with_notes=int(any(p.read for p in read.problems)))
     for p in read.problems:
         t.lines["erasure" if "erased" in p.what else p.what.split(" on ")[0].split(":")[0]] += 1
-    t.sheets_flagged_unexpectedly = int(any(p.what != "several marks" for p in read.problems))
     flagged = {p.where for p in read.problems}
     for b, r in read.bubbles:
         t.bubbles += 1

@@ -216,9 +216,12 @@ def test_scan_command_end_to_end(letter5, tmp_path, capsys, monkeypatch):
         assert row["version"] == "A"
         assert {q: row[str(q)] for q in range(1, 71)} == s.answers
     assert "torn.png: page: cannot read this file" in stderr
-    assert f"photo.jpg: question 3: several marks" in stderr
+    assert "several marks" not in stderr          # written as AB: a note to glance at, not a decision to make
+    assert "(1 thing to decide, 1 to glance at)" in stdout
     review = (tmp_path / "responses-review.html").read_text()
-    assert "data:image/png;base64," in review and "torn.png" in review and "photo.jpg,3," in review
+    to_decide, glance = review.split("Read, worth a glance")
+    assert "torn.png" in to_decide and "scan it again" in to_decide
+    assert "several marks" in glance and "photo.jpg,3," in glance and "data:image/png;base64," in glance
 
     # The trainer decides: question 3 of the photo is B; the torn page is let go.
     fixes = tmp_path / "fixes.csv"

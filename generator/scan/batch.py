@@ -208,6 +208,7 @@ class Problem:
     crop: bytes | None    # PNG of the place, for the review
     fix: str | None = None          # the corrections file's question column that settles it, if one can
     corrected: str | None = None
+    read: bool = False              # an answer was written (several marks, an erasure beside a mark): a note
 
 
 @dataclass
@@ -227,7 +228,13 @@ class ScanResult:
 
     @property
     def open_problems(self) -> list[Problem]:
-        return [p for p in self.problems if p.corrected is None]
+        """What a person must decide: neither corrected nor read."""
+        return [p for p in self.problems if p.corrected is None and not p.read]
+
+    @property
+    def notes(self) -> list[Problem]:
+        """Read and written, but worth a glance."""
+        return [p for p in self.problems if p.corrected is None and p.read]
 
     def csv_text(self) -> str:
         out = io.StringIO()

@@ -64,13 +64,13 @@ def read_page(image, source: str, sheet: Sheet) -> PageRead:
         page.answers[q] = d.answer
         if d.problem:
             problems.append(Problem(source, f"question {q}", d.problem, _png(_crop(rect.image, [b for b, _ in pairs])),
-                                    fix=str(q)))
+                                    fix=str(q), read=d.answer != "?"))
     number_text, number_problem = _student_number(digits)
     page.student = number_text
     if number_problem:
         every = [b for pairs in digits.values() for b, _ in pairs]
         problems.append(Problem(source, "student number", number_problem, _png(_crop(rect.image, every, label=0)),
-                                fix="student"))
+                                fix="student", read="?" not in number_text))
     conf = min((r.confidence for _, r in page.bubbles), default=0.0)
     page.confidence = round(conf * (1.0 if rect.markers == 4 else 0.8) * (1.0 if rect.error_pt < 1.5 else 0.5)
                             * (1.0 if qr else 0.5), 3)
