@@ -324,3 +324,42 @@ def test_a_missing_second_sheet_is_question_marks_and_a_review_line(letter5, tmp
     cells = result.csv_text().splitlines()[1].split(",")
     assert cells[2 + last:] == ["?"] * (70 - last)
     assert [p.where for p in result.open_problems if p.where == "sheet"] == ["sheet"]
+
+
+def test_the_same_sheet_scanned_twice_is_listed(quiz3, tmp_path):
+    rng = random.Random(19)
+    image = quiz3.filled(0, make_student(rng, 30, "ABCD", 7, style="fill"), rng)
+    for name in ("monday.png", "again.png"):
+        cv2.imwrite(str(tmp_path / name), image)
+    result = scan_sheets([tmp_path / "monday.png", tmp_path / "again.png"], quiz3.manifest)
+    assert len(result.rows) == 2
+    twice = [p for p in result.open_problems if p.where == "student number"]
+    assert len(twice) == 1 and "also on monday.png" in twice[0].what and twice[0].source == "again.png"
+
+
+def test_progress_bar_on_a_terminal_only(quiz3, tmp_path):
+    import os
+    import pty
+    import sys
+
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), quiz3.pages[0])
+    files = [blank] * 10
+    cmd = [sys.executable, str(Path(__file__).parent.parent / "cli.py"), "scan", *map(str, files),
+           "--quiz", str(quiz3.manifest), "-o", str(tmp_path / "r.csv")]
+    master, slave = pty.openpty()
+    proc = subprocess.run(cmd, stderr=slave, stdout=subprocess.PIPE, timeout=300)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    assert proc.returncode == 1 and b"scanning" in shown        # ten blank sheets: no student numbers to decide
+    plain = subprocess.run(cmd, capture_output=True, timeout=300)
+    assert b"scanning" not in plain.stderr
