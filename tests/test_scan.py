@@ -363,3 +363,23 @@ def test_progress_bar_on_a_terminal_only(quiz3, tmp_path):
     assert proc.returncode == 1 and b"scanning" in shown        # ten blank sheets: no student numbers to decide
     plain = subprocess.run(cmd, capture_output=True, timeout=300)
     assert b"scanning" not in plain.stderr
+
+
+def test_a_student_who_marks_lightly_is_read_against_their_own_marks(quiz3):
+    """Every mark a faint grey fill: under the usual 'marked' level, clearly marks on this sheet."""
+    rng = random.Random(23)
+    student = make_student(rng, 30, "ABCD", 7, style="fill")
+    student.answers = {q: a[:1] or "A" for q, a in student.answers.items()}
+    student.erased = {}
+    image = quiz3.pages[0].copy()
+    px = DPI / 72
+    for b in quiz3.geometry["pages"][0]["bubbles"]:
+        meant = (b["role"] == "student" and student.number[b["digit_position"]] == str(b["digit"])) or \
+                (b["role"] == "question" and b["option"] == student.answers[b["question"]])
+        if meant:
+            cv2.circle(image, (int(b["x"] * px), int(b["y"] * px)), int(b["r"] * px * 0.9), 208, -1, cv2.LINE_AA)
+    read = read_page(flat_scan(image, rng), "light.png", quiz3.sheet)
+    scores = [r.score for b, r in read.bubbles if b.role == "question" and b.option == student.answers[b.question]]
+    assert max(scores) < 0.20                         # each below the usual threshold…
+    assert read.answers == student.answers and read.student == student.number      # …yet all read
+    assert not read.problems

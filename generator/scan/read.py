@@ -23,6 +23,7 @@ WORK_SIDE = 2600        # longest side (pixels) a page is halved to, before look
 EMPTY_BELOW = 0.10      # below: empty
 MARKED_ABOVE = 0.20     # above: marked; in between: ambiguous, for a person to decide
 INNER = 0.62            # share of the radius measured: the printed ring stays outside it
+LIGHTEST_EMPTY = 0.05  # on a sheet of light marks "empty" ends no lower: empty bubbles' noise stays below
 FAINT_SHARE = 0.45      # an ambiguous bubble this much lighter than the row's mark reads as an erasure
 
 MARKED, EMPTY, AMBIGUOUS = "marked", "empty", "ambiguous"
@@ -175,16 +176,33 @@ def read_bubbles(ink: np.ndarray, black: float, bubbles: list[Bubble]) -> list[B
         sel = labels == label
         base[sel] = min(float(np.quantile(raw[sel], 0.25)), page_empty + 0.04)
     scores = raw - base
+    empty_below, marked_above = sheet_thresholds(scores, bubbles)
     reads = []
     for s in scores.tolist():
-        if s < EMPTY_BELOW:
-            state, conf = EMPTY, min(1.0, (EMPTY_BELOW - s) / EMPTY_BELOW)
-        elif s > MARKED_ABOVE:
-            state, conf = MARKED, min(1.0, (s - MARKED_ABOVE) / 0.2)
+        if s < empty_below:
+            state, conf = EMPTY, min(1.0, (empty_below - s) / empty_below)
+        elif s > marked_above:
+            state, conf = MARKED, min(1.0, (s - marked_above) / 0.2)
         else:
             state, conf = AMBIGUOUS, 0.0
         reads.append(BubbleRead(round(s, 3), state, round(conf, 3)))
     return reads
+
+
+def sheet_thresholds(scores: np.ndarray, bubbles: list[Bubble]) -> tuple[float, float]:
+    """Where "empty" ends and "marked" begins on this sheet. A student marks consistently: when all
+    their marks are light (a hard pencil, a faint pen, ticks), the thresholds follow their typical
+    mark, yet stay above the noise of empty bubbles."""
+    strongest: dict[tuple, float] = {}
+    for b, s in zip(bubbles, scores.tolist()):
+        key = (b.role, b.question if b.role == "question" else b.digit_position)
+        strongest[key] = max(strongest.get(key, 0.0), s)
+    marks = [s for s in strongest.values() if s >= LIGHTEST_EMPTY]
+    typical = float(np.median(marks)) if len(marks) >= 3 else 1.0
+    if typical >= 2 * MARKED_ABOVE:
+        return EMPTY_BELOW, MARKED_ABOVE
+    return (min(EMPTY_BELOW, max(LIGHTEST_EMPTY, 0.35 * typical)),
+            min(MARKED_ABOVE, max(LIGHTEST_EMPTY + 0.03, 0.6 * typical)))
 
 
 @dataclass
