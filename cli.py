@@ -306,6 +306,9 @@ def scan(
 
     out = Path(output)
     report = Path(review) if review else out.with_name(out.stem + "-review.html")
+    for f in (out, report):      # said before the pages are read, not after
+        if not f.parent.is_dir():
+            raise UsageError(f"cannot write '{f}': no folder '{f.parent}'")
     try:
         files = scan_inputs(scans)
         if not files:

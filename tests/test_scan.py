@@ -275,6 +275,9 @@ def test_bad_corrections_and_missing_files_are_usage_errors(quiz3, tmp_path, cap
         in stderr
     code, _, stderr = run_cli(["scan", img, "--quiz", tmp_path / "nothing-quiz.json"], capsys, monkeypatch)
     assert code == 2 and "no such file" in stderr
+    code, _, stderr = run_cli(["scan", img, "--quiz", quiz3.manifest, "-o", tmp_path / "no" / "r.csv"], capsys,
+                              monkeypatch)
+    assert code == 2 and "no folder" in stderr
     assert not (tmp_path / "r.csv").exists()
 
 
