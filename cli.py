@@ -362,16 +362,21 @@ def quiz(
     options: int = OptionsOpt,
     output: str = typer.Option("decks", "--output", "-o", help="Folder for the PDFs and the quiz manifest."),
     paper: str = typer.Option("a4", "--paper", metavar="|".join(PAPERS), help="Paper size (any case)."),
+    student_digits: int = typer.Option(7, "--student-digits", help="Digits of the student-number grid on the "
+                                                                   "answer sheet (1–12)."),
     yes: bool = typer.Option(False, "--yes", "-y",
                              help=f"Print even when, without --count, the quiz would run past "
                                   f"{MAX_PAGES_UNASKED:,} pages."),
 ):
     """Print a quiz: a PDF per version, one answer sheet, the answer key, and the manifest for grading."""
     from generator.atomic import write_bytes
+    from generator.scan import MAX_STUDENT_DIGITS
     from generator.writers.pdf import MAX_VERSIONS, PrintError, estimate_pages, page_count, render_printout
 
     if not 1 <= versions <= MAX_VERSIONS:
         raise UsageError(f"--versions must be between 1 and {MAX_VERSIONS}, not {versions}")
+    if not 1 <= student_digits <= MAX_STUDENT_DIGITS:
+        raise UsageError(f"--student-digits must be between 1 and {MAX_STUDENT_DIGITS}, not {student_digits}")
     if output == "-":
         raise UsageError("a quiz is several PDF files and cannot go to standard output: "
                          "name a folder with -o, e.g. -o quiz/")
@@ -390,7 +395,7 @@ def quiz(
     try:
         with progress("typesetting", versions + 2) as advance:
             printout = render_printout(generate(b, seed=seed, options=options, facts=facts), versions, paper,
-                                       progress=advance)
+                                       student_digits, progress=advance)
     except PrintError as e:
         say(f"errata: error: {e}", err=True)
         raise typer.Exit(1)
@@ -400,6 +405,8 @@ def quiz(
         if name.endswith(".pdf"):
             n = page_count(data)
             say(f"wrote {out / name} ({n} page{'s' if n != 1 else ''})")
+        elif name.endswith("-answer-sheet.json"):
+            say(f"wrote {out / name} (answer-sheet geometry, for errata scan)")
         else:
             say(f"wrote {out / name} (manifest: quiz {printout.code}, for errata grade)")
     n = len(printout.versions[0].questions)
@@ -540,6 +547,50 @@ def html_page(
         return
     write_bytes(out, data)
     say(f"wrote {out}: {len(quiz.questions)} questions, {len(data) // 1024} kB")
+
+
+@app.command()
+def scan(
+    scans: list[str] = typer.Argument(..., help="Scanned PDFs, photos (PNG, JPEG) or folders of them, in any order."),
+    quiz_manifest: str = typer.Option(..., "--quiz", help="The quiz manifest <deck>-quiz.json (the answer-sheet "
+                                                          "geometry <deck>-answer-sheet.json is read beside it)."),
+    output: str = typer.Option("responses.csv", "--output", "-o", help="The responses CSV, for errata grade."),
+    review: Optional[str] = typer.Option(None, "--review", show_default="<output>-review.html",
+                                         help="The review report (HTML): everything that was not read for sure."),
+    corrections: Optional[str] = typer.Option(None, "--corrections",
+                                              help="Corrections to apply (CSV: sheet,question,answer)."),
+):
+    """Read answer sheets: responses CSV with the student number, and a review report. Exit 0 when every
+    answer was read (notes to glance at allowed), 1 when something is left for a person to decide (the CSV
+    holds '?' there)."""
+    from generator.atomic import write_text
+    from generator.scan import ScanError, count_pages, review_html, scan_inputs, scan_sheets
+
+    out = Path(output)
+    report = Path(review) if review else out.with_name(out.stem + "-review.html")
+    for f in (out, report):      # said before the pages are read, not after
+        if not f.parent.is_dir():
+            raise UsageError(f"cannot write '{f}': no folder '{f.parent}'")
+    try:
+        files = scan_inputs(scans)
+        if not files:
+            raise ScanError("no PDF or image found in " + ", ".join(scans))
+        with progress("scanning", count_pages(files)) as advance:
+            result = scan_sheets(files, quiz_manifest, corrections, progress=advance)
+    except ScanError as e:
+        raise UsageError(str(e)) from None
+    write_text(out, result.csv_text())
+    write_text(report, review_html(result))
+    left = result.open_problems
+    say(f"wrote {out} ({len(result.rows)} response row{'s' if len(result.rows) != 1 else ''} from "
+        f"{len(result.pages)} page{'s' if len(result.pages) != 1 else ''})")
+    say(f"wrote {report} ({len(left)} thing{'s' if len(left) != 1 else ''} to decide, "
+        f"{len(result.notes)} to glance at)")
+    for p in left:
+        say(f"{p.source}: {p.where}: {p.what}", err=True)
+    raise typer.Exit(1 if left else 0)
+
+
 def _closed_pipe() -> None:
     # The reader went away (`| head`): nothing more can be said, so say nothing, and keep Python
     # from reporting the failed flush of standard output at exit.

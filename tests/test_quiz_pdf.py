@@ -106,7 +106,8 @@ def test_same_seed_same_versions_other_seed_others(plain_quiz):
 
 def test_papers_show_every_question_and_option_in_version_order(printout, tmp_path):
     assert list(printout.files) == ["plain-quiz-A.pdf", "plain-quiz-B.pdf", "plain-quiz-C.pdf",
-                                    "plain-answer-sheet.pdf", "plain-key.pdf", "plain-quiz.json"]
+                                    "plain-answer-sheet.pdf", "plain-answer-sheet.json", "plain-key.pdf",
+                                    "plain-quiz.json"]
     for v in printout.versions:
         text = flat(pdf_text(printout.files[f"plain-quiz-{v.letter}.pdf"], tmp_path))
         assert_in_order(text, ["Name", "Date", f"Version{v.letter}"])
@@ -186,10 +187,11 @@ def test_many_versions_list_each_option_letter_by_version(plain_quiz, tmp_path):
 
 
 def test_answer_sheet_has_name_version_and_a_bubble_row_per_question(printout, tmp_path):
-    text = pdf_text(printout.files["plain-answer-sheet.pdf"], tmp_path)
-    assert_in_order(flat(text), ["Answer sheet", "Name", "Date", "VERSION", "A", "B", "C"])
-    rows = re.findall(r"(\d+)\s+A\s+B\s+C\s+D(?!\w)", text)
-    assert sorted(map(int, rows)) == list(range(1, 25))
+    for page, letter in enumerate("ABC", 1):      # a page per version
+        text = pdf_text(printout.files["plain-answer-sheet.pdf"], tmp_path, page)
+        assert_in_order(flat(text), ["Answer sheet", "Name", "Date", "VERSION", letter, "A", "B", "C"])
+        rows = re.findall(r"(\d+)\s+A\s+B\s+C\s+D(?!\w)", text)
+        assert sorted(map(int, rows)) == list(range(1, 25))
 
 
 def test_print_is_deterministic(plain_quiz):
@@ -240,8 +242,8 @@ def test_quiz_command_writes_every_pdf(tmp_path):
                "--seed", "7", "--options", "3", "-o", str(out))
     assert r.returncode == 0, r.stderr
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["plain-answer-sheet.pdf", "plain-key.pdf", "plain-quiz-A.pdf", "plain-quiz-B.pdf",
-                     "plain-quiz.json"]
+    assert names == ["plain-answer-sheet.json", "plain-answer-sheet.pdf", "plain-key.pdf", "plain-quiz-A.pdf",
+                     "plain-quiz-B.pdf", "plain-quiz.json"]
     for name in names:
         assert f"wrote {out / name}" in r.stdout
         if name.endswith(".pdf"):

@@ -4,7 +4,9 @@ A quiz prints as several documents:
 
 - one student paper per version (A, B, C…): title, name and date boxes, instructions,
   the questions; the version and "page x of y" on every page;
-- one answer sheet for every version: name and date boxes, a version box, a bubble grid;
+- the answer sheet, a page (or more) per version, made to be scanned: markers, a QR code,
+  name and date boxes, a student-number grid, a bubble row per question; beside it the
+  geometry file that says where each of them is (laid out in `generator/scan`);
 - one answer key, a grader's tool: first every version's key letters, then, once per
   question (in the first version's order), its number and each option's letter in every
   version, the explanation, and for every wrong option the belief it diagnoses and who
@@ -37,6 +39,7 @@ from typing import Callable
 
 from ...bank import Bank
 from ...quiz import BORROWED, CURATED, SOURCE_ERROR, Option, Question, Quiz, arrange
+from ...scan import DEFAULT_STUDENT_DIGITS, layout_sheet, sheet_drawing
 from ...text.markup import spans
 from ..lms_feedback import reference_line
 from .manifest import quiz_code, render_manifest
@@ -123,16 +126,16 @@ def paper_data(quiz: Quiz, version: Version, paper: str = "a4", code: str = "") 
     return data
 
 
-def sheet_data(quiz: Quiz, versions: list[Version], paper: str = "a4", code: str = "") -> dict:
+def sheet_data(quiz: Quiz, versions: list[Version], paper: str = "a4", code: str = "",
+               student_digits: int = DEFAULT_STUDENT_DIGITS) -> tuple[dict, str]:
+    """What typst draws (every position computed here) and the geometry file the scanner reads."""
     width = max(len(q.options) for q in quiz.questions)
+    geometry = layout_sheet(code, [v.letter for v in versions], len(quiz.questions), list(LETTERS[:width]), paper,
+                            student_digits)
     data = _common(quiz, f"{quiz.bank.deck.title} – answer sheet",
                    f"{quiz.bank.deck.id} · quiz {code} · answer sheet", paper)
-    data.update({
-        "versions": [v.letter for v in versions],
-        "letters": list(LETTERS[:width]),
-        "count": len(quiz.questions),
-    })
-    return data
+    data.update(sheet_drawing(geometry))
+    return data, geometry.to_text()
 
 
 def _wrong_option(o: Option, bank: Bank) -> dict:
@@ -253,12 +256,14 @@ class Printout:
 def file_names(deck_id: str, letters: list[str]) -> dict[str, str]:
     names = {f"paper-{x}": f"{deck_id}-quiz-{x}.pdf" for x in letters}
     names["sheet"] = f"{deck_id}-answer-sheet.pdf"
+    names["sheet-geometry"] = f"{deck_id}-answer-sheet.json"
     names["key"] = f"{deck_id}-key.pdf"
     names["manifest"] = f"{deck_id}-quiz.json"
     return names
 
 
 def render_printout(quiz: Quiz, versions: int = 1, paper: str = "a4",
+                    student_digits: int = DEFAULT_STUDENT_DIGITS,
                     progress: Callable[[int], None] | None = None) -> Printout:
     """Every file of the quiz, typeset in memory: nothing is written until all succeed.
 
@@ -276,7 +281,9 @@ def render_printout(quiz: Quiz, versions: int = 1, paper: str = "a4",
     for v in vs:
         files[names[f"paper-{v.letter}"]] = ts.pdf("paper.typ", paper_data(quiz, v, paper, code), quiz)
         done(1)
-    files[names["sheet"]] = ts.pdf("sheet.typ", sheet_data(quiz, vs, paper, code), quiz)
+    drawing, geometry = sheet_data(quiz, vs, paper, code, student_digits)
+    files[names["sheet"]] = ts.pdf("sheet.typ", drawing, quiz)
+    files[names["sheet-geometry"]] = geometry.encode()
     done(1)
     files[names["key"]] = ts.pdf("key.typ", key_data(quiz, vs, paper, code), quiz)
     done(1)
