@@ -386,3 +386,29 @@ def test_a_student_who_marks_lightly_is_read_against_their_own_marks(quiz3):
     assert max(scores) < 0.20                         # each below the usual threshold…
     assert read.answers == student.answers and read.student == student.number      # …yet all read
     assert not read.problems
+
+
+def test_errata_grade_reads_what_scan_writes(quiz3, tmp_path, capsys, monkeypatch):
+    """Paper end to end: filled sheets of both versions → scan → grade; scores are the students' own."""
+    rng = random.Random(31)
+    manifest = json.loads(quiz3.manifest.read_text())
+    students = []
+    for page in (0, 1):                 # one student on version A's sheet, one on B's
+        s = make_student(rng, 30, "ABCD", 7, style="fill")
+        s.answers = {q: a[:1] for q, a in s.answers.items()}
+        s.erased = {}
+        cv2.imwrite(str(tmp_path / f"sheet{page}.png"), flat_scan(quiz3.filled(page, s, rng), rng))
+        students.append((s, manifest["versions"][page]))
+    out = tmp_path / "responses.csv"
+    code, _, stderr = run_cli(["scan", tmp_path / "sheet0.png", tmp_path / "sheet1.png", "--quiz", quiz3.manifest,
+                               "-o", out], capsys, monkeypatch)
+    assert code == 0, stderr
+    results = tmp_path / "results"
+    code, _, stderr = run_cli(["grade", out, "--quiz", quiz3.manifest, "-o", results, "--no-pdf"],
+                              capsys, monkeypatch)
+    assert code == 0, stderr
+    scores = {s["id"]: (s["version"], s["score"]) for s in json.loads((results / "analysis.json").read_text())["students"]}
+    for s, version in students:
+        right = sum(1 for q in version["questions"]
+                    for o in q["options"] if o["correct"] and s.answers.get(q["number"]) == o["letter"])
+        assert scores[s.number] == (version["letter"], right)
