@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from ..diagnostics import Report
+from ..diagnostics import ERROR, Diagnostic, Report
 from .model import Bank, Confirmation, Deck, Defect, Fact, Reference, Source, SourceError
 from .schema import Validator
 from .yamlsource import INVALID, Document, _Builder, _Stop, gc_paused, read_yaml
@@ -124,8 +124,9 @@ def load_bank(file: str, report: Report | None = None) -> tuple[Bank | None, Rep
             with gc_paused():
                 doc.data = _PastAliases(file, report).build(doc.root)
         elif report.ok:
-            report.error("the file holds no bank, only an empty document ('---', 'null' or '~')", (),
-                         hint="start from the example in the README", code="empty")
+            report.add(Diagnostic(ERROR, "the file holds no bank, only an empty document ('---', 'null' or '~')",
+                                  line=1, column=1, file=file, hint="start from the example in the README",
+                                  code="empty"))
     if doc.data is None:
         return None, report, doc
     with gc_paused():

@@ -154,6 +154,8 @@ class Validator:
         self.dropped += drops
         if self.fact_id is None and len(path) > 2 and path[0] in _OWNERS:
             message = f"{_OWNERS[path[0]]} '{path[1]}': {message}"   # say whose field it is
+        elif path[:1] == ("deck",) and len(path) > 1:
+            message = f"deck: {message}"
         self.report.error(message, path, fact_id=self.fact_id, hint=hint, at_key=at_key, code=code)
 
     def fields(self, shape: str, value, path, defer=()) -> dict | None:
