@@ -39,8 +39,9 @@ MAX_ITEMS = 100       # items in each list of a fact (accept, errors, distractor
 # what is shown ('10 mg' could print as 'gm 01').
 _BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _BAD_ASCII = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# A character that shows something: not white space, not a format character, not a filler.
-_VISIBLE = re.compile("[^\\s" + re.escape(FORMAT_CHARS) + "\U000e0000-\U000e007f\u115f\u1160\u3164\uffa0\u2800]")
+# A character that shows something: not white space, a format character, a filler or a variation selector.
+_VISIBLE = re.compile("[^\\s" + re.escape(FORMAT_CHARS) + "\U000e0000-\U000e007f\U000e0100-\U000e01ef"
+                      "\u034f\u115f\u1160\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\u2800]")
 
 
 @dataclass(frozen=True)
@@ -175,13 +176,17 @@ class Validator:
             hint = suggest(str(name), index) or f"allowed keys: {', '.join(index)}"
             self.err(f"unknown key '{name}' in {what}", path + (name,), hint=hint, at_key=True,
                      code="unknown-key", drops=False)
+        missing = [k for k in REQUIRED[shape] if k.name not in value]
+        if len(missing) == 1:
+            self.err(f"missing required key '{missing[0].name}' in {what}", path, hint=missing[0].doc, code="missing")
+        elif missing:  # one line for them all: a fact written as a list item of the wrong shape lacks every key
+            names = [f"'{k.name}'" for k in missing]
+            self.err(f"missing required keys {', '.join(names[:-1])} and {names[-1]} in {what}", path,
+                     hint="see the bank format in the README, or run 'errata schema'", code="missing")
         out = {}
         for key in SHAPES[shape]:
             name = key.name
             if name not in value:
-                if key.required:
-                    self.err(f"missing required key '{name}' in {what}", path,
-                             hint=key.doc, code="missing")
                 continue
             if name in defer:
                 out[name] = value[name]

@@ -53,6 +53,15 @@ def check_semantics(bank: Bank, report: Report) -> None:
 
     check_refs = "references" not in bank.incomplete
     check_sources = "sources" not in bank.incomplete
+    hints: dict[str, str] = {}  # a renamed id may be misspelt in thousands of facts: one "did you mean" each
+
+    def hint(name: str, known: dict, where: str) -> str:
+        if name not in hints:
+            hints[name] = suggest(name, known) or f"add it under '{where}'"
+        return hints[name]
+
+    if bank.deck.title:
+        _check_hierarchy(bank.deck.title, "deck title", ("deck", "title"), None, report)
     topics: dict[str, str] = {}
     for f in bank.facts:
         if f.topic:
@@ -68,13 +77,13 @@ def check_semantics(bank: Bank, report: Report) -> None:
             for j, r in enumerate(f.refs):
                 if r not in bank.references:
                     report.error(f"unknown reference '{r}'", f.path + ("refs", j), fact_id=f.id,
-                                 hint=suggest(r, bank.references) or "add it under 'references'",
+                                 hint=hint(r, bank.references, "references"),
                                  code="unknown-ref")
         if check_sources:
             for e in [*f.errors, *f.confirmed_by]:
                 if e.source and e.source not in bank.sources:
                     report.error(f"unknown source '{e.source}'", e.path + ("source",), fact_id=f.id,
-                                 hint=suggest(e.source, bank.sources) or "add it under 'sources'",
+                                 hint=hint(e.source, bank.sources, "sources"),
                                  code="unknown-source")
         _check_options(f, report)
         _check_scripts(f, report)
@@ -89,12 +98,13 @@ _PATH_PARTS = re.compile(r"[/\\]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
-def _check_hierarchy(name: str, what: str, path: tuple, f: Fact, report: Report) -> None:
+def _check_hierarchy(name: str, what: str, path: tuple, f: Fact | None, report: Report) -> None:
     """'A::' or '::A' or 'A:: ::B' would make a blank Anki subdeck (or tag level)."""
     if "::" in name and any(not part.strip() for part in name.split("::")):
-        report.error(f"{what} '{name}' has an empty level between '::' separators", path, fact_id=f.id,
+        report.error(f"{what} '{name}' has an empty level between '::' separators", path,
+                     fact_id=f.id if f else None,
                      hint=f"write it as '{'::'.join(p.strip() for p in name.split('::') if p.strip())}'"
-                     f" (each '::' starts a deeper {'subdeck' if what == 'topic' else 'level'})",
+                     f" (each '::' starts a deeper {'level' if what == 'tag' else 'subdeck'})",
                      code="empty-level")
 
 

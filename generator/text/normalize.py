@@ -18,8 +18,8 @@ and '+5 °C' is not '5 °C'. Two marks that look like punctuation are kept where
 carry meaning: a decimal separator between digits ('2.5' is not '25') and a hyphen
 used as a minus sign ('-5 °C' is not '5 °C').
 
-Each step is a regex or a translation table at C speed, and plain ASCII text without
-markup skips the first, second and fourth: `norm` stays linear and cheap.
+Each step is a regex or a translation table at C speed, and ASCII text needs only the
+markup and the last step: `norm` stays linear, and no slower than plain NFKC and case folding.
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ _CATEGORIES = list(map(unicodedata.category, _BMP))
 _PUNCT = re.compile("[" + re.escape("".join(c for c, cat in zip(_BMP, _CATEGORIES) if cat[0] == "P")) + "]+")
 FORMAT_CHARS = "".join(c for c, cat in zip(_BMP, _CATEGORIES) if cat == "Cf")
 del _BMP, _CATEGORIES
-# Format characters beyond the BMP (tags, musical and shorthand format controls), and C0/C1
-# controls other than white space.
-_ASTRAL_FORMAT = "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
-_INVISIBLE = re.compile("[" + re.escape(FORMAT_CHARS) + _ASTRAL_FORMAT + r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+")
+# Format characters and C0/C1 controls other than white space. (Format characters beyond the
+# BMP, tags and musical controls, are left: a class with them scans three times slower.)
+_CONTROLS = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
+_INVISIBLE = re.compile("[" + re.escape(FORMAT_CHARS) + _CONTROLS + "]+")
 
 # Letters of other scripts that print like Latin ones in common fonts (from Unicode's
 # confusables list, the everyday ones only). Greek lower case is left alone except
@@ -57,7 +57,10 @@ CONFUSABLES = {
 _FOLD = str.maketrans(CONFUSABLES)
 # Superscripts NFKC would flatten into plain digits: a caret keeps them apart ('10⁸' ≠ '108').
 _SUPERSCRIPT = re.compile("[\u2070\u00b9\u00b2\u00b3\u2074-\u207e\u2071\u207f]+")
-_MARKUP = re.compile(r"[*~^\\]")
+_LOOKALIKE = re.compile("[" + "".join(CONFUSABLES) + "]")
+# Anything the first steps change, in one class: most non-ASCII text (curly quotes, Greek, accents)
+# is scanned once and passes.
+_UNUSUAL = re.compile("[" + re.escape(FORMAT_CHARS) + _CONTROLS + _SUPERSCRIPT.pattern[1:-2] + "]")
 # Each branch starts with its character, so the engine skips ahead to candidates quickly.
 _SIGNIFICANT = re.compile(r"[.,](?<=\d[.,])(?=\d)|-(?<!\w-)(?=\.?\d)")
 # Private-use stand-ins survive the translation; a minus becomes U+2212, itself a symbol.
@@ -83,16 +86,23 @@ def rendered(text: str) -> str:
     return "".join(out)
 
 
+def _has_markup(t: str) -> bool:
+    return "*" in t or "~" in t or "^" in t or "\\" in t
+
+
 def norm(text: str) -> str:
-    t = text
-    if not t.isascii():
-        t = _SUPERSCRIPT.sub(_superscript, _INVISIBLE.sub("", t))
-    if _MARKUP.search(t):
-        t = rendered(t)
-    t = unicodedata.normalize("NFKC", t)
-    if not t.isascii():
-        t = t.translate(_FOLD)
-    t = t.casefold()
+    if text.isascii():  # NFKC leaves ASCII as it is, and case folding is lower()
+        t = (rendered(text) if _has_markup(text) else text).lower()
+    else:
+        t = text
+        if _UNUSUAL.search(t):
+            t = _SUPERSCRIPT.sub(_superscript, _INVISIBLE.sub("", t))
+        if _has_markup(t):
+            t = rendered(t)
+        t = unicodedata.normalize("NFKC", t)
+        if _LOOKALIKE.search(t):
+            t = t.translate(_FOLD)
+        t = t.casefold()
     t = _PUNCT.sub("", _SIGNIFICANT.sub(_stand_in, t))
     if "\ue000" in t or "\ue001" in t:
         t = t.replace("\ue000", ".").replace("\ue001", ",")
@@ -110,6 +120,5 @@ def mixed_script_word(text: str) -> str | None:
     return None
 
 
-_LOOKALIKE = re.compile("[" + "".join(CONFUSABLES) + "]")
 _LATIN = re.compile("[A-Za-z]")
 _WORD = re.compile(r"\w+")
