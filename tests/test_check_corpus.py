@@ -99,7 +99,6 @@ CASES = {
         "21:12: error: fact 'gaba-site': topic '::Pharmacology' has an empty level"]),
     "long-deck-id": (1, [], "2:7: error: deck: 'id' is 240 characters long; at most 100 are allowed"),
     "formerly-own-id": (1, [], "19:22: error: fact 'nmda-site': 'formerly' names this fact's own id 'nmda-site'"),
-    "file-outside-sources": (1, [], "7:11: error: source 's1': 'file' '../../secret.txt' leaves the sources folder"),
     "nul-in-file-name": (1, [], "7:11: error: source 's1': 'file' contains a control character (U+0000)"),
     "unused-ids": (0, [], [
         "7:3: warning: source 's2' is not used by any error, confirmation or defect",

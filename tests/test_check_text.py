@@ -124,7 +124,8 @@ def test_long_ids_and_lists_are_refused(tmp_path):
     assert any("fact 'gaba-site': 'distractors' has 101 items; at most 100 are allowed" in ln for ln in lines), lines
 
 
-@pytest.mark.parametrize("command", [["build", "-o", "{out}"], ["quiz", "-o", "{out}"], ["export", "-o", "{out}/q.json"]])
+@pytest.mark.parametrize("command", [["build", "-o", "{out}"], ["quiz", "-o", "{out}"],
+                                     ["export", "-o", "{out}/q.json"]])
 def test_every_command_refuses_an_oversized_field(tmp_path, capsys, monkeypatch, command):
     bank = tmp_path / "bank.yaml"
     bank.write_text(BANK + fact(answer="x" * (schema.MAX_TEXT + 1)), encoding="utf-8")
@@ -154,3 +155,16 @@ def test_a_dropped_fact_is_why_no_shortfall_is_reported(tmp_path):
     alone = text[:text.index("  - id: gaba-site")]
     _, report, lines = check(tmp_path, alone)
     assert [d for d in report.diagnostics if d.code == "too-few-options"], lines
+
+
+def test_a_deck_title_with_an_empty_level_is_refused(tmp_path):
+    _, report, lines = check(tmp_path, BANK.replace("title: Demo bank", "title: 'Demo bank::'") + fact())
+    assert any(":3:10: error: deck title 'Demo bank::' has an empty level between '::' separators" in ln
+               for ln in lines), lines
+
+
+def test_an_accepted_phrasing_listed_twice_is_flagged_but_other_spellings_are_not(tmp_path):
+    _, report, lines = check(tmp_path, BANK + fact(accept="[CIII, C-III, CIII]"))
+    flagged = [d for d in report.diagnostics if d.code == "redundant-accept"]
+    assert [d.message for d in flagged] == ["accepted phrasing 'CIII' is listed twice"], lines
+    assert flagged[0].path[-2:] == ("accept", 2)

@@ -29,7 +29,7 @@ DEFECT_KINDS = ("spam", "hype", "boilerplate")
 # outputs slow or breaks them (a deck id becomes a file name; a 50 MB field takes a quiz
 # minutes and gigabytes to typeset). Every command refuses a bank beyond them.
 MAX_ID = 100          # every id (deck, fact, source, reference, kind), each tag
-MAX_NAME = 200        # deck title and topic: Anki deck names
+MAX_NAME = 255        # deck title and topic: Anki deck names, LMS categories (Moodle keeps 255)
 MAX_TEXT = 10_000     # question, answer, options and other short text
 MAX_LONG = 100_000    # explain, why, quotes, notes, descriptions
 MAX_ITEMS = 100       # items in each list of a fact (accept, errors, distractors…)
@@ -205,7 +205,7 @@ class Validator:
         if len(v) > limit:
             self.err(f"{label} is {len(v):,} characters long; at most {limit:,} are allowed", path,
                      hint=("a short slug is enough" if key.type in (SLUG, SLUGS) else
-                           "shorten it; detail belongs in 'explain', and a long passage is not one quote"),
+                           "shorten it (the README's bank format lists every limit)"),
                      code="too-long")
             return None
         if key.type in (SLUG, SLUGS):
