@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..diagnostics import Report
 from ..text.normalize import FORMAT_CHARS
@@ -53,10 +53,10 @@ class Key:
     choices: tuple = ()
     max_len: int = 0          # characters of a text, or of each item of a list of text (0: by type)
     max_items: int = 0        # items of a list (0: no limit)
+    limit: int = field(init=False)   # max_len, or the limit of the type
 
-    @property
-    def limit(self) -> int:
-        return self.max_len or (MAX_ID if self.type in (SLUG, SLUGS, TAGS) else MAX_TEXT)
+    def __post_init__(self):
+        object.__setattr__(self, "limit", self.max_len or (MAX_ID if self.type in (SLUG, SLUGS, TAGS) else MAX_TEXT))
 
 
 SHAPES: dict[str, tuple[Key, ...]] = {
@@ -200,8 +200,10 @@ class Validator:
         """Stripped text within its limits, or None (reported): not too long, no control
         characters, something visible; an id must be a slug. ``index``: of an item in a list."""
         v = v.strip()
-        label = f"'{key.name}'" if index is None else f"item {index + 1} of '{key.name}'"
         limit = key.limit
+        if len(v) <= limit and key.type == TEXT and v.isascii() and not _BAD_ASCII.search(v):
+            return v   # the common case, at once
+        label = f"'{key.name}'" if index is None else f"item {index + 1} of '{key.name}'"
         if len(v) > limit:
             self.err(f"{label} is {len(v):,} characters long; at most {limit:,} are allowed", path,
                      hint=("a short slug is enough" if key.type in (SLUG, SLUGS) else

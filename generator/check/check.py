@@ -87,9 +87,12 @@ def check_semantics(bank: Bank, report: Report) -> None:
     _check_unused(bank, report)
 
 
+_EMPTY_LEVEL = re.compile(r"^\s*::|::\s*::|::\s*$")
+
+
 def _check_hierarchy(name: str, what: str, path: tuple, f: Fact | None, report: Report) -> None:
     """'A::' or '::A' or 'A:: ::B' would make a blank Anki subdeck (or tag level)."""
-    if "::" in name and any(not part.strip() for part in name.split("::")):
+    if "::" in name and _EMPTY_LEVEL.search(name):
         report.error(f"{what} '{name}' has an empty level between '::' separators", path,
                      fact_id=f.id if f else None,
                      hint=f"write it as '{'::'.join(p.strip() for p in name.split('::') if p.strip())}'"
@@ -99,18 +102,18 @@ def _check_hierarchy(name: str, what: str, path: tuple, f: Fact | None, report: 
 
 def _check_scripts(f: Fact, report: Report) -> None:
     """A word that mixes Latin letters with lookalikes from another script ('Кetamine')."""
-    texts = [(("question",), f.question), (("answer",), f.answer),
-             *((("accept", j), a) for j, a in enumerate(f.accept)),
-             *((e.path[len(f.path):] + ("says",), e.says) for e in f.errors),
-             *((("distractors", j), d) for j, d in enumerate(f.distractors))]
-    for where, text in texts:
-        word = mixed_script_word(text)
-        if word:
-            others = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in dict.fromkeys(word) if c in CONFUSABLES)
-            report.warning(f"'{word}' mixes Latin letters with lookalikes from another script: {others}",
-                           f.path + where, fact_id=f.id,
-                           hint="retype the word in one script (search, sorting and screen readers trip on it)",
-                           code="mixed-script")
+    for name, texts in (("question", (f.question,)), ("answer", (f.answer,)), ("accept", f.accept),
+                        ("distractors", f.distractors), ("errors", [e.says for e in f.errors])):
+        for j, text in enumerate(texts):
+            word = None if text.isascii() else mixed_script_word(text)
+            if word:
+                where = (name,) if name in ("question", "answer") else (name, j, "says") if name == "errors" \
+                    else (name, j)
+                others = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in dict.fromkeys(word) if c in CONFUSABLES)
+                report.warning(f"'{word}' mixes Latin letters with lookalikes from another script: {others}",
+                               f.path + where, fact_id=f.id,
+                               hint="retype the word in one script (search, sorting and screen readers trip on it)",
+                               code="mixed-script")
 
 
 def _check_unused(bank: Bank, report: Report) -> None:
