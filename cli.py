@@ -12,21 +12,36 @@ status line with the elapsed time where it does not (reading and checking a bank
 
 from __future__ import annotations
 
-import json
-import secrets
+import os
+import signal
 import sys
-import threading
-import time
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Callable, Iterator, Optional
 
-import typer
 
-from generator.bank import Bank
-from generator.check import check_bank
-from generator.diagnostics import Report
-from generator.quiz import DEFAULT_OPTIONS, MAX_OPTIONS, MIN_OPTIONS, generate, select_facts
+def _interrupted_while_loading(signum, frame):
+    """Ctrl-C before main() has started (the libraries take a moment to load): one line, no traceback."""
+    os.write(2, b"errata: interrupted\n")
+    os._exit(130)
+
+
+try:  # first of all, so that no Ctrl-C can land in the imports below
+    signal.signal(signal.SIGINT, _interrupted_while_loading)
+except ValueError:  # imported outside the main thread: nothing to install
+    pass
+
+import json  # noqa: E402
+import secrets  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Callable, Iterator, Optional  # noqa: E402
+
+import typer  # noqa: E402
+
+from generator.bank import Bank  # noqa: E402
+from generator.check import check_bank  # noqa: E402
+from generator.diagnostics import Report  # noqa: E402
+from generator.quiz import DEFAULT_OPTIONS, MAX_OPTIONS, MIN_OPTIONS, generate, select_facts  # noqa: E402
 
 DEFAULT_BANK = "questions.yaml"
 
@@ -46,7 +61,11 @@ class UsageError(Exception):
 
 
 def say(text: str = "", err: bool = False) -> None:
-    typer.echo(text, err=err)
+    # print, not click's echo: main() set both streams to escape what the terminal cannot show,
+    # where click would write UTF-8 to a terminal that declared ASCII.
+    stream = sys.stderr if err else sys.stdout
+    stream.write(text + "\n")
+    stream.flush()
 
 
 def choice(value: str, choices: list[str], option: str) -> str:
@@ -605,9 +624,18 @@ def _closed_pipe() -> None:
 
 def main() -> None:
     """Console entry point: no tracebacks, ever."""
+    for stream in (sys.stdout, sys.stderr):
+        try:  # a terminal that cannot show a character (LANG=C, PYTHONIOENCODING=ascii) gets \u2019, not a crash
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
     try:
+        if signal.getsignal(signal.SIGINT) is _interrupted_while_loading:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # from here, KeyboardInterrupt below
         code = app(standalone_mode=False) or 0
         sys.stdout.flush()   # a closed pipe shows here, not in Python's own flush at exit
+        if code == 130:  # typer turns a Ctrl-C into a silent exit 130
+            say("errata: interrupted", err=True)
         sys.exit(code)
     except typer.Exit as e:
         sys.exit(e.exit_code)

@@ -12,12 +12,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Characters that print as nothing (zero-width space, soft hyphen, joiners, BOM, direction marks).
+_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
 
 
 def visible(text: str) -> str:
-    """Text safe to print: control characters (a terminal escape in a bank or a web page) become U+FFFD."""
+    """Text safe to print: control characters (a terminal escape in a bank or a web page) and
+    BiDi overrides (which reorder the rest of the line) become U+FFFD."""
     return _CONTROL.sub("\ufffd", text)
+
+
+def _code_point(m: re.Match) -> str:
+    return f"<U+{ord(m.group()):04X}>"
+
+
+def shown(text: str) -> str:
+    """Text for a diagnostic: safe to print, and every character that prints as nothing named."""
+    return _CONTROL.sub(_code_point, _INVISIBLE.sub(_code_point, text))
 
 
 ERROR = "error"
@@ -55,7 +67,7 @@ class Diagnostic:
         text = f"{place}: {self.severity}: {who}{self.message}"
         if self.hint:
             text += f"\n    hint: {self.hint}"
-        return visible(text)  # bank text may hold terminal escapes
+        return shown(text)  # bank text may hold terminal escapes or invisible characters
 
     def sort_key(self):
         return (self.line or 0, self.column or 0)

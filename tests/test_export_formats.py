@@ -323,9 +323,10 @@ def test_questions_are_named_by_topic_and_stem(tmp_path):
 
 
 def test_characters_xml_cannot_carry_are_dropped_not_fatal(tmp_path):
-    data = plain_data(3)
-    data["facts"][0]["question"] = "Bell\x07 and escape\x1b characters?"
-    quiz = generate(load(write_bank(tmp_path, data)), seed=1, options=3)
+    bank = load(write_bank(tmp_path, plain_data(3)))
+    # `errata check` refuses control characters; a bank built in code still reaches the writers.
+    bank.facts[0].question = "Bell\x07 and escape\x1b characters?"
+    quiz = generate(bank, seed=1, options=3)
     item = moodle_questions(quiz)[1][0]
     assert item.findtext("questiontext/text") == "Bell and escape characters?"
     _, xml = qti_package(quiz)   # parses

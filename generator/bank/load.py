@@ -7,13 +7,18 @@
 
 from __future__ import annotations
 
-from ..diagnostics import Report
+import unicodedata
+
+from ..diagnostics import ERROR, Diagnostic, Report
 from .model import Bank, Confirmation, Deck, Defect, Fact, Reference, Source, SourceError
 from .schema import Validator
-from .yamlsource import Document, gc_paused, read_yaml
+from .yamlsource import INVALID, Document, _Builder, _Stop, gc_paused, read_yaml
 
 
 def _structure(doc: Document, report: Report) -> Bank | None:
+    """The bank as far as it can be read: every part that is a mapping is kept, with its valid
+    values; a fact with a missing or invalid value is kept too (``complete=False``), so that its
+    other problems are still reported."""
     data = doc.data
     v = Validator(report)
     if not isinstance(data, dict):
@@ -22,17 +27,22 @@ def _structure(doc: Document, report: Report) -> Bank | None:
                      hint="start from the example in the README", code="type")
         return None
     # Facts are validated one by one below, so that one bad fact does not hide the others.
-    top, _ = v.fields("bank", data, (), defer=("facts",))
-    deck_d = top.get("deck")
+    top = v.fields("bank", data, (), defer=("facts",))
+    incomplete = {part for part in ("deck", "sources", "references") if part in data and part not in top}
+    deck_d = top.get("deck") or {}
+    if not deck_d.keys() >= {"id", "title"}:
+        incomplete.add("deck")
     sources = {}
     for sid, s in (top.get("sources") or {}).items():
-        if s is None:
-            continue
-        defects = [Defect(d["kind"], d["quote"], d.get("note", ""), ("sources", sid, "defects", i))
-                   for i, d in enumerate(s.get("defects") or []) if d]
-        sources[sid] = Source(sid, s["title"], s.get("file", ""), s.get("url", ""), defects)
-    references = {rid: Reference(rid, r["title"], r.get("publisher", ""), r.get("year", ""), r.get("url", ""))
-                  for rid, r in (top.get("references") or {}).items() if r is not None}
+        s = s or {}  # an id with a bad entry is still a known id: facts naming it are not wrong
+        defects = [Defect(d.get("kind", ""), d.get("quote", ""), d.get("note", ""), ("sources", sid, "defects", i))
+                   for i, d in enumerate(s.get("defects") or []) if d is not None]
+        sources[sid] = Source(sid, s.get("title", ""), s.get("file", ""), s.get("url", ""), defects)
+    references = {rid: Reference(rid, (r or {}).get("title", ""), (r or {}).get("publisher", ""),
+                                 (r or {}).get("year", ""), (r or {}).get("url", ""))
+                  for rid, r in (top.get("references") or {}).items()}
+    if "references" not in top:
+        incomplete.add("references")
     raw_facts = data.get("facts")
     facts: list[Fact] = []
     if raw_facts is None and "facts" in data:
@@ -40,35 +50,83 @@ def _structure(doc: Document, report: Report) -> Bank | None:
     elif raw_facts is not None and not isinstance(raw_facts, list):
         report.error("'facts' must be a list of facts", ("facts",), hint="start each fact with '- id: …'",
                      code="type")
+        incomplete.add("facts")
     elif isinstance(raw_facts, list):
         if not raw_facts:
             report.error("'facts' is empty", ("facts",), hint="add at least one fact", code="empty")
         for i, raw in enumerate(raw_facts):
-            path = ("facts", i)
-            v.fact_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
-            f = v.shape("fact", raw, path)
-            if f is None:
-                continue
-            errors = [SourceError(e["says"], e["source"], e["quote"], e["why"], path + ("errors", j))
-                      for j, e in enumerate(f.get("errors") or []) if e]
-            facts.append(Fact(
-                id=f["id"], topic=f["topic"], kind=f["kind"], question=f["question"], answer=f["answer"],
-                explain=f["explain"], refs=f["refs"], accept=f.get("accept", []), tags=f.get("tags", []),
-                errors=errors, distractors=f.get("distractors", []), formerly=f.get("formerly", []),
-                confirmed_by=[Confirmation(c["source"], c["quote"], path + ("confirmed_by", j))
-                              for j, c in enumerate(f.get("confirmed_by") or []) if c],
-                index=i, path=path))
+            fact = _fact(v, raw, ("facts", i), i)
+            if fact is None:
+                incomplete.add("facts")  # not even a mapping: nothing to check, its kind unknown
+            else:
+                facts.append(fact)
         v.fact_id = None
-    if deck_d is None:
+    return Bank(Deck(deck_d.get("id", ""), deck_d.get("title", ""), deck_d.get("description", "")),
+                sources, references, facts, doc.file, frozenset(incomplete))
+
+
+def _fact(v: Validator, raw, path: tuple, index: int) -> Fact | None:
+    """One fact with every valid value (missing or invalid ones empty), or None if it is no mapping."""
+    raw_id = raw.get("id") if isinstance(raw, dict) else None
+    v.fact_id = raw_id.strip() if isinstance(raw_id, str) else None
+    dropped = v.dropped
+    f = v.fields("fact", raw, path)
+    if f is None:
         return None
-    return Bank(Deck(deck_d["id"], deck_d["title"], deck_d.get("description", "")),
-                sources, references, facts, doc.file)
+    errors = [SourceError(e.get("says", ""), e.get("source", ""), e.get("quote", ""), e.get("why", ""),
+                          path + ("errors", j))
+              for j, e in enumerate(f.get("errors") or []) if e is not None]
+    confirmed = [Confirmation(c.get("source", ""), c.get("quote", ""), path + ("confirmed_by", j))
+                 for j, c in enumerate(f.get("confirmed_by") or []) if c is not None]
+    return Fact(
+        # An invalid id still names the fact, for duplicate ids and messages.
+        id=f.get("id", v.fact_id or ""),
+        # One spelling per topic and tag: NFC and NFD forms of 'Ä' would be two Anki decks.
+        topic=unicodedata.normalize("NFC", f.get("topic", "")), kind=f.get("kind", ""),
+        question=f.get("question", ""), answer=f.get("answer", ""), explain=f.get("explain", ""),
+        refs=f.get("refs", []), accept=f.get("accept", []),
+        tags=[unicodedata.normalize("NFC", t) for t in f.get("tags", [])],
+        errors=errors, distractors=f.get("distractors", []), formerly=f.get("formerly", []),
+        confirmed_by=confirmed, index=index, path=path, complete=v.dropped == dropped)
+
+
+class _PastAliases(_Builder):
+    """Builds the data again past its aliases: each anchored value is reported once and read as
+    invalid, so one alias does not stop the checking of everything else."""
+
+    def __init__(self, file: str, report: Report):
+        super().__init__(file, report)
+        self.reported = {(d.line, d.column, d.message) for d in report.diagnostics}  # by the first pass
+        self.aliased: set[int] = set()
+
+    def problem(self, node, message, hint=None, code=""):
+        if (node.start_mark.line + 1, node.start_mark.column + 1, message) not in self.reported:
+            super().problem(node, message, hint, code)
+
+    def build(self, node):
+        if id(node) not in self.seen:
+            return super().build(node)
+        if id(node) not in self.aliased:
+            self.aliased.add(id(node))
+            try:
+                super().build(node)  # reports the alias
+            except _Stop:
+                pass
+        return INVALID
 
 
 def load_bank(file: str, report: Report | None = None) -> tuple[Bank | None, Report, Document | None]:
     """Read and structurally validate a bank. Diagnostics are not yet located (see `finish`)."""
     report = report if report is not None else Report()
     doc = read_yaml(file, report)
+    if doc.data is None:
+        if any(d.code == "alias" for d in report.diagnostics) and doc.root is not None:
+            with gc_paused():
+                doc.data = _PastAliases(file, report).build(doc.root)
+        elif report.ok:
+            report.add(Diagnostic(ERROR, "the file holds no bank, only an empty document ('---', 'null' or '~')",
+                                  line=1, column=1, file=file, hint="start from the example in the README",
+                                  code="empty"))
     if doc.data is None:
         return None, report, doc
     with gc_paused():

@@ -84,6 +84,9 @@ class Fact:
     confirmed_by: list[Confirmation] = field(default_factory=list)
     index: int = 0          # position in the bank
     path: tuple = ()        # data path, for diagnostics
+    # False when a required value is missing or invalid (and so left empty here): the bank
+    # has errors, and the fact is checked only as far as it can be (no question is built).
+    complete: bool = True
 
     @cached_property
     def norms(self) -> "FactNorms":
@@ -107,6 +110,9 @@ class Bank:
     references: dict[str, Reference]
     facts: list[Fact]
     file: str = ""
+    # Parts that could not be read whole ('deck', 'sources', 'references', 'facts'): the bank
+    # has errors, and checks that need the whole part (an unknown source…) stay quiet about it.
+    incomplete: frozenset = frozenset()
 
     @cached_property
     def _by_id(self) -> dict[str, Fact]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..diagnostics import Report
+from ..text.normalize import FORMAT_CHARS
 from .yamlsource import INVALID
 
 TEXT = "text"          # a scalar; numbers and yes/no stay text
@@ -26,6 +27,24 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 # overstated: a claim beyond the evidence but not plainly false. Neither may become an error.
 DEFECT_KINDS = ("spam", "hype", "boilerplate", "contested", "overstated")
 
+# Size limits, in characters: generous for any real bank, and far below what makes the
+# outputs slow or breaks them (a deck id becomes a file name; a 50 MB field takes a quiz
+# minutes and gigabytes to typeset). Every command refuses a bank beyond them.
+MAX_ID = 100          # every id (deck, fact, source, reference, kind), each tag
+MAX_NAME = 255        # deck title and topic: Anki deck names, LMS categories (Moodle keeps 255)
+MAX_TEXT = 10_000     # question, answer, options and other short text
+MAX_LONG = 100_000    # explain, why, quotes, notes, descriptions
+MAX_ITEMS = 100       # items in each list of a fact (accept, errors, distractors…)
+
+# Characters a text may not hold: controls other than tab and line breaks (invisible, or
+# garbage in every output) and the BiDi embeddings, overrides and isolates, which reorder
+# what is shown ('10 mg' could print as 'gm 01').
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BAD_ASCII = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A character that shows something: not white space, a format character, a filler or a variation selector.
+_VISIBLE = re.compile("[^\\s" + re.escape(FORMAT_CHARS) + "\U000e0000-\U000e007f\U000e0100-\U000e01ef"
+                      "\u034f\u115f\u1160\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\u2800]")
+
 
 @dataclass(frozen=True)
 class Key:
@@ -34,6 +53,12 @@ class Key:
     required: bool = False
     doc: str = ""
     choices: tuple = ()
+    max_len: int = 0          # characters of a text, or of each item of a list of text (0: by type)
+    max_items: int = 0        # items of a list (0: no limit)
+    limit: int = field(init=False)   # max_len, or the limit of the type
+
+    def __post_init__(self):
+        object.__setattr__(self, "limit", self.max_len or (MAX_ID if self.type in (SLUG, SLUGS, TAGS) else MAX_TEXT))
 
 
 SHAPES: dict[str, tuple[Key, ...]] = {
@@ -47,12 +72,13 @@ SHAPES: dict[str, tuple[Key, ...]] = {
     ),
     "deck": (
         Key("id", SLUG, True, "Stable slug. Every Anki note's identity hangs on it: never change it."),
-        Key("title", TEXT, True, "Deck title, shown in Anki and on printed quizzes."),
-        Key("description", TEXT, False, "One or two sentences about the deck."),
+        Key("title", TEXT, True, "Deck title, shown in Anki and on printed quizzes.", max_len=MAX_NAME),
+        Key("description", TEXT, False, "One or two sentences about the deck.", max_len=MAX_LONG),
     ),
     "source": (
         Key("title", TEXT, True, "Title of the document."),
-        Key("file", TEXT, False, "File name of the document's text, looked up under `errata audit --sources DIR`."),
+        Key("file", TEXT, False, "File name of the document's text, looked up under `errata audit --sources DIR`.",
+            max_len=1000),
         Key("url", TEXT, False, "Where the document was published."),
         Key("defects", "list:defect", False,
             "Passages that are not errors: no claim (spam, hype, boilerplate) or a claim too defensible to teach as "
@@ -60,8 +86,8 @@ SHAPES: dict[str, tuple[Key, ...]] = {
     ),
     "defect": (
         Key("kind", TEXT, True, "What the passage is.", DEFECT_KINDS),
-        Key("quote", TEXT, True, "The passage, verbatim from the source."),
-        Key("note", TEXT, False, "Why it is a defect."),
+        Key("quote", TEXT, True, "The passage, verbatim from the source.", max_len=MAX_LONG),
+        Key("note", TEXT, False, "Why it is a defect.", max_len=MAX_LONG),
     ),
     "reference": (
         Key("title", TEXT, True, "Title of the reference."),
@@ -71,30 +97,32 @@ SHAPES: dict[str, tuple[Key, ...]] = {
     ),
     "fact": (
         Key("id", SLUG, True, "Stable slug; the identity of the fact's Anki notes and LMS items. Never reuse one."),
-        Key("topic", TEXT, True, "Topic; becomes an Anki subdeck and a quiz filter."),
+        Key("topic", TEXT, True, "Topic; becomes an Anki subdeck and a quiz filter.", max_len=MAX_NAME),
         Key("kind", SLUG, True, "What sort of answer this is; facts of one kind lend each other wrong options."),
         Key("question", TEXT, True, "The question (stem)."),
         Key("answer", TEXT, True, "The correct answer, short."),
-        Key("accept", TEXTS, False, "Other correct phrasings; never used as wrong options."),
-        Key("explain", TEXT, True, "Why the answer is right, in your own words."),
-        Key("refs", SLUGS, True, "Reference ids that support the answer (at least one)."),
-        Key("tags", TAGS, False, "Tags (no spaces; '::' for hierarchy)."),
-        Key("errors", "list:error", False, "Claims that sources state wrongly; they become the wrong options."),
-        Key("distractors", TEXTS, False, "Curated wrong options, used after the sources' errors."),
+        Key("accept", TEXTS, False, "Other correct phrasings; never used as wrong options.", max_items=MAX_ITEMS),
+        Key("explain", TEXT, True, "Why the answer is right, in your own words.", max_len=MAX_LONG),
+        Key("refs", SLUGS, True, "Reference ids that support the answer (at least one).", max_items=MAX_ITEMS),
+        Key("tags", TAGS, False, "Tags (no spaces; '::' for hierarchy).", max_items=MAX_ITEMS),
+        Key("errors", "list:error", False, "Claims that sources state wrongly; they become the wrong options.",
+            max_items=MAX_ITEMS),
+        Key("distractors", TEXTS, False, "Curated wrong options, used after the sources' errors.", max_items=MAX_ITEMS),
         Key("confirmed_by", "list:confirmation", False,
             "Passages where a source states this fact correctly; `errata audit` checks them and counts "
-            "them as reviewed."),
-        Key("formerly", SLUGS, False, "Previous ids of this fact, so renaming keeps students' Anki notes."),
+            "them as reviewed.", max_items=MAX_ITEMS),
+        Key("formerly", SLUGS, False, "Previous ids of this fact, so renaming keeps students' Anki notes.",
+            max_items=MAX_ITEMS),
     ),
     "confirmation": (
         Key("source", SLUG, True, "The id of the source that states the fact correctly."),
-        Key("quote", TEXT, True, "The source's words, verbatim."),
+        Key("quote", TEXT, True, "The source's words, verbatim.", max_len=MAX_LONG),
     ),
     "error": (
         Key("says", TEXT, True, "The wrong claim, phrased as an option."),
         Key("source", SLUG, True, "The id of the source that states it."),
-        Key("quote", TEXT, True, "The source's words, verbatim."),
-        Key("why", TEXT, True, "Why the claim is wrong."),
+        Key("quote", TEXT, True, "The source's words, verbatim.", max_len=MAX_LONG),
+        Key("why", TEXT, True, "Why the claim is wrong.", max_len=MAX_LONG),
     ),
 }
 
@@ -116,59 +144,102 @@ def suggest(name: str, known) -> str | None:
 class Validator:
     """Structural check of plain data against SHAPES. Problems go to the report with data paths.
 
-    Returns cleaned values: a shape whose required keys are wrong comes back as None, so
-    later stages only ever see well-formed objects.
+    Returns what is valid: a mapping comes back with its valid keys only (a missing or bad
+    key is left out, the rest kept), so the caller can still check everything else in it.
+    ``dropped`` counts the values left out, so a caller knows whether a part came through whole.
     """
 
     def __init__(self, report: Report):
         self.report = report
         self.fact_id: str | None = None
+        self.dropped = 0
 
-    def err(self, message, path, hint=None, at_key=False, code=""):
+    def err(self, message, path, hint=None, at_key=False, code="", drops=True):
+        self.dropped += drops
+        if self.fact_id is None and len(path) > 2 and path[0] in _OWNERS:
+            message = f"{_OWNERS[path[0]]} '{path[1]}': {message}"   # say whose field it is
+        elif path[:1] == ("deck",) and len(path) > 1:
+            message = f"deck: {message}"
         self.report.error(message, path, fact_id=self.fact_id, hint=hint, at_key=at_key, code=code)
 
-    def shape(self, shape: str, value, path) -> dict | None:
-        out, ok = self.fields(shape, value, path)
-        return out if ok else None
-
-    def fields(self, shape: str, value, path, defer=()) -> tuple[dict, bool]:
-        """Validate a mapping; returns what was valid and whether all required keys were.
+    def fields(self, shape: str, value, path, defer=()) -> dict | None:
+        """Validate a mapping: its valid keys and values, or None when it is not a mapping.
 
         Keys in ``defer`` are only checked for presence; their raw values are returned.
         """
         what = shape if shape != "error" else "error entry"
+        if value is INVALID:
+            self.dropped += 1   # already reported (an alias)
+            return None
         if not isinstance(value, dict):
             self.err(f"{what} must be a mapping of keys to values, not {_what(value)}", path, code="type")
-            return {}, False
+            return None
         index = KEY_INDEX[shape]
-        ok = True
         for name in value.keys() - index.keys():
             hint = suggest(str(name), index) or f"allowed keys: {', '.join(index)}"
             self.err(f"unknown key '{name}' in {what}", path + (name,), hint=hint, at_key=True,
-                     code="unknown-key")
+                     code="unknown-key", drops=False)
+        missing = [k for k in REQUIRED[shape] if k.name not in value]
+        if len(missing) == 1:
+            self.err(f"missing required key '{missing[0].name}' in {what}", path, hint=missing[0].doc, code="missing")
+        elif missing:  # one line for them all: a fact written as a list item of the wrong shape lacks every key
+            names = [f"'{k.name}'" for k in missing]
+            self.err(f"missing required keys {', '.join(names[:-1])} and {names[-1]} in {what}", path,
+                     hint="see the bank format in the README, or run 'errata schema'", code="missing")
         out = {}
         for key in SHAPES[shape]:
             name = key.name
             if name not in value:
-                if key.required:
-                    self.err(f"missing required key '{name}' in {what}", path,
-                             hint=key.doc, code="missing")
-                    ok = False
                 continue
             if name in defer:
                 out[name] = value[name]
                 continue
             v = self.value(key, value[name], path + (name,))
-            if v is None:
-                if key.required:
-                    ok = False
-                continue
-            out[name] = v
-        return out, ok
+            if v is not None:
+                out[name] = v
+        return out
+
+    def text(self, key: Key, v: str, path, index: int | None = None) -> str | None:
+        """Stripped text within its limits, or None (reported): not too long, no control
+        characters, something visible; an id must be a slug. ``index``: of an item in a list."""
+        v = v.strip()
+        limit = key.limit
+        if len(v) <= limit and key.type == TEXT and v.isascii() and not _BAD_ASCII.search(v):
+            return v   # the common case, at once
+        label = f"'{key.name}'" if index is None else f"item {index + 1} of '{key.name}'"
+        if len(v) > limit:
+            self.err(f"{label} is {len(v):,} characters long; at most {limit:,} are allowed", path,
+                     hint=("a short slug is enough" if key.type in (SLUG, SLUGS) else
+                           "shorten it (the README's bank format lists every limit)"),
+                     code="too-long")
+            return None
+        if key.type in (SLUG, SLUGS):
+            if not SLUG_RE.match(v):
+                self.err(f"'{key.name}' '{v}' is not a valid id" if index is None else
+                         f"'{v}' in '{key.name}' is not a valid id", path,
+                         hint="use lowercase letters, digits, '-', '_' or '.' (e.g. 'nmda-site')", code="slug")
+                return None
+            return v
+        m = (_BAD_ASCII if v.isascii() else _BAD_CHAR).search(v)
+        if m:
+            c = m.group()
+            what = "a BiDi control character, which reorders what is shown" if c >= "\u202a" else \
+                "a control character"
+            self.err(f"{label} contains {what} (U+{ord(c):04X})", path,
+                     hint="remove it (an escape such as \"\\0\" or a character pasted from another program)",
+                     code="control")
+            return None
+        if not v.isascii() and not _VISIBLE.search(v):
+            self.err(f"{label} shows nothing: it holds only invisible characters "
+                     f"({', '.join(sorted({f'U+{ord(c):04X}' for c in v}))})", path,
+                     hint="write the text, or remove the key", code="empty")
+            return None
+        return v
 
     def value(self, key: Key, v, path):
         t = key.type
         if v is INVALID:
+            self.dropped += 1   # already reported (a YAML tag or an alias)
             return None
         if v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, (list, dict)) and not v
                                                                       and key.required):
@@ -180,34 +251,34 @@ class Validator:
                 self.err(f"'{key.name}' must be text, not {_what(v)}", path,
                          hint="quote the value, or write it on one line", code="type")
                 return None
-            v = v.strip()
-            if t == SLUG and not SLUG_RE.match(v):
-                self.err(f"'{key.name}' '{v}' is not a valid id", path,
-                         hint="use lowercase letters, digits, '-', '_' or '.' (e.g. 'nmda-site')", code="slug")
-                return None
-            if key.choices and v not in key.choices:
+            v = self.text(key, v, path)
+            if v is not None and key.choices and v not in key.choices:
                 self.err(f"'{key.name}' must be one of {', '.join(key.choices)}, not '{v}'", path,
                          hint=suggest(v, key.choices), code="choice")
                 return None
             return v
-        if t in (TEXTS, SLUGS, TAGS):
+        if t in (TEXTS, SLUGS, TAGS) or t.startswith("list:"):
             if not isinstance(v, list):
                 self.err(f"'{key.name}' must be a list, not {_what(v)}", path,
-                         hint=f"write it as a list: {key.name}: [{v if isinstance(v, str) else '…'}]",
-                         code="type")
+                         hint=(f"write it as a list: {key.name}: [{v if isinstance(v, str) else '…'}]"
+                               if t in (TEXTS, SLUGS, TAGS) else "start each item with '- '"), code="type")
                 return None
+            if key.max_items and len(v) > key.max_items:
+                self.err(f"'{key.name}' has {len(v):,} items; at most {key.max_items} are allowed", path,
+                         hint="keep the few that matter most", code="too-many")
+                return None
+        if t in (TEXTS, SLUGS, TAGS):
             out = []
             for i, item in enumerate(v):
                 if item is INVALID:
+                    self.dropped += 1
                     continue
                 if not isinstance(item, str) or not item.strip():
                     self.err(f"item {i + 1} of '{key.name}' must be non-empty text, not {_what(item)}",
                              path + (i,), code="type")
                     continue
-                item = item.strip()
-                if t == SLUGS and not SLUG_RE.match(item):
-                    self.err(f"'{item}' in '{key.name}' is not a valid id", path + (i,),
-                             hint="use lowercase letters, digits, '-', '_' or '.'", code="slug")
+                item = self.text(key, item, path + (i,), i)
+                if item is None:
                     continue
                 if t == TAGS and any(c.isspace() for c in item):
                     self.err(f"tag '{item}' contains a space (Anki splits tags on spaces)", path + (i,),
@@ -218,13 +289,9 @@ class Validator:
             return out
         kind, _, sub = t.partition(":")
         if kind == "shape":
-            return self.shape(sub, v, path)
+            return self.fields(sub, v, path)
         if kind == "list":
-            if not isinstance(v, list):
-                self.err(f"'{key.name}' must be a list, not {_what(v)}", path,
-                         hint="start each item with '- '", code="type")
-                return None
-            return [self.shape(sub, item, path + (i,)) for i, item in enumerate(v)]
+            return [self.fields(sub, item, path + (i,)) for i, item in enumerate(v)]
         if kind == "map":
             if not isinstance(v, dict):
                 self.err(f"'{key.name}' must be a mapping from id to {sub}, not {_what(v)}", path,
@@ -232,38 +299,46 @@ class Validator:
                 return None
             out = {}
             for ident, item in v.items():
-                if not SLUG_RE.match(str(ident)):
-                    self.err(f"{sub} id '{ident}' is not a valid id", path + (ident,), at_key=True,
+                if len(str(ident)) > MAX_ID or not SLUG_RE.match(str(ident)):
+                    self.err(f"{sub} id '{str(ident)[:MAX_ID]}' is not a valid id" +
+                             (f" (at most {MAX_ID} characters)" if len(str(ident)) > MAX_ID else ""),
+                             path + (ident,), at_key=True,
                              hint="use lowercase letters, digits, '-', '_' or '.'", code="slug")
                     continue
-                out[ident] = self.shape(sub, item, path + (ident,))
+                out[ident] = self.fields(sub, item, path + (ident,))
             return out
         raise AssertionError(t)  # pragma: no cover
+
+
+_OWNERS = {"sources": "source", "references": "reference"}
 
 
 # --- JSON Schema for editors -------------------------------------------------------------
 
 def _schema_for(key: Key) -> dict:
     t = key.type
-    scalar = {"type": ["string", "number"]}
+    scalar = {"type": ["string", "number"], "maxLength": key.limit}
+    slug = {"type": "string", "pattern": SLUG_RE.pattern, "maxLength": key.limit}
     if t == TEXT:
         s = dict(scalar)
         if key.choices:
             s = {"enum": list(key.choices)}
     elif t == SLUG:
-        s = {"type": "string", "pattern": SLUG_RE.pattern}
+        s = slug
     elif t == TEXTS:
-        s = {"type": "array", "items": dict(scalar)}
+        s = {"type": "array", "items": scalar}
     elif t == SLUGS:
-        s = {"type": "array", "items": {"type": "string", "pattern": SLUG_RE.pattern}}
+        s = {"type": "array", "items": slug}
     elif t == TAGS:
-        s = {"type": "array", "items": {"type": "string", "pattern": r"^\S+$"}}
+        s = {"type": "array", "items": {"type": "string", "pattern": r"^\S+$", "maxLength": key.limit}}
     else:
         kind, _, sub = t.partition(":")
         ref = {"$ref": f"#/$defs/{sub}"}
         s = ref if kind == "shape" else (
             {"type": "array", "items": ref} if kind == "list" else
             {"type": "object", "propertyNames": {"pattern": SLUG_RE.pattern}, "additionalProperties": ref})
+    if key.max_items:
+        s["maxItems"] = key.max_items
     s["description"] = key.doc
     return s
 

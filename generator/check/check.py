@@ -9,14 +9,12 @@ knowing the answer.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+from ..bank import Bank, Fact, finish, gc_paused, load_bank, suggest
 from ..diagnostics import BankError, Report
-from ..quiz import DEFAULT_OPTIONS, Generator, own_options
-from ..bank import finish, load_bank
-from ..bank import Bank, Fact
-from ..quiz import Question
-from ..bank import suggest
-from ..bank import gc_paused
+from ..quiz import DEFAULT_OPTIONS, Generator, Question, own_options
+from ..text.normalize import CONFUSABLES, mixed_script_word
 from .lint_bank import lint_bank
 
 _ABOVE = re.compile(r"\b(all|none|both|neither) of (the )?(above|these|the options)\b", re.I)
@@ -30,6 +28,8 @@ def check_semantics(bank: Bank, report: Report) -> None:
     ids: dict[str, Fact] = {}
     former: dict[str, Fact] = {}
     for f in bank.facts:
+        if not f.id:
+            continue
         if f.id in ids:
             report.error(f"duplicate fact id '{f.id}' (first used by the fact at facts[{ids[f.id].index}])",
                          f.path + ("id",), fact_id=f.id,
@@ -38,7 +38,10 @@ def check_semantics(bank: Bank, report: Report) -> None:
             ids[f.id] = f
     for f in bank.facts:
         for j, old in enumerate(f.formerly):
-            if old in ids and ids[old] is not f:
+            if old == f.id:
+                report.error(f"'formerly' names this fact's own id '{old}'", f.path + ("formerly", j),
+                             fact_id=f.id, hint="list only ids the fact had before", code="duplicate-id")
+            elif old in ids and ids[old] is not f:
                 report.error(f"'formerly' names '{old}', which is the id of another fact",
                              f.path + ("formerly", j), fact_id=f.id,
                              hint="an id may belong to one fact only, now or formerly", code="duplicate-id")
@@ -48,33 +51,102 @@ def check_semantics(bank: Bank, report: Report) -> None:
             else:
                 former[old] = f
 
+    check_refs = "references" not in bank.incomplete
+    check_sources = "sources" not in bank.incomplete
+    hints: dict[str, str] = {}  # a renamed id may be misspelt in thousands of facts: one "did you mean" each
+
+    def hint(name: str, known: dict, where: str) -> str:
+        if name not in hints:
+            hints[name] = suggest(name, known) or f"add it under '{where}'"
+        return hints[name]
+
+    if bank.deck.title:
+        _check_hierarchy(bank.deck.title, "deck title", ("deck", "title"), None, report)
     topics: dict[str, str] = {}
     for f in bank.facts:
-        first = topics.setdefault(f.topic.casefold(), f.topic)
-        if first != f.topic:
-            report.warning(f"topic '{f.topic}' differs from '{first}' only in case: Anki would make two "
-                           f"subdecks of them, while filters and LMS categories treat them as one",
-                           f.path + ("topic",), fact_id=f.id, hint=f"write '{first}'", code="topic-case")
-        for j, r in enumerate(f.refs):
-            if r not in bank.references:
-                report.error(f"unknown reference '{r}'", f.path + ("refs", j), fact_id=f.id,
-                             hint=suggest(r, bank.references) or "add it under 'references'", code="unknown-ref")
-        for e in [*f.errors, *f.confirmed_by]:
-            if e.source not in bank.sources:
-                report.error(f"unknown source '{e.source}'", e.path + ("source",), fact_id=f.id,
-                             hint=suggest(e.source, bank.sources) or "add it under 'sources'",
-                             code="unknown-source")
+        if f.topic:
+            first = topics.setdefault(f.topic.casefold(), f.topic)
+            if first != f.topic:
+                report.warning(f"topic '{f.topic}' differs from '{first}' only in case: Anki would make two "
+                               f"subdecks of them, while filters and LMS categories treat them as one",
+                               f.path + ("topic",), fact_id=f.id, hint=f"write '{first}'", code="topic-case")
+            _check_hierarchy(f.topic, "topic", f.path + ("topic",), f, report)
+        for j, t in enumerate(f.tags):
+            _check_hierarchy(t, "tag", f.path + ("tags", j), f, report)
+        if check_refs:
+            for j, r in enumerate(f.refs):
+                if r not in bank.references:
+                    report.error(f"unknown reference '{r}'", f.path + ("refs", j), fact_id=f.id,
+                                 hint=hint(r, bank.references, "references"), code="unknown-ref")
+        if check_sources:
+            for e in [*f.errors, *f.confirmed_by]:
+                if e.source and e.source not in bank.sources:
+                    report.error(f"unknown source '{e.source}'", e.path + ("source",), fact_id=f.id,
+                                 hint=hint(e.source, bank.sources, "sources"), code="unknown-source")
         _check_options(f, report)
+        _check_scripts(f, report)
+    _check_unused(bank, report)
+
+
+_EMPTY_LEVEL = re.compile(r"^\s*::|::\s*::|::\s*$")
+
+
+def _check_hierarchy(name: str, what: str, path: tuple, f: Fact | None, report: Report) -> None:
+    """'A::' or '::A' or 'A:: ::B' would make a blank Anki subdeck (or tag level)."""
+    if "::" in name and _EMPTY_LEVEL.search(name):
+        report.error(f"{what} '{name}' has an empty level between '::' separators", path,
+                     fact_id=f.id if f else None,
+                     hint=f"write it as '{'::'.join(p.strip() for p in name.split('::') if p.strip())}'"
+                     f" (each '::' starts a deeper {'level' if what == 'tag' else 'subdeck'})",
+                     code="empty-level")
+
+
+def _check_scripts(f: Fact, report: Report) -> None:
+    """A word that mixes Latin letters with lookalikes from another script ('Кetamine')."""
+    for name, texts in (("question", (f.question,)), ("answer", (f.answer,)), ("accept", f.accept),
+                        ("distractors", f.distractors), ("errors", [e.says for e in f.errors])):
+        for j, text in enumerate(texts):
+            word = None if text.isascii() else mixed_script_word(text)
+            if word:
+                where = (name,) if name in ("question", "answer") else (name, j, "says") if name == "errors" \
+                    else (name, j)
+                others = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in dict.fromkeys(word) if c in CONFUSABLES)
+                report.warning(f"'{word}' mixes Latin letters with lookalikes from another script: {others}",
+                               f.path + where, fact_id=f.id,
+                               hint="retype the word in one script (search, sorting and screen readers trip on it)",
+                               code="mixed-script")
+
+
+def _check_unused(bank: Bank, report: Report) -> None:
+    """Sources and references that no fact uses: a misspelt id, or one left behind (warnings)."""
+    if "facts" in bank.incomplete or not all(f.complete for f in bank.facts):
+        return  # a fact not read whole may be the one that uses them
+    used_refs = {r for f in bank.facts for r in f.refs}
+    used_sources = {e.source for f in bank.facts for e in (*f.errors, *f.confirmed_by)}
+    for rid in bank.references:
+        if rid not in used_refs:
+            report.warning(f"reference '{rid}' is not used by any fact", ("references", rid), at_key=True,
+                           hint="cite it in a fact's 'refs', or remove it", code="unused")
+    for sid, s in bank.sources.items():
+        if sid not in used_sources and not s.defects:
+            report.warning(f"source '{sid}' is not used by any error, confirmation or defect", ("sources", sid),
+                           at_key=True, hint="record what it gets wrong or right, or remove it", code="unused")
 
 
 def _check_options(f: Fact, report: Report) -> None:
     norms = f.norms
-    key = norms.answer
-    accepted = dict(zip(norms.accept, f.accept))
+    key = norms.answer if f.answer else None   # a missing answer: the rest is still compared
+    accepted: dict[str, str] = {}
+    listed: set[str] = set()
     for j, (a, n) in enumerate(zip(f.accept, norms.accept)):
         if n == key:
             report.warning(f"accepted phrasing '{a}' is the answer itself (after normalisation)",
                            f.path + ("accept", j), fact_id=f.id, code="redundant-accept")
+        elif a in listed:  # other spellings of one phrasing may be shown on purpose ('CIII', 'C-III')
+            report.warning(f"accepted phrasing '{a}' is listed twice", f.path + ("accept", j), fact_id=f.id,
+                           hint="remove the repeat", code="redundant-accept")
+        listed.add(a)
+        accepted.setdefault(n, a)
 
     def right(n: str) -> str | None:
         if n == key:
@@ -86,6 +158,8 @@ def _check_options(f: Fact, report: Report) -> None:
     seen: dict[str, str] = {}   # norm → who said it first ("source s1" or "curated")
     stated_by: dict[str, set[str]] = {}   # norm → every source that states it
     for e, n in zip(f.errors, norms.says):
+        if not e.says:
+            continue  # missing: reported by the reader
         why = right(n)
         if why:
             report.error(f"error '{e.says}' from source '{e.source}' {why} (after normalisation)",
@@ -161,11 +235,20 @@ def check_bank(file: str, options: int = DEFAULT_OPTIONS, strict: bool = False,
     if bank is not None:
         with gc_paused():
             check_semantics(bank, report)
-            gen = Generator(bank, 0, options)
+            # Facts not read whole are checked above as far as they can be; here only whole facts get
+            # a question. Any fact with a kind and an answer lends them. A fact whose answer could not be
+            # read might lend to its kind, one whose kind could not be read to any kind: a shortfall
+            # counted without it could be wrong, so it is reported once those errors are fixed.
+            lenders = [f for f in bank.facts if f.kind and f.answer]
+            gen = Generator(bank if len(lenders) == len(bank.facts) else replace(bank, facts=lenders), 0, options)
+            unsure_kinds = {f.kind for f in bank.facts if not f.answer}
+            unsure_all = "facts" in bank.incomplete or "" in unsure_kinds or any(not f.kind for f in bank.facts)
             for f in bank.facts:
+                if not f.complete:
+                    continue
                 q = gen.question(f)
                 n = len(q.options)
-                if n < options:
+                if n < options and not (unsure_all or f.kind in unsure_kinds):
                     own = len(own_options(f))
                     msg = (f"only {n} option{'s' if n != 1 else ''} can be built, {options} requested "
                            f"({own} from its own errors and distractors, {n - 1 - min(own, n - 1)} borrowed "
