@@ -142,6 +142,8 @@ def test_every_readme_example_runs_and_touches_no_tracked_file(tmp_path):
 
     for command, shown in errata_examples:
         before = digests(repo, tracked)
+        if " scans/ " in command and not (repo / "scans").exists():
+            fill_answer_sheets(repo)     # the trainer scans the printed sheets, filled in by students
         r = subprocess.run([sys.executable, "cli.py", *shlex.split(command)[1:]], cwd=repo, capture_output=True,
                            text=True, timeout=300)
         if shown is None:
@@ -155,3 +157,28 @@ def test_every_readme_example_runs_and_touches_no_tracked_file(tmp_path):
     ignored = subprocess.run(["git", "check-ignore", "quiz/ketamine-key.pdf", "audit.md"], cwd=ROOT,
                              capture_output=True, text=True).stdout.split()
     assert ignored == ["quiz/ketamine-key.pdf", "audit.md"]     # what the examples write stays out of git
+
+
+def fill_answer_sheets(repo: Path) -> None:
+    """What a trainer brings back to the scanning example: every printed answer sheet (quiz/), filled in
+    by a student and scanned, in scans/; and an empty corrections file."""
+    import json
+    import random
+
+    import cv2
+
+    from tests.scan_synth import fill_sheet, flat_scan, make_student, rasterise
+
+    rng = random.Random(5)
+    geometry = json.loads((repo / "quiz" / "ketamine-answer-sheet.json").read_text())
+    pages = rasterise((repo / "quiz" / "ketamine-answer-sheet.pdf").read_bytes(), 150)
+    (repo / "scans").mkdir()
+    for i, (image, page) in enumerate(zip(pages, geometry["pages"])):
+        letters = sorted({b["option"] for b in page["bubbles"] if b["role"] == "question"})
+        questions = max(b["question"] for b in page["bubbles"] if b["role"] == "question")
+        student = make_student(rng, questions, "".join(letters), 7, style="fill")
+        student.answers = {q: a[:1] or letters[0] for q, a in student.answers.items()}
+        student.erased = {}
+        fill_sheet(image, page, student, 150, rng)
+        cv2.imwrite(str(repo / "scans" / f"sheet-{i + 1}.png"), flat_scan(image, rng))
+    (repo / "quiz" / "fixes.csv").write_text("sheet,question,answer\n")
