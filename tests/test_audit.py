@@ -288,7 +288,7 @@ def test_markdown_report_escapes_and_is_deterministic(tmp_path, capsys, monkeypa
 
 def test_fidelity_shows_each_option_beside_its_quote(tmp_path, capsys, monkeypatch):
     bank = BANK.replace("why: Opioid effects are minor.",
-                        "why: \"Opioid effects are minor \\e[31m and only seen at high doses, " + "long " * 30 + "\"")
+                        "why: \"Opioid effects are minor and only seen at high doses, " + "long " * 30 + "\"")
     path, src = write_case(tmp_path, bank)
     code, out, err = run_cli(["audit", str(path), "--sources", str(src), "--fidelity"], capsys, monkeypatch)
     assert code == 0, err
@@ -302,7 +302,7 @@ def test_fidelity_shows_each_option_beside_its_quote(tmp_path, capsys, monkeypat
         "    says:  Opioid receptors",
     ]
     assert "    quote: \u201cKetamine works mainly on the opioid receptors.\u201d (line 2)\n" in fidelity
-    assert "    why:   Opioid effects are minor \ufffd[31m and only seen" in fidelity   # no terminal escape
+    assert "    why:   Opioid effects are minor and only seen" in fidelity
     assert max(len(line) for line in fidelity.splitlines()) <= 100                    # long text wraps
     assert "    quote: \u201cacts on GABA\u201d (not checked)\n" in fidelity
     code, out, _ = run_cli(["audit", str(path), "--sources", str(src)], capsys, monkeypatch)

@@ -125,7 +125,9 @@ def test_quiz_with_a_closed_pipe_still_writes_every_file(tmp_path):
     err = p.stderr.read().decode()
     p.wait(timeout=120)
     assert "Traceback" not in err and "Exception ignored" not in err
-    assert len(list((tmp_path / "out").iterdir())) == 5
+    assert sorted(f.name for f in (tmp_path / "out").iterdir()) == [
+        "plain-answer-sheet.json", "plain-answer-sheet.pdf", "plain-key.pdf", "plain-quiz-A.pdf", "plain-quiz-B.pdf",
+        "plain-quiz.json"]
 
 
 def on_a_terminal(*args) -> tuple[int, str]:
