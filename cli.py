@@ -191,25 +191,47 @@ def audit(
 @app.command()
 def build(
     bank: str = BankArg,
-    output: str = typer.Option("decks", "--output", "-o",
-                               help="Folder for <deck id>.apkg and its lock file <deck id>.lock.json."),
-    seed: int = SeedOpt,
-    options: int = OptionsOpt,
+    output: Optional[str] = typer.Option(None, "--output", "-o", show_default="decks/ beside the bank",
+                                         help="Folder for <deck id>.apkg."),
+    options: Optional[int] = typer.Option(None, "--options", "-k", show_default="the lock's, else 3",
+                                          help=f"Options per question, key included ({MIN_OPTIONS}-{MAX_OPTIONS})."),
+    restamp: bool = typer.Option(False, "--restamp",
+                                 help="Build although the committed lock file is missing: every note gets a new "
+                                      "time, and students' edits of unchanged notes are overwritten."),
+    new_deck_id: bool = typer.Option(False, "--new-deck-id",
+                                     help="Accept a changed deck id: students get every note again, as new notes."),
+    seed: Optional[int] = typer.Option(None, "--seed", hidden=True),
 ):
-    """Build the Anki deck; a re-import updates exactly the notes that changed (commit the lock file)."""
+    """Build the Anki deck and its lock file <bank>.lock.json beside the bank (commit it with the bank)."""
     from generator.writers.anki import LockError, build_deck, describe
 
-    out = _output_folder(output, "the deck is written as <deck id>.apkg")
-    b = load_checked(bank, _options(options))
-    try:
+    if seed is not None:
+        raise UsageError("build takes no --seed: the deck does not depend on one (Anki shuffles the options "
+                         "at every review)")
+    path = _bank_path(bank)
+    out = _output_folder(output if output is not None else str(Path(path).parent / "decks"),
+                         "the deck is written as <deck id>.apkg")
+    if options is not None:
+        _options(options)
+    bar = None
+
+    def load(n: int) -> Bank:
+        nonlocal bar
+        b = load_checked(bank, n)
         if len(b.facts) >= 2000 and sys.stderr.isatty():
-            with typer.progressbar(length=len(b.facts), label="building", file=sys.stderr) as bar:
-                result = build_deck(b, str(out), seed=seed, options=options, progress=bar.update)
-        else:
-            result = build_deck(b, str(out), seed=seed, options=options)
+            bar = typer.progressbar(length=len(b.facts), label="building", file=sys.stderr)
+            bar.__enter__()
+        return b
+
+    try:
+        result = build_deck(path, str(out), load, options=options, restamp=restamp, new_deck_id=new_deck_id,
+                            progress=lambda n: bar.update(n) if bar else None)
     except LockError as e:
         say(f"errata: error: {e}", err=True)
         raise typer.Exit(1)
+    finally:
+        if bar:
+            bar.__exit__(None, None, None)
     for line in describe(result):
         say(line)
 
@@ -232,7 +254,7 @@ def quiz(
     paper: Paper = typer.Option(Paper.a4, "--paper", help="Paper size."),
 ):
     """Print a quiz: a PDF per version, one answer sheet, and the answer key for every version."""
-    from generator.atomic import write_bytes
+    from generator.atomic import output_set
     from generator.writers.pdf import MAX_VERSIONS, PrintError, page_count, render_printout
 
     if not 1 <= versions <= MAX_VERSIONS:
@@ -245,8 +267,13 @@ def quiz(
     except PrintError as e:
         say(f"errata: error: {e}", err=True)
         raise typer.Exit(1)
-    for name, data in printout.files.items():  # written only once every PDF is typeset
-        write_bytes(out / name, data)
+    with output_set(out) as files:  # one set: every file, or none (generator/atomic.py)
+        for name, data in printout.files.items():
+            files.write(out / name, data)
+        for stale in out.glob(f"{b.deck.id}-quiz-*.pdf"):  # papers of an earlier quiz with more versions
+            if stale.name not in printout.files:
+                files.remove(stale)
+    for name, data in printout.files.items():
         pages = page_count(data)
         say(f"wrote {out / name} ({pages} page{'s' if pages != 1 else ''})")
     n = len(printout.versions[0].questions)
