@@ -133,7 +133,7 @@ def recover(folder: str) -> list[str]:
     return done
 
 
-def _check_target(target: str) -> None:
+def check_target(target: str) -> None:
     if os.path.isdir(target):
         raise IsADirectoryError(errno.EISDIR, "is a folder, not a file: name the file to write", target)
     name = os.path.basename(target)
@@ -164,7 +164,7 @@ class FileSet:
     def path(self, target) -> str:
         """A new temporary file for ``target``: write it, it becomes ``target`` at commit."""
         final = self._target(target)
-        _check_target(final)
+        check_target(final)
         if any(t == final for _, t in self.renames):
             raise ValueError(f"{target} is staged twice")
         folder = os.path.dirname(final)
@@ -277,7 +277,7 @@ def _locked(folders: list[str]):
 def atomic_path(target: str | os.PathLike):
     """Yield a temporary path beside ``target``; on success it replaces ``target``."""
     target = os.fspath(target)
-    _check_target(target)
+    check_target(target)
     with output_set(os.path.dirname(os.path.abspath(target))) as files:
         yield files.path(target)
 

@@ -39,7 +39,7 @@ from typing import Callable
 
 import genanki
 
-from ...atomic import output_set
+from ...atomic import check_target, output_set
 from ...bank import Bank, gc_paused
 from ...quiz import DEFAULT_OPTIONS
 from ...text.markup import plain_html
@@ -158,6 +158,7 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     bank = load(opts)
     deck_id = bank.deck.id
     apkg = apkg_path(out_dir, deck_id)
+    check_target(apkg)  # a deck id too long for a file name fails here, before anything is read or written
     result = BuildResult(apkg, lpath, False, {}, {})
     if old is None:
         legacy = legacy_lock_path(out_dir, deck_id)
@@ -210,10 +211,11 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
             new.note_types[key] = before
 
     slots: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    same_deck = old.deck == deck_id  # a new deck id: every note new, the old ones retired
     for n in old.notes.values():
-        if n.source and n.retired is None:
+        if same_deck and n.source and n.retired is None:
             slots.setdefault((n.fact, n.source), []).append((n.n, n.guid))
-    identity = Identity(deck_id, old.notes.keys() | shipped.keys(),
+    identity = Identity(deck_id, old.notes.keys() | shipped.keys() if same_deck else frozenset(),
                         {k: [g for _, g in sorted(v)] for k, v in slots.items()})
     specs = bank_notes(bank, identity, opts, progress)
 

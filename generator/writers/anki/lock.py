@@ -18,6 +18,7 @@ a changed deck id is seen (and refused) rather than starting a fresh lock.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from dataclasses import dataclass, field
@@ -135,6 +136,8 @@ def read_lock(path: str) -> Lock | None:
     except FileNotFoundError:
         return None
     except OSError as e:
+        if e.errno == errno.ENAMETOOLONG:  # no such file can exist
+            return None
         raise LockError(f"{path}: cannot read the lock file ({e.strerror})") from e
     try:
         data = json.loads(raw)
