@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 import unicodedata
 from pathlib import Path
 
@@ -185,3 +186,27 @@ def test_a_long_deck_id_builds_or_fails_before_writing(tmp_path, student):
     assert sorted(p.name for p in other.iterdir()) == ["bank.yaml", "decks"]
     assert not list((other / "decks").iterdir())
     shutil.rmtree(other)
+
+
+def test_myth_cards_show_the_question_and_the_renamed_field_updates_in_place(tmp_path, student, monkeypatch):
+    clock = Clock(T0)
+    import_default(student, build(tmp_path, bank_dict(), clock).apkg)
+    myth = next(student.get_note(n) for n in student.find_notes('"note:Errata myth"')
+                if student.get_note(n)["FactId"] == "capital-fr")
+    assert "What is the capital of France?" in myth.cards()[0].answer()
+    assert "Right:" in myth.cards()[0].answer() and "What is the capital" not in myth.cards()[0].question()
+    # A student whose note type still has the field under its first name ("Spare1", same id)
+    model = student.models.by_name("Errata myth")
+    student.models.rename_field(model, next(f for f in model["flds"] if f["name"] == "Question"), "Spare1")
+    student.models.update_dict(model)
+    schema = student.db.scalar("select scm from col")
+    from generator.writers.anki import templates
+
+    monkeypatch.setattr(templates, "CSS", templates.CSS + "\n/* next version */\n")
+    clock.t = int(time.time()) + 60  # newer than the student's local change
+    log = import_default(student, build(tmp_path, bank_dict(), clock).apkg)
+    assert not log["conflicting"] and not log["new"]
+    names = [f["name"] for f in student.models.by_name("Errata myth")["flds"]]
+    assert "Question" in names and "Spare1" not in names
+    assert [m.name for m in student.models.all_names_and_ids()].count("Errata myth") == 1
+    assert student.db.scalar("select scm from col") == schema  # no full sync asked of the student

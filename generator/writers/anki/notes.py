@@ -237,6 +237,7 @@ def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, p
         deck = deck_name(bank, fact.topic)
         fact_id = plain_html(fact.id)
         answer = text_html(fact.answer)
+        question = text_html(fact.question)
         append(NoteSpec(
             kind=FACT.key,
             guid=guid,
@@ -245,7 +246,7 @@ def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, p
             deck=deck,
             fields=_fields(
                 FACT,
-                Question=text_html(fact.question),
+                Question=question,
                 Answer=answer,
                 Accepted=", ".join(text_html(a) for a in fact.accept),
                 Explanation=text_html(fact.explain),
@@ -272,6 +273,7 @@ def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, p
                         Why=text_html(e.why),
                         Answer=answer,
                         FactId=fact_id,
+                        Question=question,
                     ),
                     tags=plain_tags + [f"{TAG_ROOT}::source::{tag_part(e.source)}"],
                     source=e.source,
