@@ -189,14 +189,14 @@ def test_mod_changes_only_with_content_and_strictly_increases(tmp_path):
     clock = Clock(T0)
     build(tmp_path, bank_dict(), clock)
     data = bank_dict()
-    data["facts"][1]["question"] = "Which city is the capital of Germany?"
+    data["facts"][1]["explain"] = "Berlin is the capital again since 1990."
     r = build(tmp_path, data, clock)  # the same second as the first build
     notes = lock_notes(r)
     assert r.changed == ["capital-de"]
     assert notes["capital-de"]["mod"] == T0 + 1  # newer than the first build, though built in the same second
     assert all(n["mod"] == T0 for label, n in notes.items() if label != "capital-de")
     clock.t = T0 + 100
-    data["facts"][1]["question"] = "Name the capital of Germany."
+    data["facts"][1]["explain"] = "Berlin, since 1990."
     r = build(tmp_path, data, clock)
     assert lock_notes(r)["capital-de"]["mod"] == T0 + 100
     assert lock_notes(r)["capital-de"]["id"] == notes["capital-de"]["id"]

@@ -49,7 +49,7 @@ def test_building_from_another_folder_finds_the_lock(tmp_path, student):
     import_default(student, str(repo / "decks" / f"{DECK}.apkg"))
     edit(student, fact_guid(DECK, "water"), "Explanation", "My own mnemonic")
     data = bank_dict()
-    data["facts"][1]["question"] = "Which city is the capital of Germany?"
+    data["facts"][1]["explain"] = "Berlin is the capital again since 1990."
     write_bank(bank, data)
     r = errata("build", bank, cwd=elsewhere)  # the lock is found beside the bank, the deck goes beside it too
     assert r.returncode == 0, r.stderr
@@ -66,11 +66,11 @@ def test_a_revert_of_bank_and_lock_reaches_students(tmp_path, student):
     import_default(student, r1.apkg)
     edit(student, fact_guid(DECK, "water"), "Explanation", "My own mnemonic")
     data = bank_dict()
-    data["facts"][1]["question"] = "Which city is the capital of Germany?"
+    data["facts"][1]["explain"] = "Berlin is the capital again since 1990."
     clock.t += 10
     import_default(student, build(tmp_path, data, clock).apkg)
     germany = fact_guid(DECK, "capital-de")
-    assert note_by_guid(student, germany)["Question"] == "Which city is the capital of Germany?"
+    assert note_by_guid(student, germany)["Explanation"] == "Berlin is the capital again since 1990."
     for path, content in v1.items():  # restored from version control; the deck students have stays
         path.write_bytes(content)
     clock.t += 10
@@ -78,7 +78,7 @@ def test_a_revert_of_bank_and_lock_reaches_students(tmp_path, student):
     assert r3.changed == ["capital-de"] and not r3.up_to_date
     log = import_default(student, r3.apkg)
     assert log["updated"] == {germany}
-    assert note_by_guid(student, germany)["Question"] == "What is the capital of Germany?"
+    assert note_by_guid(student, germany)["Explanation"] == "Berlin again since 1990."
     assert note_by_guid(student, fact_guid(DECK, "water"))["Explanation"] == "My own mnemonic"
 
 
