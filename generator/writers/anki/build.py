@@ -44,8 +44,8 @@ from ...bank import Bank, gc_paused
 from ...quiz import DEFAULT_OPTIONS
 from ...text.markup import plain_html
 from .lock import (Lock, LockedNote, LockedType, LockError, RetiredContent, legacy_lock_path, lock_path,
-                   number_slots, read_lock, source_of)
-from .notes import RETIRED_TAG, Identity, NoteSpec, bank_notes, retire
+                   number_slots, read_lock, read_lock_header, source_of)
+from .notes import RETIRED_TAG, Identity, NoteSpec, bank_notes, deck_title, retire
 from .notetypes import FACT, MYTH, NOTE_TYPES
 from .package import ID_STEP, PlannedNote, ShippedNote, apkg_bytes, description_html, read_apkg
 
@@ -143,18 +143,21 @@ def build_deck(bank_file: str, out_dir: str, load: Callable[[int], Bank], option
 
 
 def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id, clock, progress) -> BuildResult:
-    old = read_lock(lpath)
-    opts = options or (old.options if old is not None and old.options else DEFAULT_OPTIONS)
-    inputs = inputs_digest(bank_file, opts)
-    if old is not None and old.inputs == inputs and old.apkg:
-        apkg = apkg_path(out_dir, old.deck)
-        if file_digest(apkg) == old.apkg:
-            counts = old.counts
+    head = read_lock_header(lpath)
+    opts = options or (head.options if head is not None and head.options else 0)
+    inputs = inputs_digest(bank_file, opts or DEFAULT_OPTIONS)
+    if head is not None and head.inputs == inputs and head.apkg:
+        apkg = apkg_path(out_dir, head.deck)
+        if file_digest(apkg) == head.apkg:
+            counts = head.counts
             notes = dict(counts.get("notes", {}))
             retired = int(counts.get("retired", 0))
             return BuildResult(apkg, lpath, False, notes, dict(counts.get("cards", {})),
                                unchanged=sum(notes.values()) - retired, still_retired=retired, up_to_date=True)
 
+    old = read_lock(lpath)
+    opts = opts or (old.options if old is not None and old.options else DEFAULT_OPTIONS)
+    inputs = inputs_digest(bank_file, opts)
     bank = load(opts)
     deck_id = bank.deck.id
     apkg = apkg_path(out_dir, deck_id)
@@ -271,7 +274,7 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
         else:  # neither the lock nor a deck holds its content any more
             missing += 1
             kind = MYTH.key if before.source else FACT.key
-            spec = NoteSpec(kind, guid, before.fact, _label(kind, before.fact, before.source), bank.deck.title.strip(),
+            spec = NoteSpec(kind, guid, before.fact, _label(kind, before.fact, before.source), deck_title(bank),
                             {"FactId": plain_html(before.fact)}, [], source=before.source, n=before.n)
         spec = retire(spec)
         last = max(before.mod if before else 0, ship.mod if ship else 0)
@@ -284,7 +287,7 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     for p in planned:
         result.notes[p.spec.kind] = result.notes.get(p.spec.kind, 0) + 1
     type_mods = {k: v.mod for k, v in new.note_types.items()}
-    data, result.cards = apkg_bytes(planned, type_mods, bank.deck.title.strip(),
+    data, result.cards = apkg_bytes(planned, type_mods, deck_title(bank),
                                     description_html(bank.deck.description))
     new.apkg = hashlib.sha256(data).hexdigest()
     new.counts = {"notes": result.notes, "cards": result.cards,

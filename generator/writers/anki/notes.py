@@ -16,6 +16,7 @@ quiz-wide `arrange` would do that).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import re
@@ -71,14 +72,27 @@ class NoteSpec:
         return content_digest(self.kind, self.values(), self.tags)
 
 
+_BASE91 = genanki.util.BASE91_TABLE
+
+
+def guid_for(*values) -> str:
+    """genanki's `guid_for`, the same GUIDs, without its byte-by-byte loop (a test compares them)."""
+    h = int.from_bytes(hashlib.sha256("__".join(map(str, values)).encode("utf-8")).digest()[:8], "big")
+    out = []
+    while h:
+        h, r = divmod(h, 91)
+        out.append(_BASE91[r])
+    return "".join(reversed(out))
+
+
 def fact_guid(deck_id: str, fact_id: str) -> str:
-    return genanki.guid_for(GUID_NAMESPACE, deck_id, fact_id)
+    return guid_for(GUID_NAMESPACE, deck_id, fact_id)
 
 
 def myth_guid(deck_id: str, base_id: str, error: SourceError) -> str:
     # The quote is the myth card's front; compared like options are, so a fixed typo or
     # case change keeps the note.
-    return genanki.guid_for(GUID_NAMESPACE, deck_id, base_id, "myth", error.source, norm(error.quote))
+    return guid_for(GUID_NAMESPACE, deck_id, base_id, "myth", error.source, norm(error.quote))
 
 
 def base_id(fact: Fact, deck_id: str, known_guids) -> str:
@@ -107,6 +121,9 @@ class Identity:
 
     def fact(self, fact: Fact) -> tuple[str, str]:
         """(base id, GUID) of the fact's note."""
+        guid = fact_guid(self.deck_id, fact.id)
+        if guid in self.known or not fact.formerly:
+            return fact.id, guid
         base = base_id(fact, self.deck_id, self.known)
         return base, fact_guid(self.deck_id, base)
 
@@ -124,7 +141,7 @@ class Identity:
             for i in places:
                 g = myth_guid(self.deck_id, base, fact.errors[i])
                 if g in taken or g in natural.values():  # one source quoted twice alike: keep them apart
-                    g = genanki.guid_for(GUID_NAMESPACE, self.deck_id, base, "myth", source,
+                    g = guid_for(GUID_NAMESPACE, self.deck_id, base, "myth", source,
                                          norm(fact.errors[i].quote), norm(fact.errors[i].says))
                 natural[i] = g
             chosen: dict[int, str] = {}
@@ -141,23 +158,35 @@ class Identity:
         return out  # type: ignore[return-value]
 
 
+@functools.lru_cache(maxsize=65536)  # a bank has few topics, kinds and sources, each used by many notes
 def tag_part(text: str) -> str:
     """Text usable inside an Anki tag: no spaces (Anki splits tags on them)."""
     return re.sub(r"\s+", "_", unicodedata.normalize("NFC", text).strip()) or "_"
 
 
 def deck_name(bank: Bank, topic: str) -> str:
+    return _deck_name(bank.deck.title, topic)
+
+
+@functools.lru_cache(maxsize=65536)
+def _deck_name(title: str, topic: str) -> str:
     """``Title::Topic`` in NFC (Anki compares deck names as written: NFC and NFD would be two
     decks), without blank levels (``A::`` or ``::A`` would make a nameless subdeck)."""
-    parts = [p.strip() for p in unicodedata.normalize("NFC", f"{bank.deck.title}::{topic}").split("::")]
+    parts = [p.strip() for p in unicodedata.normalize("NFC", f"{title}::{topic}").split("::")]
     return "::".join(p for p in parts if p) or "Errata"
 
 
+def deck_title(bank: Bank) -> str:
+    """The parent deck's name, normalised like its subdecks' (`deck_name`)."""
+    return _deck_name(bank.deck.title, "")
+
+
 def _fields(nt: NoteType, **values: str) -> dict[str, str]:
-    unknown = set(values) - set(nt.field_names)
-    if unknown:
-        raise ValueError(f"no such field in {nt.name}: {sorted(unknown)}")
-    return {name: values.get(name, "") for name in nt.field_names}
+    fields = dict.fromkeys(nt.field_names, "")
+    fields.update(values)
+    if len(fields) != len(nt.fields):
+        raise ValueError(f"no such field in {nt.name}: {sorted(set(values) - set(nt.field_names))}")
+    return fields
 
 
 def _references(bank: Bank, fact: Fact) -> str:
@@ -229,12 +258,16 @@ def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, p
     gen = Generator(bank, DECK_SEED, options)
     out: list[NoteSpec] = []
     append = out.append
+    references: dict[tuple, str] = {}  # facts share their references
     for fact in bank.facts:
         q = gen.question(fact)
         choose = options_html(bank, q.options, DECK_SEED, fact.id) if len(q.options) >= MIN_OPTIONS else ""
         base, guid = identity.fact(fact)
         tags = _fact_tags(fact)
         deck = deck_name(bank, fact.topic)
+        refs = tuple(fact.refs)
+        if refs not in references:
+            references[refs] = _references(bank, fact)
         fact_id = plain_html(fact.id)
         answer = text_html(fact.answer)
         question = text_html(fact.question)
@@ -250,7 +283,7 @@ def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, p
                 Answer=answer,
                 Accepted=", ".join(text_html(a) for a in fact.accept),
                 Explanation=text_html(fact.explain),
-                References=_references(bank, fact),
+                References=references[refs],
                 Options=choose,
                 FactId=fact_id,
             ),
