@@ -446,3 +446,38 @@ def test_a_fact_with_one_option_gets_no_choose_card(tmp_path):
     r = build_deck(str(path), str(tmp_path / "decks"), lambda options: bank, clock=Clock())
     assert r.cards == {"Recall": 6, "Choose": 5, "Myth or fact": 4}
     assert lock_notes(r)["lonely"]["fields"]["Options"] == ""
+
+
+def test_guids_are_genankis():
+    import genanki
+    from hypothesis import given, strategies as st
+
+    from generator.writers.anki.notes import guid_for
+
+    @given(st.lists(st.text(), min_size=1, max_size=5))
+    def same(values):
+        assert guid_for(*values) == genanki.guid_for(*values)
+
+    same()
+
+
+def test_a_lock_of_the_first_layout_moves_beside_the_bank_keeping_every_time(tmp_path):
+    clock = Clock(T0)
+    r = build(tmp_path, bank_dict(), clock)
+    notes = lock_notes(r)
+    # the first layout: beside the deck, named after the deck id, every note's content
+    v1 = {"format": "errata-anki-lock", "version": 1, "deck": DECK,
+          "note_types": json.loads(Path(r.lock).read_text())["note_types"],
+          "notes": [{"guid": n["guid"], "kind": n["kind"], "fact": n["fact"], "label": label, "id": n["id"],
+                     "mod": n["mod"], "digest": "0" * 64, "retired": False, "deck": n["deck"], "tags": n["tags"],
+                     "fields": n["fields"]} for label, n in notes.items()]}
+    legacy = tmp_path / "decks" / f"{DECK}.lock.json"
+    legacy.write_text(json.dumps(v1))
+    Path(r.lock).unlink()
+    clock.t += 100
+    r2 = build(tmp_path, bank_dict(), clock)
+    assert not legacy.exists() and Path(r2.lock).exists() and "moved the lock" in " ".join(r2.notices)
+    assert r2.unchanged == 9 and not (r2.changed or r2.added or r2.retired)
+    assert {k: (n["guid"], n["id"], n["mod"]) for k, n in lock_notes(r2).items()} == \
+        {k: (n["guid"], n["id"], n["mod"]) for k, n in notes.items()}
+    assert Path(r2.lock).stat().st_size < 200 * 9  # digests and times only

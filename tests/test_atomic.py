@@ -101,3 +101,22 @@ def test_leftovers_of_a_killed_run_are_completed_or_removed(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["a", "b"]
     assert (tmp_path / "b").read_bytes() == b"new b" and (tmp_path / "a").read_bytes() == b"old a"
 
+
+
+def test_a_quiz_with_fewer_versions_leaves_no_paper_of_the_last_one(tmp_path, capsys, monkeypatch):
+    from tests.test_anki_build import DECK, bank_dict, write_bank
+    from tests.tools import run_cli
+
+    bank = write_bank(tmp_path / "bank.yaml", bank_dict())
+    out = tmp_path / "out"
+    (out).mkdir()
+    (out / "other-deck-quiz-C.pdf").write_bytes(b"another deck's paper")
+    code, _, err = run_cli(["quiz", bank, "--versions", "3", "--count", "3", "--seed", "1", "-o", out], capsys,
+                           monkeypatch)
+    assert code == 0, err
+    assert {f"{DECK}-quiz-{x}.pdf" for x in "ABC"} <= set(os.listdir(out))
+    code, _, err = run_cli(["quiz", bank, "--versions", "1", "--count", "3", "--seed", "2", "-o", out], capsys,
+                           monkeypatch)
+    assert code == 0, err
+    papers = sorted(p for p in os.listdir(out) if "-quiz-" in p)
+    assert papers == sorted([f"{DECK}-quiz-A.pdf", "other-deck-quiz-C.pdf"])
