@@ -151,8 +151,9 @@ class FileSet:
 
     def __init__(self, folders: list[str]):
         self.folders = folders               # real paths, locked
-        self.renames: list[tuple[str, str]] = []
+        self.renames: list[tuple[str, str]] = []   # (temporary file, target), renamed in this order
         self.removals: list[str] = []
+        self.scratches: list[str] = []
 
     def _target(self, target) -> str:
         path = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(os.fspath(target)))),
@@ -178,13 +179,24 @@ class FileSet:
         self.renames.append((tmp, final))
         return tmp
 
-    def write(self, target, data: bytes) -> None:
-        tmp = self.path(target)
+    def write(self, target, data: bytes, tmp: str | None = None) -> None:
+        """Stage ``data`` as ``target`` (into ``tmp``, when `path` gave one earlier)."""
+        tmp = tmp or self.path(target)
         try:
             with open(tmp, "wb") as fh:
                 fh.write(data)
         except OSError as e:
             raise _named(e, os.fspath(target))
+
+    def scratch(self, folder) -> str:
+        """A temporary file in one of the set's folders that is no part of the set: the
+        caller removes it; a killed run's is removed by the next run."""
+        folder = os.path.realpath(os.fspath(folder))
+        if folder not in self.folders:
+            raise ValueError(f"{folder}: not a folder of this output set")
+        tmp = os.path.join(folder, f".{os.urandom(6).hex()}{TMP_SUFFIX}")
+        self.scratches.append(tmp)
+        return tmp
 
     def remove(self, target) -> None:
         """Delete ``target`` (if it exists) when the set commits."""
@@ -232,15 +244,18 @@ class FileSet:
             _fsync_dir(folder)
         for j in journals:
             os.unlink(j)
-        self.renames, self.removals = [], []
+        for tmp in self.scratches:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        self.renames, self.removals, self.scratches = [], [], []
 
     def discard(self) -> None:
-        for tmp, _ in self.renames:
+        for tmp in [t for t, _ in self.renames] + self.scratches:
             try:
                 os.unlink(tmp)
             except FileNotFoundError:
                 pass
-        self.renames, self.removals = [], []
+        self.renames, self.removals, self.scratches = [], [], []
 
 
 def _fault(point: str) -> None:

@@ -29,8 +29,10 @@ which Anki applies only to a student who imports with scheduling.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import sqlite3
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -47,7 +49,7 @@ from .lock import (Lock, LockedNote, LockedType, LockError, RetiredContent, lega
                    number_slots, read_lock, read_lock_header, source_of)
 from .notes import RETIRED_TAG, Identity, NoteSpec, bank_notes, deck_title, retire
 from .notetypes import FACT, MYTH, NOTE_TYPES
-from .package import ID_STEP, PlannedNote, ShippedNote, apkg_bytes, description_html, read_apkg
+from .package import ID_STEP, PlannedNote, ShippedNote, description_html, read_apkg, write_apkg
 
 # What decides a deck's content besides the bank and the options: a change here is a
 # reason to rebuild (and compare) even when the bank did not change.
@@ -287,15 +289,25 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     for p in planned:
         result.notes[p.spec.kind] = result.notes.get(p.spec.kind, 0) + 1
     type_mods = {k: v.mod for k, v in new.note_types.items()}
-    data, result.cards = apkg_bytes(planned, type_mods, deck_title(bank),
-                                    description_html(bank.deck.description))
-    new.apkg = hashlib.sha256(data).hexdigest()
-    new.counts = {"notes": result.notes, "cards": result.cards,
-                  "retired": len(result.retired) + result.still_retired}
+    title, description = deck_title(bank), description_html(bank.deck.description)
+    del bank, specs  # what is left to write is in `planned`
     # One set: the lock is renamed first, then the deck; a run killed in between is
     # completed by the next one (generator.atomic).
-    files.write(lpath, new.dumps().encode("utf-8"))
-    files.write(apkg, data)
+    lock_staged, staged = files.path(lpath), files.path(apkg)
+    scratch = files.scratch(os.path.dirname(staged))
+    try:
+        result.cards = write_apkg(staged, scratch, planned, type_mods, title, description)
+    except sqlite3.OperationalError as e:  # "database or disk is full"
+        raise OSError(errno.EIO, f"cannot write the deck ({e})", apkg) from e
+    except OSError as e:
+        if e.filename in (None, staged, scratch):
+            e.filename = apkg
+        raise
+    os.unlink(scratch)
+    new.apkg = file_digest(staged)
+    new.counts = {"notes": result.notes, "cards": result.cards,
+                  "retired": len(result.retired) + result.still_retired}
+    files.write(lpath, new.dumps().encode("utf-8"), lock_staged)
     return result
 
 

@@ -3,8 +3,8 @@
 genanki stamps every note, card and note type with one package timestamp and inserts
 row by row; here each note brings its own id and modification time (from the lock),
 each note type its own modification time, the rows go in with `executemany` into an
-in-memory database (no temporary file left by a killed run), and the zip has fixed
-entry times, so the same notes give the same bytes. The collection is the legacy
+scratch file in the output folder (a temporary file the next run removes if this one
+is killed), the zip is streamed, and it has fixed entry times, so the same notes give the same bytes. The collection is the legacy
 `collection.anki2` (schema 11) that every Anki client still imports.
 
 `read_apkg` reads a deck written earlier: the notes students were last given, with
@@ -14,8 +14,8 @@ their times and content, for when the lock cannot say (see `build`).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
+import shutil
 import sqlite3
 import zipfile
 from dataclasses import dataclass
@@ -47,12 +47,17 @@ def deck_id_for(name: str) -> int:
     return 1_000_000_000_000 + h % 1_000_000_000_000
 
 
-def collection_bytes(notes: list[PlannedNote], type_mods: dict[str, int], title: str,
-                     description: str) -> tuple[bytes, dict[str, int]]:
-    """The SQLite collection holding ``notes``, as bytes; and its cards per card type name."""
+def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str, int], title: str,
+                     description: str) -> dict[str, int]:
+    """Write the SQLite collection holding ``notes`` to ``db_path``; return its cards per card type name.
+    Rows go in from generators, so no second copy of the deck's text is held."""
     models = {k: nt.model(type_mods[k]) for k, nt in NOTE_TYPES.items()}
     parent_id = deck_id_for(title)
     decks = {title: genanki.Deck(parent_id, title, description=description)}
+    for p in notes:
+        if p.spec.deck not in decks:
+            decks[p.spec.deck] = genanki.Deck(deck_id_for(p.spec.deck), p.spec.deck)
+    deck_ids = {name: d.deck_id for name, d in decks.items()}
     # Which card types a note gets: genanki's rule (the required fields of each template).
     reqs = {k: [(ord_, any if how == "any" else all, fields) for ord_, how, fields in m._req]
             for k, m in models.items()}
@@ -60,27 +65,29 @@ def collection_bytes(notes: list[PlannedNote], type_mods: dict[str, int], title:
     mids = {k: m.model_id for k, m in models.items()}
     sort_index = {k: nt.sort_field for k, nt in NOTE_TYPES.items()}
     counts: dict[str, int] = {}
-    note_rows, card_rows = [], []
-    for p in notes:
-        spec = p.spec
-        name = spec.deck
-        deck = decks.get(name)
-        if deck is None:
-            deck = decks[name] = genanki.Deck(deck_id_for(name), name)
-        values = spec.values()
-        kind = spec.kind
-        note_rows.append((p.id, spec.guid, mids[kind], p.mod, -1, " " + " ".join(spec.tags) + " ",
-                          "\x1f".join(values), values[sort_index[kind]], 0, 0, ""))
-        queue = -1 if spec.retired else 0
-        for ord_, op, required in reqs[kind]:
-            if op(values[i] for i in required):
-                card_rows.append((p.id + ord_, p.id, deck.deck_id, ord_, p.mod, -1, 0, queue, p.due,
-                                  0, 0, 0, 0, 0, 0, 0, 0, ""))
-                template = names[kind][ord_]
-                counts[template] = counts.get(template, 0) + 1
-    conn = sqlite3.connect(":memory:")
+
+    def note_rows():
+        for p in notes:
+            values = p.spec.values()
+            yield (p.id, p.spec.guid, mids[p.spec.kind], p.mod, -1, " " + " ".join(p.spec.tags) + " ",
+                   "\x1f".join(values), values[sort_index[p.spec.kind]], 0, 0, "")
+
+    def card_rows():
+        for p in notes:
+            kind, values = p.spec.kind, p.spec.values()
+            queue = -1 if p.spec.retired else 0
+            for ord_, op, required in reqs[kind]:
+                if op(values[i] for i in required):
+                    template = names[kind][ord_]
+                    counts[template] = counts.get(template, 0) + 1
+                    yield (p.id + ord_, p.id, deck_ids[p.spec.deck], ord_, p.mod, -1, 0, queue, p.due,
+                           0, 0, 0, 0, 0, 0, 0, 0, "")
+
+    conn = sqlite3.connect(db_path)
     try:
         cur = conn.cursor()
+        cur.execute("PRAGMA journal_mode = OFF")  # a scratch file: written once, then zipped
+        cur.execute("PRAGMA synchronous = OFF")
         cur.executescript(APKG_SCHEMA)
         cur.executescript(APKG_COL)
         old_decks, old_models = cur.execute("SELECT decks, models FROM col").fetchone()
@@ -89,27 +96,32 @@ def collection_bytes(notes: list[PlannedNote], type_mods: dict[str, int], title:
         all_models = json.loads(old_models)
         all_models.update({str(m.model_id): m.to_json(0, parent_id) for m in models.values()})
         cur.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(all_models)))
-        cur.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows)
-        cur.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows)
+        cur.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows())
+        cur.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows())
         conn.commit()
-        return conn.serialize(), counts
     finally:
         conn.close()
+    return counts
 
 
-def apkg_bytes(notes: list[PlannedNote], type_mods: dict[str, int], title: str,
-               description: str) -> tuple[bytes, dict[str, int]]:
-    """The deck as the bytes of an .apkg; and its cards per card type name."""
-    db, counts = collection_bytes(notes, type_mods, title, description)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, data in (("collection.anki2", db), ("media", b"{}")):
+def write_apkg(target: str, scratch: str, notes: list[PlannedNote], type_mods: dict[str, int], title: str,
+               description: str) -> dict[str, int]:
+    """Write the deck as an .apkg to ``target`` (a staged file), using ``scratch`` for the
+    collection; return its cards per card type name."""
+    counts = write_collection(scratch, notes, type_mods, title, description)
+    with zipfile.ZipFile(target, "w") as z:
+        for name, path in (("collection.anki2", scratch), ("media", None)):
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
+            info._compresslevel = ZIP_LEVEL
             info.create_system = 3
             info.external_attr = 0o644 << 16
-            z.writestr(info, data, compresslevel=ZIP_LEVEL)
-    return buf.getvalue(), counts
+            if path is None:
+                z.writestr(info, b"{}", compresslevel=ZIP_LEVEL)
+            else:
+                with open(path, "rb") as src, z.open(info, "w") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+    return counts
 
 
 @dataclass
