@@ -79,6 +79,8 @@ def main() -> int:
                         assert "1 changed" in text, text
                     b = best.get(case)
                     best[case] = (min(wall, b[0]), min(cpu, b[1]), min(mb, b[2])) if b else (wall, cpu, mb)
+                    if args.repeats > 1:
+                        print(f"  ({n} {case}: {wall:.2f} s, {cpu:.2f} s CPU, {mb:.0f} MB)", flush=True)
                 per_note = (work / "bank.lock.json").stat().st_size / (2 * n)
             finally:
                 shutil.rmtree(work, ignore_errors=True)
