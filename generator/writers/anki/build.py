@@ -140,7 +140,7 @@ def build_deck(bank_file: str, out_dir: str, load: Callable[[int], Bank], option
     the lock is unusable or the build would lose students' data.
     """
     lpath = lock_path(bank_file)
-    with gc_paused(), output_set(out_dir, os.path.dirname(lpath)) as files:
+    with gc_paused(), output_set(out_dir, os.path.dirname(lpath) or ".") as files:
         return _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id, clock, progress)
 
 

@@ -112,7 +112,7 @@ class Lock:
 
 def lock_path(bank_file: str) -> str:
     """Where the lock of ``bank_file`` lives: beside it, named after it."""
-    folder, name = os.path.split(os.path.abspath(bank_file))
+    folder, name = os.path.split(bank_file)
     stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
     return os.path.join(folder, f"{stem}.lock.json")
 
