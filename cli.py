@@ -343,22 +343,47 @@ def audit(
 @app.command()
 def build(
     bank: str = BankArg,
-    output: str = typer.Option("decks", "--output", "-o",
-                               help="Folder for <deck id>.apkg and its lock file <deck id>.lock.json."),
-    seed: int = SeedOpt,
-    options: int = OptionsOpt,
+    output: Optional[str] = typer.Option(None, "--output", "-o", show_default="decks/ beside the bank",
+                                         help="Folder for <deck id>.apkg."),
+    options: Optional[int] = typer.Option(None, "--options", "-k", show_default="the lock's, else 3",
+                                          help=f"Options per question, key included ({MIN_OPTIONS}-{MAX_OPTIONS})."),
+    restamp: bool = typer.Option(False, "--restamp",
+                                 help="Build although the committed lock file is missing: every note gets a new "
+                                      "time, and students' edits of unchanged notes are overwritten."),
+    new_deck_id: bool = typer.Option(False, "--new-deck-id",
+                                     help="Accept a changed deck id: students get every note again, as new notes."),
+    seed: Optional[int] = typer.Option(None, "--seed", hidden=True),
 ):
-    """Build the Anki deck; a re-import updates exactly the notes that changed (commit the lock file)."""
+    """Build the Anki deck and its lock file <bank>.lock.json beside the bank (commit it with the bank)."""
     from generator.writers.anki import LockError, build_deck, describe
 
-    out = _output_folder(output, "the deck is written as <deck id>.apkg")
-    b, _ = load_checked(bank, _options(options))
+    if seed is not None:
+        raise UsageError("build takes no --seed: the deck does not depend on one (Anki shuffles the options "
+                         "at every review)")
+    path = _bank_path(bank)
+    out = _output_folder(output if output is not None else str(Path(path).parent / "decks"),
+                         "the deck is written as <deck id>.apkg")
+    if options is not None:
+        _options(options)
+    bar = None
+
+    def load(n: int) -> Bank:
+        nonlocal bar
+        b, _ = load_checked(bank, n)
+        if len(b.facts) >= 2000 and on_terminal():
+            bar = typer.progressbar(length=len(b.facts), label="building", file=sys.stderr)
+            bar.__enter__()
+        return b
+
     try:
-        with progress("building", len(b.facts) if len(b.facts) >= 2000 else 0) as advance:
-            result = build_deck(b, str(out), seed=seed, options=options, progress=advance)
+        result = build_deck(path, str(out), load, options=options, restamp=restamp, new_deck_id=new_deck_id,
+                            progress=lambda n: bar.update(n) if bar else None)
     except LockError as e:
         say(f"errata: error: {e}", err=True)
         raise typer.Exit(1)
+    finally:
+        if bar:
+            bar.__exit__(None, None, None)
     for line in describe(result):
         say(line)
 
@@ -388,7 +413,7 @@ def quiz(
                                   f"{MAX_PAGES_UNASKED:,} pages."),
 ):
     """Print a quiz: a PDF per version, one answer sheet, the answer key, and the manifest for grading."""
-    from generator.atomic import write_bytes
+    from generator.atomic import output_set
     from generator.scan import MAX_STUDENT_DIGITS
     from generator.writers.pdf import MAX_VERSIONS, PrintError, estimate_pages, page_count, render_printout
 
@@ -418,8 +443,12 @@ def quiz(
     except PrintError as e:
         say(f"errata: error: {e}", err=True)
         raise typer.Exit(1)
-    for name, data in printout.files.items():  # written only once every PDF is typeset
-        write_bytes(out / name, data)
+    with output_set(out) as files:  # one set: every file, or none (generator/atomic.py)
+        for name, data in printout.files.items():
+            files.write(out / name, data)
+        for stale in out.glob(f"{b.deck.id}-quiz-*.pdf"):  # papers of an earlier quiz with more versions
+            if stale.name not in printout.files:
+                files.remove(stale)
     for name, data in printout.files.items():   # reported once all are written (a closed pipe stops nothing)
         if name.endswith(".pdf"):
             n = page_count(data)
@@ -451,10 +480,13 @@ def schema(
 
 
 def _write_outputs(out: Path, files: dict[str, bytes]) -> None:
-    from generator.atomic import write_bytes
+    """Write files that belong together as one set: every one of them, or none."""
+    from generator.atomic import output_set
 
-    for name, data in files.items():  # every file is rendered before the first is written
-        write_bytes(out / name, data)
+    with output_set(out) as staged:
+        for name, data in files.items():
+            staged.write(out / name, data)
+    for name in files:
         say(f"wrote {out / name}")
 
 
@@ -582,7 +614,7 @@ def scan(
     """Read answer sheets: responses CSV with the student number, and a review report. Exit 0 when every
     answer was read (notes to glance at allowed), 1 when something is left for a person to decide (the CSV
     holds '?' there)."""
-    from generator.atomic import write_text
+    from generator.atomic import output_set
     from generator.scan import ScanError, count_pages, review_html, scan_inputs, scan_sheets
 
     out = Path(output)
@@ -598,8 +630,9 @@ def scan(
             result = scan_sheets(files, quiz_manifest, corrections, progress=advance)
     except ScanError as e:
         raise UsageError(str(e)) from None
-    write_text(out, result.csv_text())
-    write_text(report, review_html(result))
+    with output_set(out.parent, report.parent) as staged:   # the responses and their review, together
+        staged.write(out, result.csv_text().encode("utf-8"))
+        staged.write(report, review_html(result).encode("utf-8"))
     left = result.open_problems
     say(f"wrote {out} ({len(result.rows)} response row{'s' if len(result.rows) != 1 else ''} from "
         f"{len(result.pages)} page{'s' if len(result.pages) != 1 else ''})")

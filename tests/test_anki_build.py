@@ -20,7 +20,8 @@ from generator.writers.anki import LockError, apkg_path, build_deck, lock_path
 from generator.writers.anki import package as package_mod
 from generator.text.markup import text_html
 from generator.writers.anki.notes import RETIRED_TAG, fact_guid
-from generator.writers.anki.notetypes import FACT, MYTH
+from generator.writers.anki.notetypes import FACT, MYTH, NOTE_TYPES
+from generator.writers.anki.package import read_apkg
 from generator.check import check_bank
 from tests.tools import errata
 
@@ -94,15 +95,33 @@ class Clock:
         return self.t + 0.75
 
 
-def build(tmp_path: Path, data: dict, clock: Clock, out: Path | None = None, **kw):
+def loader(path: Path):
+    def load_options(options: int):
+        bank, report = check_bank(str(path), options=options)
+        assert report.ok and bank is not None, [d.format() for d in report.errors]
+        return bank
+    return load_options
+
+
+def build(tmp_path: Path, data: dict, clock: Clock, out: Path | None = None, bank_file: Path | None = None, **kw):
     out = out or tmp_path / "decks"
-    bank = load(write_bank(tmp_path / "bank.yaml", data))
-    return build_deck(bank, str(out), clock=clock, **kw)
+    path = write_bank(bank_file or tmp_path / "bank.yaml", data)
+    return build_deck(str(path), str(out), loader(path), clock=clock, **kw)
 
 
 def lock_notes(result) -> dict:
+    """The deck's notes by label: the lock's slot, id, time and digest with the package's
+    fields, tags and deck (the lock keeps content only for retired notes)."""
     data = json.loads(Path(result.lock).read_text(encoding="utf-8"))
-    return {n["label"]: n for n in data["notes"]}
+    shipped = read_apkg(result.apkg)
+    out = {}
+    for row in data["notes"] + data["retired"]:
+        r = dict(zip(data["columns"], row)) if isinstance(row, list) else row
+        s = shipped[r["guid"]]
+        label = f'{r["fact"]}: myth from {r["source"]}' if r["source"] else r["fact"]
+        out[label] = {**r, "kind": s.kind, "deck": s.deck, "tags": s.tags, "retired": s.retired,
+                      "fields": dict(zip(NOTE_TYPES[s.kind].field_names, s.values))}
+    return out
 
 
 def apkg_rows(path: str, sql: str) -> list:
@@ -120,7 +139,7 @@ def apkg_rows(path: str, sql: str) -> list:
 
 def test_first_build_counts_and_lock(tmp_path):
     r = build(tmp_path, bank_dict(), Clock())
-    assert r.first_build and Path(r.apkg).name == f"{DECK}.apkg" and Path(r.lock).name == f"{DECK}.lock.json"
+    assert r.first_build and Path(r.apkg).name == f"{DECK}.apkg" and Path(r.lock) == tmp_path / "bank.lock.json"
     assert r.notes == {"fact": 5, "myth": 4}
     assert r.cards == {"Recall": 5, "Choose": 5, "Myth or fact": 4}
     notes = lock_notes(r)
@@ -148,13 +167,11 @@ def test_same_bank_and_lock_give_identical_bytes(tmp_path):
     r2 = build(tmp_path, bank_dict(), Clock(T0 + 3600))  # an hour later, nothing changed
     assert Path(r2.apkg).read_bytes() == first
     assert Path(r2.lock).read_bytes() == lock1
-    assert not (r2.added or r2.changed or r2.retired) and r2.unchanged == 9
-    # a fresh folder with the same lock also gives the same bytes
-    other = tmp_path / "copy"
-    other.mkdir()
-    (other / f"{DECK}.lock.json").write_bytes(lock1)
-    r3 = build(tmp_path, bank_dict(), Clock(T0 + 7200), out=other)
-    assert Path(r3.apkg).read_bytes() == first
+    assert r2.up_to_date and r2.unchanged == 9
+    # another output folder: the same lock (beside the bank), the same bytes, nothing restamped
+    r3 = build(tmp_path, bank_dict(), Clock(T0 + 7200), out=tmp_path / "elsewhere")
+    assert Path(r3.apkg).read_bytes() == first and Path(r3.lock).read_bytes() == lock1
+    assert not r3.up_to_date and r3.unchanged == 9 and not r3.changed
 
 
 def test_zip_is_deflated_with_fixed_times(tmp_path):
@@ -172,14 +189,14 @@ def test_mod_changes_only_with_content_and_strictly_increases(tmp_path):
     clock = Clock(T0)
     build(tmp_path, bank_dict(), clock)
     data = bank_dict()
-    data["facts"][1]["question"] = "Which city is the capital of Germany?"
+    data["facts"][1]["explain"] = "Berlin is the capital again since 1990."
     r = build(tmp_path, data, clock)  # the same second as the first build
     notes = lock_notes(r)
     assert r.changed == ["capital-de"]
     assert notes["capital-de"]["mod"] == T0 + 1  # newer than the first build, though built in the same second
     assert all(n["mod"] == T0 for label, n in notes.items() if label != "capital-de")
     clock.t = T0 + 100
-    data["facts"][1]["question"] = "Name the capital of Germany."
+    data["facts"][1]["explain"] = "Berlin, since 1990."
     r = build(tmp_path, data, clock)
     assert lock_notes(r)["capital-de"]["mod"] == T0 + 100
     assert lock_notes(r)["capital-de"]["id"] == notes["capital-de"]["id"]
@@ -209,7 +226,7 @@ def test_removed_fact_is_retired_and_stays_in_the_lock(tmp_path):
     # a later build keeps them as they are
     clock.t += 10
     r = build(tmp_path, data, clock)
-    assert r.still_retired == 2 and not r.retired and lock_notes(r)["planets"]["mod"] == T0 + 10
+    assert r.up_to_date and r.still_retired == 2 and lock_notes(r)["planets"]["mod"] == T0 + 10
     # and a fact that comes back is live again, with the same note
     clock.t += 10
     r = build(tmp_path, bank_dict(), clock)
@@ -234,7 +251,8 @@ def test_formerly_keeps_the_guid(tmp_path):
     assert notes["capital-of-france: myth from blog"]["guid"] == old["capital-fr: myth from blog"]["guid"]
     assert notes["capital-of-france"]["fields"]["FactId"] == "capital-of-france"
     # without a lock, the oldest former id gives the GUID
-    fresh = build(tmp_path, data, clock, out=tmp_path / "fresh")
+    (tmp_path / "fresh").mkdir()
+    fresh = build(tmp_path / "fresh", data, clock)
     assert lock_notes(fresh)["capital-of-france"]["guid"] == fact_guid(DECK, "capital-fr")
 
 
@@ -274,7 +292,8 @@ def test_note_type_schema_is_frozen():
     assert FACT.field_names == ["Question", "Answer", "Accepted", "Explanation", "References", "Options",
                                 "FactId", "Notice", "Spare1", "Spare2", "Spare3"]
     assert MYTH.field_names == ["Quote", "Source", "Claim", "Why", "Answer", "FactId", "Notice",
-                                "Spare1", "Spare2", "Spare3"]
+                                "Question", "Spare2", "Spare3"]  # names may change, ids not
+    assert [fid for _, fid in MYTH.fields][7] == 3342023317982608984
     assert [fid for _, fid in FACT.fields][:2] == [2955049291849914804, 4543398909983373717]
     assert [(n, i) for n, i, *_ in FACT.templates] == [("Recall", 2108314687034706308),
                                                       ("Choose", 4309080690195877701),
@@ -300,20 +319,25 @@ def test_a_crash_while_writing_leaves_the_old_deck(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         build(tmp_path, data, clock)
     assert Path(r.apkg).read_bytes() == good_apkg and Path(r.lock).read_bytes() == good_lock
-    assert sorted(p.name for p in Path(r.apkg).parent.iterdir()) == [f"{DECK}.apkg", f"{DECK}.lock.json"]
+    assert sorted(p.name for p in Path(r.apkg).parent.iterdir()) == [f"{DECK}.apkg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bank.lock.json", "bank.yaml", "decks"]
 
 
 def test_a_broken_lock_is_an_error_not_a_fresh_start(tmp_path):
     out = tmp_path / "decks"
-    out.mkdir()
-    (out / f"{DECK}.lock.json").write_text("{not json")
+    lock = tmp_path / "bank.lock.json"
+    lock.write_text("{not json")
     with pytest.raises(LockError, match="not a readable lock file"):
         build(tmp_path, bank_dict(), Clock())
-    (out / f"{DECK}.lock.json").write_text(json.dumps({"format": "errata-anki-lock", "version": 1,
-                                                       "deck": "another-deck", "notes": []}))
-    with pytest.raises(LockError, match="belongs to deck 'another-deck'"):
+    lock.write_text(json.dumps({"format": "errata-anki-lock", "version": 2, "deck": DECK, "note_types": {},
+                                "notes": [["a", "", 0, "g1", 1000, T0, "d"], ["b", "", 0, "g2", 1000, T0, "d"]]}))
+    with pytest.raises(LockError, match="g1 and g2 share the note id 1000"):
         build(tmp_path, bank_dict(), Clock())
-    assert not (out / f"{DECK}.apkg").exists()
+    lock.write_text(json.dumps({"format": "errata-anki-lock", "version": 2, "deck": DECK, "note_types": {},
+                                "notes": [["a", "", 0, "g1", 1000, "soon", "d"]]}))
+    with pytest.raises(LockError, match="not a valid lock file"):
+        build(tmp_path, bank_dict(), Clock())
+    assert not out.exists() or not any(out.iterdir())
 
 
 # --- the command ----------------------------------------------------------------------
@@ -324,7 +348,7 @@ def test_cli_build_writes_deck_and_summary(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "9 notes (5 facts, 4 myths), 14 cards (5 Recall, 5 Choose, 4 Myth or fact)" in r.stdout
     assert "first build" in r.stdout
-    assert (tmp_path / "out" / f"{DECK}.apkg").is_file() and (tmp_path / "out" / f"{DECK}.lock.json").is_file()
+    assert (tmp_path / "out" / f"{DECK}.apkg").is_file() and (tmp_path / "bank.lock.json").is_file()
     data = bank_dict()
     data["facts"][0]["explain"] = "Paris, on the Seine, has been the capital since the Middle Ages."
     write_bank(bank, data)
@@ -354,7 +378,8 @@ def test_cli_bad_bank_keeps_the_good_deck(tmp_path):
     r = errata("build", str(bank), "-o", str(out))
     assert r.returncode == 1 and "unknown reference" in r.stderr and "Traceback" not in r.stderr
     assert (out / f"{DECK}.apkg").read_bytes() == good
-    assert sorted(p.name for p in out.iterdir()) == [f"{DECK}.apkg", f"{DECK}.lock.json"]
+    assert sorted(p.name for p in out.iterdir()) == [f"{DECK}.apkg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bank.lock.json", "bank.yaml", "out"]
 
 
 def test_cli_usage_errors(tmp_path):
@@ -369,15 +394,27 @@ def test_cli_usage_errors(tmp_path):
     out = tmp_path / "o2"
     out.mkdir()
     (out / f"{DECK}.lock.json").write_text("[]")
-    r = errata("build", str(bank), "-o", str(out))
+    r = errata("build", str(bank), "-o", str(out))  # a lock where earlier versions kept it
     assert r.returncode == 1 and "lock file" in r.stderr and "Traceback" not in r.stderr
+    r = errata("build", str(bank), "-o", str(tmp_path / "o3"), "--seed", "4")
+    assert r.returncode == 2 and "does not depend on" in r.stderr
 
 
-def test_options_and_seed_reach_the_choose_card(tmp_path):
-    r = build(tmp_path, bank_dict(), Clock(), options=2)
+def test_deck_does_not_depend_on_a_seed(tmp_path):
+    from generator.writers.anki.notes import DECK_SEED
+    assert DECK_SEED == 0  # the ketamine deck was first built with seed 0: never change it
+    r = build(tmp_path, bank_dict(), Clock())
+    assert "seed" not in build_deck.__code__.co_varnames
+
+def test_options_reach_the_choose_card_and_stay_in_the_lock(tmp_path):
+    clock = Clock()
+    r = build(tmp_path, bank_dict(), clock, options=2)
     opts = lock_notes(r)["capital-fr"]["fields"]["Options"]
     assert opts.count("<li") == 2 and "Lyon" in opts  # the source's error comes first
-    assert apkg_path(str(tmp_path / "decks"), DECK) == r.apkg and lock_path(str(tmp_path / "decks"), DECK) == r.lock
+    assert apkg_path(str(tmp_path / "decks"), DECK) == r.apkg and lock_path(str(tmp_path / "bank.yaml")) == r.lock
+    clock.t += 100
+    r = build(tmp_path, bank_dict(), clock)  # no --options: the lock's
+    assert r.up_to_date and lock_notes(r)["capital-fr"]["fields"]["Options"].count("<li") == 2
 
 
 def test_choose_options_are_the_generators(tmp_path):
@@ -386,8 +423,8 @@ def test_choose_options_are_the_generators(tmp_path):
     data = bank_dict()
     data["facts"].append({"id": "sun", "topic": "Space", "kind": "count", "question": "How many suns?",
                           "answer": "1", "explain": "One star.", "refs": ["ref"], "distractors": ["2"]})
-    r = build(tmp_path, data, Clock(), seed=3, options=4)
-    quiz = generate(load(tmp_path / "bank.yaml"), seed=3, options=4)
+    r = build(tmp_path, data, Clock(), options=4)
+    quiz = generate(load(tmp_path / "bank.yaml"), seed=0, options=4)
     notes = lock_notes(r)
     for q in quiz.questions:
         field = notes[q.fact.id]["fields"]["Options"]
@@ -404,7 +441,43 @@ def test_a_fact_with_one_option_gets_no_choose_card(tmp_path):
     data = bank_dict()
     data["facts"].append({"id": "lonely", "topic": "Space", "kind": "unique", "question": "Alone?",
                           "answer": "Yes", "explain": "Nothing to choose from.", "refs": ["ref"]})
-    bank, _, _ = load_bank(str(write_bank(tmp_path / "bank.yaml", data)))  # the checker would refuse it
-    r = build_deck(bank, str(tmp_path / "decks"), clock=Clock())
+    path = write_bank(tmp_path / "bank.yaml", data)
+    bank, _, _ = load_bank(str(path))  # the checker would refuse it
+    r = build_deck(str(path), str(tmp_path / "decks"), lambda options: bank, clock=Clock())
     assert r.cards == {"Recall": 6, "Choose": 5, "Myth or fact": 4}
     assert lock_notes(r)["lonely"]["fields"]["Options"] == ""
+
+
+def test_guids_are_genankis():
+    import genanki
+    from hypothesis import given, strategies as st
+
+    from generator.writers.anki.notes import guid_for
+
+    @given(st.lists(st.text(), min_size=1, max_size=5))
+    def same(values):
+        assert guid_for(*values) == genanki.guid_for(*values)
+
+    same()
+
+
+def test_a_lock_of_the_first_layout_moves_beside_the_bank_keeping_every_time(tmp_path):
+    clock = Clock(T0)
+    r = build(tmp_path, bank_dict(), clock)
+    notes = lock_notes(r)
+    # the first layout: beside the deck, named after the deck id, every note's content
+    v1 = {"format": "errata-anki-lock", "version": 1, "deck": DECK,
+          "note_types": json.loads(Path(r.lock).read_text())["note_types"],
+          "notes": [{"guid": n["guid"], "kind": n["kind"], "fact": n["fact"], "label": label, "id": n["id"],
+                     "mod": n["mod"], "digest": "0" * 64, "retired": False, "deck": n["deck"], "tags": n["tags"],
+                     "fields": n["fields"]} for label, n in notes.items()]}
+    legacy = tmp_path / "decks" / f"{DECK}.lock.json"
+    legacy.write_text(json.dumps(v1))
+    Path(r.lock).unlink()
+    clock.t += 100
+    r2 = build(tmp_path, bank_dict(), clock)
+    assert not legacy.exists() and Path(r2.lock).exists() and "moved the lock" in " ".join(r2.notices)
+    assert r2.unchanged == 9 and not (r2.changed or r2.added or r2.retired)
+    assert {k: (n["guid"], n["id"], n["mod"]) for k, n in lock_notes(r2).items()} == \
+        {k: (n["guid"], n["id"], n["mod"]) for k, n in notes.items()}
+    assert Path(r2.lock).stat().st_size < 200 * 9  # digests and times only

@@ -109,7 +109,7 @@ def test_import_review_rebuild_reimport(tmp_path, student):
 
     # --- v2: one question changed, one fact added, one removed; built one second later
     v2 = bank_dict()
-    v2["facts"][1]["question"] = "Which city is the capital of Germany?"
+    v2["facts"][1]["explain"] = "Berlin is the capital again since 1990."
     del v2["facts"][3]  # "boiling": a fact without source errors, one note
     v2["facts"].append({"id": "sun", "topic": "Space", "kind": "star", "question": "What is the Sun?",
                         "answer": "A star", "explain": "A G-type main-sequence star.", "refs": ["ref"],
@@ -127,7 +127,7 @@ def test_import_review_rebuild_reimport(tmp_path, student):
     assert len(log["duplicate"]) == 7  # unchanged notes: skipped, not re-stamped
     assert col.note_count() == notes_before + 1
     assert len(set(guids_of(col))) == col.note_count()  # no duplicates
-    assert note_by_guid(col, germany)["Question"] == "Which city is the capital of Germany?"
+    assert note_by_guid(col, germany)["Explanation"] == "Berlin is the capital again since 1990."
     retired = note_by_guid(col, boiling)
     assert RETIRED_TAG in retired.tags and retired["Notice"].startswith("Retired:")
     assert retired["Question"] == text_html("At sea level, water boils at …")

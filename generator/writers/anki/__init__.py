@@ -2,9 +2,9 @@
 
 - `notetypes`: the two note types (fixed ids, fields, card types), designed once;
 - `templates`: their HTML, script and CSS;
-- `notes`: the notes of a bank (GUIDs, fields, tags, decks);
-- `lock`: the lock file (per-note ids, modification times and last content);
-- `package`: the .apkg itself (genanki tables, DEFLATE zip, fixed times);
+- `notes`: the notes of a bank (GUIDs and their slots, fields, tags, decks);
+- `lock`: the lock file beside the bank (per-note slot, id, modification time, digest);
+- `package`: the .apkg itself (genanki tables, DEFLATE zip, fixed times), and read back;
 - `build`: all of it, for `errata build`.
 """
 

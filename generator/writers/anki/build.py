@@ -1,29 +1,59 @@
-"""`errata build`: a bank and its lock → the Anki deck and the updated lock.
+"""`errata build`: a bank and its lock → the Anki deck and the updated lock, all or nothing.
 
-A note's modification time changes only when its content does, and then to the
-build time — or one second after its previous time, if that is not earlier — so a
-student's Anki (default import: "update notes if newer") updates exactly the notes
-that changed, keeps their edits of the others, and never misses a change made within
-the same second. Notes whose fact left the bank are shipped with a notice and the tag
-errata::retired (Anki never deletes on import); their cards are marked suspended in
-the package, which Anki applies only to a student who imports with scheduling.
+The rules that keep students' reviews and edits (docs/anki.md, "Identity and time"):
+
+- A note's modification time changes only when its content does, and then to the
+  build time or one second after the latest time it was shipped with, whichever is
+  later: times only move forward, so a student's Anki (default import: "update notes
+  if newer", whole seconds) updates exactly the notes that changed and keeps their
+  edits of the others.
+- The latest time a note was shipped with is the lock's, or — when the deck in the
+  output folder is not the one the lock describes (a lock restored from version
+  control to revert a change, a copied lock) — the deck's, if later. A revert thus
+  reaches students: its notes get a time newer than the deck they have.
+- The lock lives beside the bank. Without one, the deck in the output folder (if
+  any) gives the notes' ids and times back; a lock of the earlier layout
+  (``<out>/<deck id>.lock.json``) is moved beside the bank. A lock that version
+  control knows but that is missing stops the build (``--restamp`` overrides).
+- A changed deck id stops the build (``--new-deck-id`` overrides): every note would
+  reach students twice.
+- The deck and the lock are written as one set (`generator.atomic.output_set`), and
+  the output folder and the bank's folder are locked for the whole build.
+- Nothing to do when the bank, the options and the code are those of the last build
+  and the deck is the one the lock describes: an unchanged rebuild reads no YAML.
+
+Notes whose fact left the bank are shipped with a notice and the tag errata::retired
+(Anki never deletes on import); their cards are marked suspended in the package,
+which Anki applies only to a student who imports with scheduling.
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
+import sqlite3
+import subprocess
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
-from ...atomic import write_text
+import genanki
+
+from ...atomic import check_target, output_set
+from ...bank import Bank, gc_paused
 from ...quiz import DEFAULT_OPTIONS
-from ...bank import Bank
-from ...bank import gc_paused
-from .lock import Lock, LockedNote, LockedType, lock_path, read_lock
-from .notes import bank_notes, retire
+from ...text.markup import plain_html
+from .lock import (Lock, LockedNote, LockedType, LockError, RetiredContent, legacy_lock_path, lock_path,
+                   number_slots, read_lock, read_lock_header, source_of)
+from .notes import RETIRED_TAG, Identity, NoteSpec, bank_notes, deck_title, retire
 from .notetypes import FACT, MYTH, NOTE_TYPES
-from .package import ID_STEP, PlannedNote, description_html, write_apkg
+from .package import ID_STEP, PlannedNote, ShippedNote, description_html, read_apkg, write_apkg
+
+# What decides a deck's content besides the bank and the options: a change here is a
+# reason to rebuild (and compare) even when the bank did not change.
+_CODE = ("bank", "check", "quiz", "text", "writers/anki")
 
 
 @dataclass
@@ -39,6 +69,8 @@ class BuildResult:
     unchanged: int = 0
     still_retired: int = 0                     # retired by an earlier build
     note_types_changed: list[str] = field(default_factory=list)
+    up_to_date: bool = False                   # nothing to do: nothing was written
+    notices: list[str] = field(default_factory=list)
 
     @property
     def total_notes(self) -> int:
@@ -58,29 +90,121 @@ def _next_mod(now: int, previous: int) -> int:
     return max(now, previous + 1)
 
 
-def build_deck(bank: Bank, out_dir: str, seed: int = 0, options: int = DEFAULT_OPTIONS,
-               clock: Callable[[], float] = time.time,
+def file_digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+_code_digest: str | None = None
+
+
+def code_digest() -> str:
+    global _code_digest
+    if _code_digest is None:
+        root = Path(__file__).resolve().parents[2]
+        h = hashlib.sha256(genanki.__version__.encode())
+        for part in _CODE:
+            for p in sorted((root / part).glob("*.py")):
+                h.update(p.name.encode() + b"\0" + p.read_bytes())
+        _code_digest = h.hexdigest()
+    return _code_digest
+
+
+def inputs_digest(bank_file: str, options: int) -> str:
+    types = "\0".join(nt.digest() for nt in NOTE_TYPES.values())
+    return hashlib.sha256(f"{file_digest(bank_file)}\0{options}\0{code_digest()}\0{types}".encode()).hexdigest()[:32]
+
+
+def _committed_before(path: str) -> bool:
+    """Whether version control has known the file at ``path`` (so it was lost, not never made)."""
+    folder, name = os.path.split(path)
+    try:
+        r = subprocess.run(["git", "-C", folder, "log", "-1", "--format=%h", "--", name],
+                           capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return r.returncode == 0 and bool(r.stdout.strip())
+
+
+def build_deck(bank_file: str, out_dir: str, load: Callable[[int], Bank], options: int | None = None,
+               restamp: bool = False, new_deck_id: bool = False, clock: Callable[[], float] = time.time,
                progress: Callable[[int], None] | None = None) -> BuildResult:
-    """Write ``<out_dir>/<deck id>.apkg`` and its lock; return what changed.
+    """Write ``<out_dir>/<deck id>.apkg`` and the lock beside ``bank_file``; return what changed.
 
-    ``clock`` gives the time of changes (injectable so tests can build "one second
-    later"); ``progress`` is called with the number of facts done.
+    ``load(options)`` reads and checks the bank (not called when nothing changed);
+    ``options`` defaults to the lock's; ``clock`` gives the time of changes (tests move
+    it); ``progress`` is called with the number of facts done. Raises LockError when
+    the lock is unusable or the build would lose students' data.
     """
-    with gc_paused():  # many small acyclic objects: the cyclic collector only costs time
-        return _build(bank, out_dir, seed, options, clock, progress)
+    lpath = lock_path(bank_file)
+    with gc_paused(), output_set(out_dir, os.path.dirname(lpath) or ".") as files:
+        return _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id, clock, progress)
 
 
-def _build(bank, out_dir, seed, options, clock, progress) -> BuildResult:
+def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id, clock, progress) -> BuildResult:
+    head = read_lock_header(lpath)
+    opts = options or (head.options if head is not None and head.options else 0)
+    inputs = inputs_digest(bank_file, opts or DEFAULT_OPTIONS)
+    if head is not None and head.inputs == inputs and head.apkg:
+        apkg = apkg_path(out_dir, head.deck)
+        if file_digest(apkg) == head.apkg:
+            counts = head.counts
+            notes = dict(counts.get("notes", {}))
+            retired = int(counts.get("retired", 0))
+            return BuildResult(apkg, lpath, False, notes, dict(counts.get("cards", {})),
+                               unchanged=sum(notes.values()) - retired, still_retired=retired, up_to_date=True)
+
+    old = read_lock(lpath)
+    opts = opts or (old.options if old is not None and old.options else DEFAULT_OPTIONS)
+    inputs = inputs_digest(bank_file, opts)
+    bank = load(opts)
     deck_id = bank.deck.id
     apkg = apkg_path(out_dir, deck_id)
-    lpath = lock_path(out_dir, deck_id)
-    old = read_lock(lpath, deck_id)
+    check_target(apkg)  # a deck id too long for a file name fails here, before anything is read or written
+    result = BuildResult(apkg, lpath, False, {}, {})
+    if old is None:
+        legacy = legacy_lock_path(out_dir, deck_id)
+        old = read_lock(legacy)
+        if old is not None:
+            files.remove(legacy)
+            result.notices.append(f"moved the lock from {legacy} to {lpath} (it belongs with the bank): "
+                                  f"commit both")
+    if old is not None and old.deck != deck_id and not new_deck_id:
+        raise LockError(
+            f"the deck id changed from '{old.deck}' to '{deck_id}' ({lpath} belongs to '{old.deck}'). Every "
+            f"note's identity hangs on the deck id: students who import the new deck would get every note "
+            f"twice, the old ones with their reviews and an unreviewed copy of each. Put the old id back; or, "
+            f"to start a new deck on purpose, run again with --new-deck-id (the old notes are then shipped "
+            f"tagged {RETIRED_TAG} so students can find and delete them)")
+    previous = apkg_path(out_dir, old.deck if old is not None else deck_id)
+    previous_digest = file_digest(previous)
+    shipped: dict[str, ShippedNote] = {}
+    if previous_digest is not None and (old is None or previous_digest != old.apkg):
+        shipped = read_apkg(previous)
+        if old is not None and old.apkg:
+            result.notices.append(f"{previous} is not the deck {lpath} describes (a restored lock or an "
+                                  f"interrupted build): notes it holds newer than the lock keep moving forward")
+    if old is None:
+        if shipped:
+            old = _lock_from_deck(deck_id, shipped)
+            result.notices.append(f"no lock file: the notes' ids and times were read back from {previous}; "
+                                  f"commit {lpath} with the bank")
+        elif not restamp and _committed_before(lpath):
+            raise LockError(
+                f"{lpath} is missing, but version control has it: without the lock every note would get a "
+                f"new time, and each student's next import would overwrite their edits of notes that did not "
+                f"change. Restore it (e.g. git checkout -- {os.path.basename(lpath)}), or build into the folder "
+                f"that holds the last deck (-o) so the lock is read back from it; to build anyway, run again "
+                f"with --restamp")
+        else:
+            result.first_build = True
+            old = Lock(deck_id)
+
     now = int(clock())
-
-    current = bank_notes(bank, seed, options, known_guids=old.notes.keys(), progress=progress)
-    new = Lock(deck_id)
-    result = BuildResult(apkg, lpath, not old.exists, {}, {})
-
+    new = Lock(deck_id, options=opts, inputs=inputs)
     for key, nt in NOTE_TYPES.items():
         digest = nt.digest()
         before = old.note_types.get(key)
@@ -91,50 +215,122 @@ def _build(bank, out_dir, seed, options, clock, progress) -> BuildResult:
         else:
             new.note_types[key] = before
 
-    next_id = max(now * 1000, old.max_id() + ID_STEP)
+    slots: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    same_deck = old.deck == deck_id  # a new deck id: every note new, the old ones retired
+    for n in old.notes.values():
+        if same_deck and n.source and n.retired is None:
+            slots.setdefault((n.fact, n.source), []).append((n.n, n.guid))
+    identity = Identity(deck_id, old.notes.keys() | shipped.keys() if same_deck else frozenset(),
+                        {k: [g for _, g in sorted(v)] for k, v in slots.items()})
+    specs = bank_notes(bank, identity, opts, progress)
+
+    next_id = max(now * 1000, max(old.max_id(), max((s.id for s in shipped.values()), default=0)) + ID_STEP)
     planned: list[PlannedNote] = []
 
-    def keep(spec, note_id: int, mod: int, digest: str) -> None:
-        new.notes[spec.guid] = LockedNote(spec.guid, spec.kind, spec.fact_id, spec.label, note_id, mod, digest,
-                                          spec.deck, spec.fields, spec.tags, spec.retired)
+    def keep(spec: NoteSpec, note_id: int, mod: int, digest: str) -> None:
+        note = LockedNote(spec.fact_id, spec.source, spec.n, spec.guid, note_id, mod, digest)
+        if spec.retired:
+            note.retired = RetiredContent(spec.kind, spec.label, spec.deck, spec.fields, spec.tags)
+        new.notes[spec.guid] = note
         planned.append(PlannedNote(spec, note_id, mod, len(planned)))
 
-    for spec in current.notes:
-        digest = spec.digest()
-        before = old.notes.get(spec.guid)
+    for spec in specs:
         if spec.guid in new.notes:  # the checker keeps ids unique; never ship two notes with one GUID
             raise ValueError(f"two notes of the bank share the GUID {spec.guid} ({spec.label})")
-        if before is None:
+        digest = spec.digest()
+        before, ship = old.notes.get(spec.guid), shipped.get(spec.guid)
+        if before is None and ship is None:
             keep(spec, next_id, now, digest)
             next_id += ID_STEP
             result.added.append(spec.label)
-        elif before.digest != digest:
-            keep(spec, before.id, _next_mod(now, before.mod), digest)
-            result.changed.append(spec.label)
-        else:
-            keep(spec, before.id, before.mod, digest)
-            result.unchanged += 1
-
-    for guid, before in old.notes.items():
-        if guid in new.notes:
             continue
-        if before.retired:
-            keep(before.spec(), before.id, before.mod, before.digest)
-            result.still_retired += 1
+        if ship is not None and (before is None or ship.mod > before.mod):
+            last, same = ship.mod, ship.digest() == digest   # the deck was shipped after the lock was written
         else:
-            spec = retire(before.spec())
-            keep(spec, before.id, _next_mod(now, before.mod), spec.digest())
-            result.retired.append(spec.label)
+            last, same = before.mod, before.digest == digest
+        if same:
+            keep(spec, (before or ship).id, last, digest)
+            result.unchanged += 1
+        else:
+            keep(spec, (before or ship).id, _next_mod(now, last), digest)
+            result.changed.append(spec.label)
+
+    gone = [g for g in old.notes.keys() | shipped.keys() if g not in new.notes]
+    if gone and not shipped and previous_digest is not None and any(old.notes[g].retired is None for g in gone):
+        shipped = read_apkg(previous)  # the last content of the notes to retire
+    missing = 0
+    for guid in sorted(gone, key=lambda g: (old.notes[g].id if g in old.notes else shipped[g].id)):
+        before, ship = old.notes.get(guid), shipped.get(guid)
+        if before is not None and before.retired is not None and (ship is None or ship.mod <= before.mod):
+            keep(before.retired.spec(before), before.id, before.mod, before.digest)
+            result.still_retired += 1
+            continue
+        if ship is not None:
+            fact = before.fact if before else _fact_of(ship)
+            source = before.source if before else source_of(ship.kind, ship.tags)
+            spec = ship.spec(fact, _label(ship.kind, fact, source), source, before.n if before else 0)
+            if ship.retired and (before is None or before.retired is not None):
+                keep(spec, ship.id, ship.mod, ship.digest())
+                result.still_retired += 1
+                continue
+        else:  # neither the lock nor a deck holds its content any more
+            missing += 1
+            kind = MYTH.key if before.source else FACT.key
+            spec = NoteSpec(kind, guid, before.fact, _label(kind, before.fact, before.source), deck_title(bank),
+                            {"FactId": plain_html(before.fact)}, [], source=before.source, n=before.n)
+        spec = retire(spec)
+        last = max(before.mod if before else 0, ship.mod if ship else 0)
+        keep(spec, before.id if before else ship.id, _next_mod(now, last), spec.digest())
+        result.retired.append(spec.label)
+    if missing:
+        result.notices.append(f"{missing} retired note{'s' if missing != 1 else ''} shipped with the notice only: "
+                              f"their last content was in {previous}, which is not there")
 
     for p in planned:
         result.notes[p.spec.kind] = result.notes.get(p.spec.kind, 0) + 1
     type_mods = {k: v.mod for k, v in new.note_types.items()}
-    result.cards = write_apkg(apkg, planned, type_mods, bank.deck.title.strip(),
-                              description_html(bank.deck.description))
-    # The deck first, then the lock: a crash in between leaves a lock whose changes the
-    # next build simply makes again.
-    write_text(lpath, new.dumps())
+    title, description = deck_title(bank), description_html(bank.deck.description)
+    del bank, specs  # what is left to write is in `planned`
+    # One set: the lock is renamed first, then the deck; a run killed in between is
+    # completed by the next one (generator.atomic).
+    lock_staged, staged = files.path(lpath), files.path(apkg)
+    scratch = files.scratch(os.path.dirname(staged))
+    try:
+        result.cards = write_apkg(staged, scratch, planned, type_mods, title, description)
+    except sqlite3.OperationalError as e:  # "database or disk is full"
+        raise OSError(errno.EIO, f"cannot write the deck ({e})", apkg) from e
+    except OSError as e:
+        if e.filename in (None, staged, scratch):
+            e.filename = apkg
+        raise
+    os.unlink(scratch)
+    new.apkg = file_digest(staged)
+    new.counts = {"notes": result.notes, "cards": result.cards,
+                  "retired": len(result.retired) + result.still_retired}
+    files.write(lpath, new.dumps().encode("utf-8"), lock_staged)
     return result
+
+
+def _fact_of(ship: ShippedNote) -> str:
+    values = dict(zip(NOTE_TYPES[ship.kind].field_names, ship.values))
+    return values.get("FactId", "")
+
+
+def _label(kind: str, fact: str, source: str) -> str:
+    return f"{fact}: myth from {source}" if kind == MYTH.key else fact
+
+
+def _lock_from_deck(deck_id: str, shipped: dict[str, ShippedNote]) -> Lock:
+    """A lock read back from a deck Errata wrote: every note's slot, id, time and digest."""
+    notes = []
+    for s in shipped.values():
+        fact, source = _fact_of(s), source_of(s.kind, s.tags)
+        note = LockedNote(fact, source, 0, s.guid, s.id, s.mod, s.digest())
+        if s.retired:
+            note.retired = RetiredContent(s.kind, _label(s.kind, fact, source), s.deck,
+                                          dict(zip(NOTE_TYPES[s.kind].field_names, s.values)), list(s.tags))
+        notes.append(note)
+    return Lock(deck_id, notes={n.guid: n for n in number_slots(notes)})
 
 
 def _some(labels: list[str], limit: int = 8) -> str:
@@ -145,11 +341,15 @@ def _some(labels: list[str], limit: int = 8) -> str:
 def describe(result: BuildResult) -> list[str]:
     """The build summary, line by line: what the deck holds and what changed since the last build."""
     kinds = {FACT.key: ("fact", "facts"), MYTH.key: ("myth", "myths")}
-    notes = ", ".join(f"{n} {kinds[k][n != 1]}" for k, n in sorted(result.notes.items()))
+    notes = ", ".join(f"{n} {kinds[k][n != 1]}" for k, n in sorted(result.notes.items()) if k in kinds)
     cards = ", ".join(f"{n} {name}" for name, n in result.cards.items())
     retired = len(result.retired) + result.still_retired
     notes += f"; {retired} of them retired" if retired else ""
-    lines = [f"wrote {result.apkg}: {result.total_notes} notes ({notes}), {result.total_cards} cards ({cards})"]
+    what = f"{result.total_notes} notes ({notes}), {result.total_cards} cards ({cards})"
+    if result.up_to_date:
+        return [f"{result.apkg} is up to date: {what}",
+                "since the last build: nothing changed (same bank, options and Errata); nothing written"]
+    lines = [f"wrote {result.apkg}: {what}"] + result.notices
     if result.first_build:
         lines.append(f"first build: every note is new; commit {result.lock} with the bank "
                      f"(it keeps students' updates exact)")
@@ -173,4 +373,4 @@ def describe(result: BuildResult) -> list[str]:
     return lines
 
 
-__all__ = ["BuildResult", "build_deck", "apkg_path", "describe"]
+__all__ = ["BuildResult", "apkg_path", "build_deck", "describe", "lock_path"]

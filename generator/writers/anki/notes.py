@@ -1,21 +1,26 @@
 """The notes of a deck: what each fact and each source error shows in Anki.
 
 A note is identified by its GUID, never by its text: a fact note by (deck id, fact
-id), a myth note by (deck id, fact id, source, quote). A fact listed with
-``formerly: [old-id]`` keeps the GUID of the id its notes were first built with, so a
-student's Anki updates the same note after a rename.
+id), a myth note by (deck id, fact id, source, quote) when it is first built. After
+that the lock keeps each note's GUID in its *slot* — the fact, the source, and its
+place among that fact's errors from that source — so fixing a typo in a quote keeps
+the note (`Identity`). A fact listed with ``formerly: [old-id]`` keeps the GUID of the
+id its notes were first built with, so a student's Anki updates the same note after a
+rename.
 
-The Choose card's options are the generator's (`Generator.question`), in a fixed
-order per fact: the card shuffles them at every review anyway, and a fact's note must
-not change because other facts were added (the quiz-wide `arrange` would do that).
+The Choose card's options are the generator's (`Generator.question`) with a fixed
+seed: the card shuffles them at every review anyway, so the deck does not depend on a
+seed, and a fact's note must not change because other facts were added (the
+quiz-wide `arrange` would do that).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
 import random
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import genanki
@@ -32,6 +37,13 @@ TAG_ROOT = "errata"
 RETIRED_TAG = f"{TAG_ROOT}::retired"
 RETIRED_NOTICE = ("Retired: this fact is no longer in the deck. You can delete this note "
                   "(find them all with tag:errata::retired in the browser).")
+DECK_SEED = 0  # the Choose card's options and their stored order; never changes (see above)
+
+
+def content_digest(kind: str, values: list[str], tags: list[str]) -> str:
+    """The content a re-import would change: note type, fields in order, tags."""
+    text = kind + "\x1e" + "\x1f".join(values) + "\x1e" + " ".join(sorted(tags))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
 @dataclass
@@ -46,25 +58,41 @@ class NoteSpec:
     fields: dict[str, str]       # by field name, every field of the note type
     tags: list[str]
     retired: bool = False
+    source: str = ""             # a myth note's source id ("" for a fact note)
+    n: int = 0                   # a myth note's place among its fact's errors from that source
 
     @property
     def note_type(self) -> NoteType:
         return FACT if self.kind == FACT.key else MYTH
 
+    def values(self) -> list[str]:
+        return [self.fields.get(n, "") for n in self.note_type.field_names]
+
     def digest(self) -> str:
-        """The content a re-import would change: fields, tags and note type."""
-        data = [self.kind, [self.fields.get(n, "") for n in self.note_type.field_names], sorted(self.tags)]
-        return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode("utf-8")).hexdigest()
+        return content_digest(self.kind, self.values(), self.tags)
+
+
+_BASE91 = genanki.util.BASE91_TABLE
+
+
+def guid_for(*values) -> str:
+    """genanki's `guid_for`, the same GUIDs, without its byte-by-byte loop (a test compares them)."""
+    h = int.from_bytes(hashlib.sha256("__".join(map(str, values)).encode("utf-8")).digest()[:8], "big")
+    out = []
+    while h:
+        h, r = divmod(h, 91)
+        out.append(_BASE91[r])
+    return "".join(reversed(out))
 
 
 def fact_guid(deck_id: str, fact_id: str) -> str:
-    return genanki.guid_for(GUID_NAMESPACE, deck_id, fact_id)
+    return guid_for(GUID_NAMESPACE, deck_id, fact_id)
 
 
 def myth_guid(deck_id: str, base_id: str, error: SourceError) -> str:
     # The quote is the myth card's front; compared like options are, so a fixed typo or
     # case change keeps the note.
-    return genanki.guid_for(GUID_NAMESPACE, deck_id, base_id, "myth", error.source, norm(error.quote))
+    return guid_for(GUID_NAMESPACE, deck_id, base_id, "myth", error.source, norm(error.quote))
 
 
 def base_id(fact: Fact, deck_id: str, known_guids) -> str:
@@ -76,20 +104,89 @@ def base_id(fact: Fact, deck_id: str, known_guids) -> str:
     return fact.formerly[0] if fact.formerly else fact.id
 
 
+class Identity:
+    """Which GUID each note of the bank gets, given the notes a lock (or a deck) knows.
+
+    ``slots`` maps (fact id, source id) to the GUIDs of that fact's live myth notes from
+    that source, in order. A fact's errors from one source keep those GUIDs: first the
+    ones whose quote still gives the same GUID, then the others in order — so a fixed
+    typo, a reworded claim or a removed sibling never moves a student's reviews to a
+    new note. Only an error beyond the ones known gets a new GUID.
+    """
+
+    def __init__(self, deck_id: str, known_guids=frozenset(), slots: dict[tuple[str, str], list[str]] | None = None):
+        self.deck_id = deck_id
+        self.known = known_guids
+        self.slots = slots or {}
+
+    def fact(self, fact: Fact) -> tuple[str, str]:
+        """(base id, GUID) of the fact's note."""
+        guid = fact_guid(self.deck_id, fact.id)
+        if guid in self.known or not fact.formerly:
+            return fact.id, guid
+        base = base_id(fact, self.deck_id, self.known)
+        return base, fact_guid(self.deck_id, base)
+
+    def myths(self, fact: Fact, base: str) -> list[tuple[str, int]]:
+        """(GUID, place among the fact's errors from its source) of each error's note, in order."""
+        by_source: dict[str, list[int]] = {}
+        for i, e in enumerate(fact.errors):
+            by_source.setdefault(e.source, []).append(i)
+        out: list[tuple[str, int] | None] = [None] * len(fact.errors)
+        taken: set[str] = set()
+        for source, places in by_source.items():
+            known = list(dict.fromkeys(g for fid in (fact.id, *fact.formerly)
+                                       for g in self.slots.get((fid, source), ())))
+            natural = {}
+            for i in places:
+                g = myth_guid(self.deck_id, base, fact.errors[i])
+                if g in taken or g in natural.values():  # one source quoted twice alike: keep them apart
+                    g = guid_for(GUID_NAMESPACE, self.deck_id, base, "myth", source,
+                                         norm(fact.errors[i].quote), norm(fact.errors[i].says))
+                natural[i] = g
+            chosen: dict[int, str] = {}
+            for i in places:
+                if natural[i] in known:
+                    chosen[i] = natural[i]
+                    known.remove(natural[i])
+            for i in places:
+                if i not in chosen:
+                    chosen[i] = known.pop(0) if known else natural[i]
+            for n, i in enumerate(places):
+                out[i] = (chosen[i], n)
+                taken.add(chosen[i])
+        return out  # type: ignore[return-value]
+
+
+@functools.lru_cache(maxsize=65536)  # a bank has few topics, kinds and sources, each used by many notes
 def tag_part(text: str) -> str:
     """Text usable inside an Anki tag: no spaces (Anki splits tags on them)."""
-    return re.sub(r"\s+", "_", text.strip()) or "_"
+    return re.sub(r"\s+", "_", unicodedata.normalize("NFC", text).strip()) or "_"
 
 
 def deck_name(bank: Bank, topic: str) -> str:
-    return f"{bank.deck.title.strip()}::{topic.strip()}"
+    return _deck_name(bank.deck.title, topic)
+
+
+@functools.lru_cache(maxsize=65536)
+def _deck_name(title: str, topic: str) -> str:
+    """``Title::Topic`` in NFC (Anki compares deck names as written: NFC and NFD would be two
+    decks), without blank levels (``A::`` or ``::A`` would make a nameless subdeck)."""
+    parts = [p.strip() for p in unicodedata.normalize("NFC", f"{title}::{topic}").split("::")]
+    return "::".join(p for p in parts if p) or "Errata"
+
+
+def deck_title(bank: Bank) -> str:
+    """The parent deck's name, normalised like its subdecks' (`deck_name`)."""
+    return _deck_name(bank.deck.title, "")
 
 
 def _fields(nt: NoteType, **values: str) -> dict[str, str]:
-    unknown = set(values) - set(nt.field_names)
-    if unknown:
-        raise ValueError(f"no such field in {nt.name}: {sorted(unknown)}")
-    return {name: values.get(name, "") for name in nt.field_names}
+    fields = dict.fromkeys(nt.field_names, "")
+    fields.update(values)
+    if len(fields) != len(nt.fields):
+        raise ValueError(f"no such field in {nt.name}: {sorted(set(values) - set(nt.field_names))}")
+    return fields
 
 
 def _references(bank: Bank, fact: Fact) -> str:
@@ -156,65 +253,65 @@ def _myth_label(fact_id: str, e: SourceError) -> str:
     return f"{fact_id}: myth from {e.source}"
 
 
-@dataclass
-class DeckNotes:
-    notes: list[NoteSpec] = field(default_factory=list)
-
-
-def bank_notes(bank: Bank, seed: int = 0, options: int = DEFAULT_OPTIONS, known_guids=frozenset(),
-               progress=None) -> DeckNotes:
+def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, progress=None) -> list[NoteSpec]:
     """Every note of the bank, in bank order: each fact's note, then its myth notes."""
-    gen = Generator(bank, seed, options)
-    deck_id = bank.deck.id
-    out = DeckNotes()
+    gen = Generator(bank, DECK_SEED, options)
+    out: list[NoteSpec] = []
+    append = out.append
+    references: dict[tuple, str] = {}  # facts share their references
     for fact in bank.facts:
         q = gen.question(fact)
-        choose = options_html(bank, q.options, seed, fact.id) if len(q.options) >= MIN_OPTIONS else ""
-        base = base_id(fact, deck_id, known_guids)
+        choose = options_html(bank, q.options, DECK_SEED, fact.id) if len(q.options) >= MIN_OPTIONS else ""
+        base, guid = identity.fact(fact)
         tags = _fact_tags(fact)
         deck = deck_name(bank, fact.topic)
-        out.notes.append(NoteSpec(
+        refs = tuple(fact.refs)
+        if refs not in references:
+            references[refs] = _references(bank, fact)
+        fact_id = plain_html(fact.id)
+        answer = text_html(fact.answer)
+        question = text_html(fact.question)
+        append(NoteSpec(
             kind=FACT.key,
-            guid=fact_guid(deck_id, base),
+            guid=guid,
             fact_id=fact.id,
             label=fact.id,
             deck=deck,
             fields=_fields(
                 FACT,
-                Question=text_html(fact.question),
-                Answer=text_html(fact.answer),
+                Question=question,
+                Answer=answer,
                 Accepted=", ".join(text_html(a) for a in fact.accept),
                 Explanation=text_html(fact.explain),
-                References=_references(bank, fact),
+                References=references[refs],
                 Options=choose,
-                FactId=plain_html(fact.id),
+                FactId=fact_id,
             ),
             tags=tags,
         ))
-        seen: set[str] = set()
-        for e in fact.errors:
-            guid = myth_guid(deck_id, base, e)
-            if guid in seen:  # one source quoted twice for one fact: keep them apart
-                guid = genanki.guid_for(GUID_NAMESPACE, deck_id, base, "myth", e.source, norm(e.quote), norm(e.says))
-            seen.add(guid)
-            out.notes.append(NoteSpec(
-                kind=MYTH.key,
-                guid=guid,
-                fact_id=fact.id,
-                label=_myth_label(fact.id, e),
-                deck=deck,
-                fields=_fields(
-                    MYTH,
-                    Quote=plain_html(e.quote),
-                    Source=_source_title(bank, e.source),
-                    Claim=text_html(e.says),
-                    Why=text_html(e.why),
-                    Answer=text_html(fact.answer),
-                    FactId=plain_html(fact.id),
-                ),
-                tags=[t for t in tags if not t.startswith(f"{TAG_ROOT}::source::")]
-                     + [f"{TAG_ROOT}::source::{tag_part(e.source)}"],
-            ))
+        if fact.errors:
+            plain_tags = [t for t in tags if not t.startswith(f"{TAG_ROOT}::source::")]
+            for e, (guid, n) in zip(fact.errors, identity.myths(fact, base)):
+                append(NoteSpec(
+                    kind=MYTH.key,
+                    guid=guid,
+                    fact_id=fact.id,
+                    label=_myth_label(fact.id, e),
+                    deck=deck,
+                    fields=_fields(
+                        MYTH,
+                        Quote=plain_html(e.quote),
+                        Source=_source_title(bank, e.source),
+                        Claim=text_html(e.says),
+                        Why=text_html(e.why),
+                        Answer=answer,
+                        FactId=fact_id,
+                        Question=question,
+                    ),
+                    tags=plain_tags + [f"{TAG_ROOT}::source::{tag_part(e.source)}"],
+                    source=e.source,
+                    n=n,
+                ))
         if progress:
             progress(1)
     return out
@@ -225,4 +322,5 @@ def retire(note: NoteSpec) -> NoteSpec:
     fields = dict(note.fields)
     fields["Notice"] = plain_html(RETIRED_NOTICE)
     tags = note.tags + ([RETIRED_TAG] if RETIRED_TAG not in note.tags else [])
-    return NoteSpec(note.kind, note.guid, note.fact_id, note.label, note.deck, fields, tags, retired=True)
+    return NoteSpec(note.kind, note.guid, note.fact_id, note.label, note.deck, fields, tags, retired=True,
+                    source=note.source, n=note.n)

@@ -10,7 +10,9 @@ so later versions can add things without touching the schema; names may change
 
 - "Errata fact": one note per fact; card types Recall, Choose (only when the fact
   has at least two options) and Reserved (no cards).
-- "Errata myth": one note per source error; card types Myth or fact, Reserved.
+- "Errata myth": one note per source error; card types Myth or fact, Reserved. Its
+  eighth field, first a spare, became "Question" (a rename keeps the field's id: Anki
+  updates the note type in place, no schema change).
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ MYTH = NoteType(
         ("Answer", 3827647456676736971),
         ("FactId", 1714284740605862885),
         ("Notice", 3423312383464916110),
-        ("Spare1", 3342023317982608984),
+        ("Question", 3342023317982608984),   # was the spare field "Spare1": renamed, same id
         ("Spare2", 2478480904344145628),
         ("Spare3", 2669588511317988561),
     ),

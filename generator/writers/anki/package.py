@@ -1,30 +1,35 @@
-"""Writing the .apkg: genanki's tables, our ids and times, a DEFLATE zip.
+"""The .apkg: genanki's tables filled with our ids and times, in a DEFLATE zip; and read back.
 
-genanki stamps every note, card and note type with one package timestamp and draws
-ids from it; here each note brings its own id and modification time (from the lock),
-each note type its own modification time, and the zip has fixed entry times, so the
-same notes give the same bytes. The collection is the legacy `collection.anki2`
-(schema 11) that every Anki client still imports.
+genanki stamps every note, card and note type with one package timestamp and inserts
+row by row; here each note brings its own id and modification time (from the lock),
+each note type its own modification time, the rows go in with `executemany` into an
+scratch file in the output folder (a temporary file the next run removes if this one
+is killed), the zip is streamed, and it has fixed entry times, so the same notes give the same bytes. The collection is the legacy
+`collection.anki2` (schema 11) that every Anki client still imports.
+
+`read_apkg` reads a deck written earlier: the notes students were last given, with
+their times and content, for when the lock cannot say (see `build`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
-import os
+import json
+import shutil
 import sqlite3
-import tempfile
 import zipfile
 from dataclasses import dataclass
 
 import genanki
+from genanki.apkg_col import APKG_COL
+from genanki.apkg_schema import APKG_SCHEMA
 
-from ...atomic import atomic_path
 from ...text.markup import text_html
-from .notes import NoteSpec
+from .notes import NoteSpec, content_digest
 from .notetypes import NOTE_TYPES
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+ZIP_LEVEL = 6  # level 9 costs twice the time for a file 1 % smaller
 ID_STEP = 4  # note ids are this far apart; a note's cards are id + ordinal (at most 3 card types)
 
 
@@ -36,79 +41,137 @@ class PlannedNote:
     due: int
 
 
-class _Note(genanki.Note):
-    """A genanki note with its own id and modification time; a retired note's cards are
-    marked suspended (kept by Anki only when a student imports with scheduling)."""
-
-    def __init__(self, planned: PlannedNote, model: genanki.Model):
-        spec = planned.spec
-        super().__init__(model=model, fields=[spec.fields.get(n, "") for n in spec.note_type.field_names],
-                         tags=spec.tags, guid=spec.guid, due=planned.due)
-        self.note_id = planned.id
-        self.mod = planned.mod
-        self.suspended = spec.retired
-
-    def write_to_db(self, cursor, timestamp, deck_id, id_gen):
-        cursor.execute("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?);", (
-            self.note_id, self.guid, self.model.model_id, self.mod, -1, self._format_tags(),
-            self._format_fields(), self.sort_field, 0, 0, ""))
-        for card in self.cards:
-            cursor.execute("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?);", (
-                self.note_id + card.ord, self.note_id, deck_id, card.ord, self.mod, -1,
-                0, -1 if self.suspended else 0, self.due, 0, 0, 0, 0, 0, 0, 0, 0, ""))
-
-
 def deck_id_for(name: str) -> int:
     """A fixed id per deck name (Anki matches decks by name; the id only has to be stable)."""
     h = int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big")
     return 1_000_000_000_000 + h % 1_000_000_000_000
 
 
-def collection_bytes(notes: list[PlannedNote], type_mods: dict[str, int], title: str,
-                     description: str) -> tuple[bytes, dict[str, int]]:
-    """The SQLite collection holding ``notes``, as bytes; and its cards per card type name."""
+def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str, int], title: str,
+                     description: str) -> dict[str, int]:
+    """Write the SQLite collection holding ``notes`` to ``db_path``; return its cards per card type name.
+    Rows go in from generators, so no second copy of the deck's text is held."""
     models = {k: nt.model(type_mods[k]) for k, nt in NOTE_TYPES.items()}
-    parent = genanki.Deck(deck_id_for(title), title, description=description)
-    for m in models.values():  # both note types always ship, even with no myth notes
-        parent.add_model(m)
-    decks: dict[str, genanki.Deck] = {title: parent}
-    counts: dict[str, int] = {}
+    parent_id = deck_id_for(title)
+    decks = {title: genanki.Deck(parent_id, title, description=description)}
     for p in notes:
-        name = p.spec.deck
-        deck = decks.get(name)
-        if deck is None:
-            deck = decks[name] = genanki.Deck(deck_id_for(name), name)
-        note = _Note(p, models[p.spec.kind])
-        deck.add_note(note)
-        for card in note.cards:  # which cards genanki writes (cached on the note)
-            template = p.spec.note_type.templates[card.ord][0]
-            counts[template] = counts.get(template, 0) + 1
-    with tempfile.TemporaryDirectory(prefix="errata-anki-") as tmp:
-        path = os.path.join(tmp, "collection.anki2")
-        conn = sqlite3.connect(path)
-        try:
-            genanki.Package(list(decks.values())).write_to_db(conn.cursor(), 0, itertools.count(1))
-            conn.commit()
-        finally:
-            conn.close()
-        with open(path, "rb") as fh:
-            return fh.read(), counts
+        if p.spec.deck not in decks:
+            decks[p.spec.deck] = genanki.Deck(deck_id_for(p.spec.deck), p.spec.deck)
+    deck_ids = {name: d.deck_id for name, d in decks.items()}
+    # Which card types a note gets: genanki's rule (the required fields of each template).
+    reqs = {k: [(ord_, any if how == "any" else all, fields) for ord_, how, fields in m._req]
+            for k, m in models.items()}
+    names = {k: [t[0] for t in nt.templates] for k, nt in NOTE_TYPES.items()}
+    mids = {k: m.model_id for k, m in models.items()}
+    sort_index = {k: nt.sort_field for k, nt in NOTE_TYPES.items()}
+    counts: dict[str, int] = {}
 
+    def note_rows():
+        for p in notes:
+            values = p.spec.values()
+            yield (p.id, p.spec.guid, mids[p.spec.kind], p.mod, -1, " " + " ".join(p.spec.tags) + " ",
+                   "\x1f".join(values), values[sort_index[p.spec.kind]], 0, 0, "")
 
-def write_apkg(target: str, notes: list[PlannedNote], type_mods: dict[str, int], title: str,
-               description: str) -> dict[str, int]:
-    """Write the deck to ``target`` atomically (the old file stays until the new one is
-    complete); return its cards per card type name."""
-    db, counts = collection_bytes(notes, type_mods, title, description)
-    with atomic_path(target) as tmp:
-        with zipfile.ZipFile(tmp, "w") as z:
-            for name, data in (("collection.anki2", db), ("media", b"{}")):
-                info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.create_system = 3
-                info.external_attr = 0o644 << 16
-                z.writestr(info, data, compresslevel=9)
+    def card_rows():
+        for p in notes:
+            kind, values = p.spec.kind, p.spec.values()
+            queue = -1 if p.spec.retired else 0
+            for ord_, op, required in reqs[kind]:
+                if op(values[i] for i in required):
+                    template = names[kind][ord_]
+                    counts[template] = counts.get(template, 0) + 1
+                    yield (p.id + ord_, p.id, deck_ids[p.spec.deck], ord_, p.mod, -1, 0, queue, p.due,
+                           0, 0, 0, 0, 0, 0, 0, 0, "")
+
+    conn = sqlite3.connect(db_path)
+    try:
+        cur = conn.cursor()
+        cur.execute("PRAGMA journal_mode = OFF")  # a scratch file: written once, then zipped
+        cur.execute("PRAGMA synchronous = OFF")
+        tables, _, indexes = APKG_SCHEMA.partition("CREATE INDEX")
+        cur.executescript(tables)  # indexes after the rows: one sort instead of an update per row
+        cur.executescript(APKG_COL)
+        old_decks, old_models = cur.execute("SELECT decks, models FROM col").fetchone()
+        all_decks = json.loads(old_decks)  # genanki's template collection has Anki's "Default" deck
+        all_decks.update({str(d.deck_id): d.to_json() for d in decks.values()})
+        all_models = json.loads(old_models)
+        all_models.update({str(m.model_id): m.to_json(0, parent_id) for m in models.values()})
+        cur.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(all_models)))
+        cur.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows())
+        cur.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows())
+        cur.executescript("CREATE INDEX" + indexes)
+        conn.commit()
+    finally:
+        conn.close()
     return counts
+
+
+def write_apkg(target: str, scratch: str, notes: list[PlannedNote], type_mods: dict[str, int], title: str,
+               description: str) -> dict[str, int]:
+    """Write the deck as an .apkg to ``target`` (a staged file), using ``scratch`` for the
+    collection; return its cards per card type name."""
+    counts = write_collection(scratch, notes, type_mods, title, description)
+    with zipfile.ZipFile(target, "w") as z:
+        for name, path in (("collection.anki2", scratch), ("media", None)):
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info._compresslevel = ZIP_LEVEL
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            if path is None:
+                z.writestr(info, b"{}", compresslevel=ZIP_LEVEL)
+            else:
+                with open(path, "rb") as src, z.open(info, "w") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+    return counts
+
+
+@dataclass
+class ShippedNote:
+    """A note as a deck written earlier holds it."""
+
+    guid: str
+    id: int
+    mod: int
+    kind: str
+    deck: str
+    values: list[str]
+    tags: list[str]
+
+    @property
+    def retired(self) -> bool:
+        from .notes import RETIRED_TAG
+        return RETIRED_TAG in self.tags
+
+    def digest(self) -> str:
+        return content_digest(self.kind, self.values, self.tags)
+
+    def spec(self, fact_id: str, label: str, source: str, n: int) -> NoteSpec:
+        nt = NOTE_TYPES[self.kind]
+        values = self.values + [""] * (len(nt.field_names) - len(self.values))
+        return NoteSpec(self.kind, self.guid, fact_id, label, self.deck, dict(zip(nt.field_names, values)),
+                        list(self.tags), retired=self.retired, source=source, n=n)
+
+
+def read_apkg(path: str) -> dict[str, ShippedNote]:
+    """The notes of an .apkg written by Errata, by GUID (other note types are ignored)."""
+    kinds = {nt.id: k for k, nt in NOTE_TYPES.items()}
+    with zipfile.ZipFile(path) as z:
+        db = z.read("collection.anki2")
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.deserialize(db)
+        decks = {int(k): d["name"] for k, d in json.loads(conn.execute("select decks from col").fetchone()[0]).items()}
+        out = {}
+        for nid, guid, mid, mod, flds, tags, did in conn.execute(
+                "select n.id, n.guid, n.mid, n.mod, n.flds, n.tags, min(c.did) "
+                "from notes n left join cards c on c.nid = n.id group by n.id"):
+            if mid in kinds:
+                out[guid] = ShippedNote(guid, nid, mod, kinds[mid], decks.get(did, ""), flds.split("\x1f"),
+                                        tags.split())
+        return out
+    finally:
+        conn.close()
 
 
 def description_html(text: str) -> str:

@@ -165,6 +165,7 @@ MYTH_BACK = f"""<div class="errata errata-myth errata-back">
 <div class="errata-quote">‘{{{{Quote}}}}’</div>
 <hr id="answer">
 <div class="errata-false"><b>No:</b> {{{{Why}}}}</div>
+{{{{#Question}}}}<div class="errata-asked"><span class="errata-label">The question:</span> {{{{Question}}}}</div>{{{{/Question}}}}
 <div class="errata-answer"><span class="errata-label">Right:</span> {{{{Answer}}}}{{{{#Claim}}}} <span class="errata-not">(not: {{{{Claim}}}})</span>{{{{/Claim}}}}</div>
 <div class="errata-source"><span class="errata-label">Source:</span> {{{{Source}}}}</div>
 {FACT_ID}
@@ -196,7 +197,8 @@ CSS = """\
 hr#answer { border: 0; border-top: 1px solid #d0d7de; margin: .9em 0; }
 .errata-answer { font-size: 1.1em; font-weight: 600; color: #116329; }
 .errata-label { font-weight: 400; color: #57606a; }
-.errata-accepted, .errata-explain, .errata-refs, .errata-source, .errata-false, .errata-myth .errata-answer { margin-top: .7em; }
+.errata-accepted, .errata-explain, .errata-refs, .errata-source, .errata-false, .errata-asked { margin-top: .7em; }
+.errata-myth .errata-answer { margin-top: .2em; }
 .errata-explain { font-size: .95em; }
 .errata-refs { font-size: .8em; color: #57606a; }
 .errata-refs ul { margin: .2em 0 0; padding-left: 1.2em; }
