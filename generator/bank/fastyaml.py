@@ -17,6 +17,7 @@ The result is the same plain data `yamlsource` builds: dicts, lists, and text
 from __future__ import annotations
 
 import re
+from array import array
 
 
 class Unsupported(Exception):
@@ -78,8 +79,8 @@ def _plain(text: str) -> str | None:
     return text
 
 
-def _scalar(text: str):
-    """A one-line scalar value: quoted, plain, or a one-line flow list of scalars."""
+def _scalar(text: str, line: int, col: int, places: "Places"):
+    """A one-line scalar value at 1-based ``line``/``col``: quoted, plain, or a one-line flow list of scalars."""
     c = text[0]
     if c == '"':
         m = _DQ_STRING.match(text)
@@ -93,13 +94,17 @@ def _scalar(text: str):
             raise Unsupported("single-quoted scalar")
         return m.group(1).replace("''", "'")
     if c == "[":
-        return _flow_list(text)
+        return _flow_list(text, line, col, places)
     return _plain(text)
 
 
-def _flow_list(text: str) -> list:
+def _flow_list(text: str, line: int, col: int, places: "Places") -> list:
+    """A one-line flow list starting at ``text[0]`` ('['), at 1-based ``line``/``col``."""
     out = []
+    pos = places.new(out)
     i, n = 1, len(text)
+    after_comma = None   # offset just past the last comma
+    last_plain = None    # the previous item, when it was plain
     while True:
         while i < n and text[i] == " ":
             i += 1
@@ -109,6 +114,8 @@ def _flow_list(text: str) -> list:
         if c == "]" and not out:
             i += 1
             break
+        pos.append(line << _COL_BITS | min(col + i, _COL_MASK))
+        plain = None
         if c == '"':
             m = _DQ_STRING.match(text, i)
             if not m:
@@ -126,15 +133,19 @@ def _flow_list(text: str) -> list:
             m = _FLOW_PLAIN.match(text, i)
             if not m:
                 raise Unsupported("flow item")
-            item = m.group(0).rstrip()
-            if ": " in item or item.endswith(":") or " #" in item or item[0] in _BAD_PLAIN_START:
+            plain = m.group(0).rstrip()
+            if ": " in plain or plain.endswith(":") or " #" in plain or plain[0] in _BAD_PLAIN_START:
                 raise Unsupported("flow plain item")
-            out.append(None if item in _NULLS else item)
+            if after_comma == i and last_plain and looks_split(last_plain, plain):
+                places.splits.append((line, col + i, last_plain, plain))
+            out.append(None if plain in _NULLS else plain)
             i = m.end()
+        last_plain = plain
         while i < n and text[i] == " ":
             i += 1
         if i < n and text[i] == ",":
             i += 1
+            after_comma = i
             continue
         if i < n and text[i] == "]":
             i += 1
@@ -145,40 +156,117 @@ def _flow_list(text: str) -> list:
     return out
 
 
+_SPLIT_TAIL = re.compile(r"\d{3}(?!\d)")
+
+
+def looks_split(before: str, item: str) -> bool:
+    """Two plain flow items that were one number with a thousands comma: '1,000 mg' read as '1' and '000 mg'.
+
+    Called only when no space follows the comma (a list written '[a, b]' separates with ', ').
+    """
+    return before[-1:].isdigit() and _SPLIT_TAIL.match(item) is not None
+
+
 # Characters YAML allows in a stream (YAML 1.1 §5.1), minus tab and CR, which the subset avoids.
 # NEL, LS and PS are line breaks to YAML: the line-based reader leaves them to libyaml.
 _NOT_PRINTABLE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
+# A position is one int, line << _COL_BITS | column (both 1-based): compact in an array('q').
+_COL_BITS = 20
+_COL_MASK = (1 << _COL_BITS) - 1
+
+
+class Places:
+    """Where every key and value came from, recorded while reading (by this reader or libyaml's).
+
+    For each mapping or list of the data (by identity), an array of positions in document
+    order: a key's and its value's for a mapping, an item's for a list. Diagnostics carry
+    a data path; `locate` turns it into a line and column without reading the text again.
+    """
+
+    def __init__(self):
+        self.table: dict[int, array] = {}
+        self.root = 1 << _COL_BITS | 1
+        self.splits: list[tuple[int, int, str, str]] = []  # flow items that look like a split number
+
+    def new(self, container) -> array:
+        pos = self.table[id(container)] = array("q")
+        return pos
+
+    @staticmethod
+    def pack(line: int, col: int) -> int:
+        return line << _COL_BITS | min(col, _COL_MASK)
+
+    def locate(self, data, path, at_key: bool = False) -> tuple[int, int]:
+        """(line, column) of the value at ``path`` (of its key with ``at_key``), or of its deepest existing parent."""
+        node, where = data, self.root
+        last = len(path) - 1
+        for step_no, step in enumerate(path):
+            pos = self.table.get(id(node))
+            if pos is None:
+                break
+            if isinstance(node, dict):
+                if step not in node:
+                    break
+                k = list(node).index(step)
+                where = pos[2 * k] if at_key and step_no == last else pos[2 * k + 1]
+            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+                where = pos[step]
+            else:
+                break
+            node = node[step]
+        return where >> _COL_BITS, where & _COL_MASK
+
+    def line(self, data, path) -> int | None:
+        pos = self.table.get(id(data))
+        return None if pos is None else pos[path] >> _COL_BITS
+
 
 def parse(text: str):
     """Plain data for a document in the subset; raises Unsupported otherwise."""
+    return read(text)[0]
+
+
+def read(text: str) -> tuple[object, Places]:
+    """Plain data and the places of its parts, for a document in the subset; raises Unsupported otherwise."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")  # Windows line ends: the same lines and columns
     if _NOT_PRINTABLE.search(text):
-        raise Unsupported("tabs, carriage returns or characters YAML does not allow")
-    return _Reader(text).document()
+        raise Unsupported("tabs, lone carriage returns or characters YAML does not allow")
+    places = Places()
+    return _Reader(text, places).document(), places
 
 
 _BLOCK_HEADERS = {"|": ("literal", True), "|-": ("literal", False), ">": ("folded", True), ">-": ("folded", False)}
+# The usual line, 'key: "text"' or 'key: plain text', in one match; anything else takes the general path.
+_SIMPLE_PAIR = re.compile(r"""([^\s\-?:,\[\]{}#&*!|>'"%@`][^:#\t]*?) *: +"""
+                          r"""(?:"([^"\\]*)"|([^\s\-?:,\[\]{}#&*!|>'"%@`~][^:#\t]*))""")
 
 
 class _Reader:
-    def __init__(self, text: str):
+    def __init__(self, text: str, places: Places):
+        self.places = places
         self.raws = text.split("\n")
         # (indent, text, raw line number) of meaningful lines; comments and blank lines carry no data.
         lines = []
+        add = lines.append
         for r, raw in enumerate(self.raws):
             stripped = raw.lstrip(" ")
             if not stripped or stripped[0] == "#":
                 continue
-            if stripped.startswith(("---", "...", "%")) and len(raw) == len(stripped):
+            indent = len(raw) - len(stripped)
+            if not indent and stripped[0] in "-.%" and stripped.startswith(("---", "...", "%")):
                 raise Unsupported("document markers or directives")
-            lines.append((len(raw) - len(stripped), stripped.rstrip(" "), r))
+            add((indent, stripped.rstrip(" "), r))
         self.lines = lines
 
     def document(self):
         lines = self.lines
         if not lines:
             raise Unsupported("empty document")
-        value, end = self.block(0, lines[0][0])
+        indent, _, r = lines[0]
+        self.places.root = (r + 1) << _COL_BITS | indent + 1
+        value, end = self.block(0, indent)
         if end != len(lines):
             raise Unsupported("trailing content")
         return value
@@ -190,51 +278,85 @@ class _Reader:
             return self.sequence(i, indent)
         return self.mapping(i, indent)
 
+    def _next_node(self, i) -> int:
+        """The position of the node starting on meaningful line ``i``."""
+        ind, _, r = self.lines[i]
+        return (r + 1) << _COL_BITS | ind + 1
+
     def mapping(self, i, indent, first_key_line=None):
         lines = self.lines
         out = {}
+        pos = self.places.new(out)
+        add = pos.append
+        simple = _SIMPLE_PAIR.fullmatch
         n = len(lines)
         while i < n:
-            ind, s, _ = lines[i]
+            ind, s, r = lines[i]
             if first_key_line is not None:
                 ind, s, first_key_line = indent, first_key_line, None
             elif ind != indent:
                 if ind > indent:
                     raise Unsupported("unexpected indentation")
                 break
+            line = (r + 1) << _COL_BITS
+            m = simple(s)
+            if m is not None:
+                key, quoted, plain = m.groups()
+                if key in out:
+                    raise Unsupported("duplicate key")
+                if quoted is None:
+                    if plain in _NULLS:
+                        raise Unsupported("null")  # rare: the general path says None
+                    value, at = plain, m.start(3)
+                else:
+                    value, at = quoted, m.start(2) - 1
+                add(line | ind + 1)
+                add(line | min(ind + at + 1, _COL_MASK))
+                out[key] = value
+                i += 1
+                if i < n and lines[i][0] > indent:
+                    raise Unsupported("continuation line")
+                continue
             kv = _key(s)
             if kv is None:
                 raise Unsupported("not a key line")
             key, rest = kv
             if key in out or key == "<<":
                 raise Unsupported("duplicate or merge key")
+            add(line | ind + 1)
             i += 1
             if rest and rest[0] != "#":
+                col = ind + len(s) - len(rest) + 1
+                add(line | min(col, _COL_MASK))
                 header = rest.split(" #", 1)[0].rstrip(" ")
                 if header[0] in "|>":
                     if header not in _BLOCK_HEADERS:
                         raise Unsupported("block scalar header")
                     out[key], i = self.block_scalar(i, indent, *_BLOCK_HEADERS[header])
                 else:
-                    out[key] = _scalar(rest)
+                    out[key] = _scalar(rest, r + 1, col, self.places)
                 if i < n and lines[i][0] > indent:
                     raise Unsupported("continuation line")
                 continue
             # 'key:' alone: a nested block, a sequence at the same indent, or an empty value.
             if i < n and lines[i][0] > indent:
+                add(self._next_node(i))
                 out[key], i = self.block(i, lines[i][0])
             elif i < n and lines[i][0] == indent and (lines[i][1].startswith("- ") or lines[i][1] == "-"):
+                add(self._next_node(i))
                 out[key], i = self.sequence(i, indent)
             else:
+                add(line | min(ind + len(key) + 2, _COL_MASK))  # an empty value sits just after the colon
                 out[key] = None
         return out, i
 
     def sequence(self, i, indent):
         lines = self.lines
         out = []
+        pos = self.places.new(out)
         n = len(lines)
         while i < n:
-            ind, s, _ = lines[i]
+            ind, s, r = lines[i]
             if ind != indent or not (s.startswith("- ") or s == "-"):
                 if ind > indent:
                     raise Unsupported("unexpected indentation")
@@ -245,13 +367,14 @@ class _Reader:
             item_indent = indent + (len(s) - len(item))
             if item.startswith("- ") or item == "-" or item[0] in "|>":
                 raise Unsupported("nested sequence or block scalar on a sequence line")
+            pos.append((r + 1) << _COL_BITS | min(item_indent + 1, _COL_MASK))
             if item[0] not in "\"'[" and _key(item) is not None:
                 # '- key: value' starts a mapping whose keys line up with 'key'.
                 value, i = self.mapping(i, item_indent, first_key_line=item)
                 out.append(value)
                 continue
             i += 1
-            out.append(_scalar(item))
+            out.append(_scalar(item, r + 1, item_indent + 1, self.places))
             if i < n and lines[i][0] > indent:
                 raise Unsupported("continuation line")
         return out, i
