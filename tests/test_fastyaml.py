@@ -83,7 +83,8 @@ LINE_PIECES = st.sampled_from([
     "a: 'unterminated", "a: >-", "a: |-", "a: >+", "a: |2", "a: > # c", "   - x", "  # not a comment", 'a: "bad \\q escape"', "a: [x, [y]]", "a: [x: y]", "? a", "a : b", "a:b", "-a: b",
     "a: http://x.y/z", "a: 10:30", "a: ''", 'a: ""', "a: @x", "a: `x`", "a: %x", "a: [a, b] c",
     'a: "\\ud800"', 'a: "\\U00110000"', 'a: "\\x85 \\u2028"', "a: x\u2028y", "a: x\x85y", "a: x\u2029",
-    "a: |", "a: >-",
+    "a: |", "a: >-", "a: [b::c, d e]", "a: [x:, y]", "a: [1,000 mg, 5]", "- [2,500, 'q']", "a: [x , y]",
+    'a: ["p, q", r]', "a: [null, ~]", "a: [a #b]",
 ])
 
 

@@ -98,10 +98,28 @@ def _scalar(text: str, line: int, col: int, places: "Places"):
     return _plain(text)
 
 
+# A one-line flow list of simple items ('"text"' without escapes, or plain text without
+# indicators) separated by ', ': the usual list, taken in two regex passes.
+_PLAIN_ITEM = r"""[^\s\-?:,\[\]{}#&*!|>'"%@`~](?:[^,\[\]{}#:'"\t]|:(?![\s,\]]))*(?<! )"""
+_SIMPLE_FLOW = re.compile(r"""\[(?:"[^"\\]*"|{0})(?:, (?:"[^"\\]*"|{0}))*\]""".replace("{0}", _PLAIN_ITEM))
+_FLOW_ITEM = re.compile(r"""["]([^"\\]*)"|(%s)""" % _PLAIN_ITEM)
+
+
 def _flow_list(text: str, line: int, col: int, places: "Places") -> list:
     """A one-line flow list starting at ``text[0]`` ('['), at 1-based ``line``/``col``."""
     out = []
     pos = places.new(out)
+    if _SIMPLE_FLOW.fullmatch(text):
+        at = line << _COL_BITS | col
+        for m in _FLOW_ITEM.finditer(text, 1):
+            quoted, plain = m.groups()
+            if quoted is None and plain in _NULLS:
+                break  # 'null' is None: the general path below says so
+            pos.append(at + m.start())
+            out.append(plain if quoted is None else quoted)
+        else:
+            return out
+        del out[:], pos[:]
     i, n = 1, len(text)
     after_comma = None   # offset just past the last comma
     last_plain = None    # the previous item, when it was plain
@@ -114,7 +132,7 @@ def _flow_list(text: str, line: int, col: int, places: "Places") -> list:
         if c == "]" and not out:
             i += 1
             break
-        pos.append(line << _COL_BITS | min(col + i, _COL_MASK))
+        pos.append(line << _COL_BITS | col + i)
         plain = None
         if c == '"':
             m = _DQ_STRING.match(text, i)
@@ -240,13 +258,15 @@ def read(text: str) -> tuple[object, Places]:
 _BLOCK_HEADERS = {"|": ("literal", True), "|-": ("literal", False), ">": ("folded", True), ">-": ("folded", False)}
 # The usual line, 'key: "text"' or 'key: plain text', in one match; anything else takes the general path.
 _SIMPLE_PAIR = re.compile(r"""([^\s\-?:,\[\]{}#&*!|>'"%@`][^:#\t]*?) *: +"""
-                          r"""(?:"([^"\\]*)"|([^\s\-?:,\[\]{}#&*!|>'"%@`~][^:#\t]*))""")
+                          r"""(?:"([^"\\]*)"|([^\s\-?:,\[\]{}#&*!|>'"%@`~][^:#\t]*)|(\[.*))""")
 
 
 class _Reader:
     def __init__(self, text: str, places: Places):
         self.places = places
         self.raws = text.split("\n")
+        if len(text) > _COL_MASK and max(map(len, self.raws)) >= _COL_MASK:
+            raise Unsupported("a line too long for a column number")
         # (indent, text, raw line number) of meaningful lines; comments and blank lines carry no data.
         lines = []
         add = lines.append
@@ -301,17 +321,20 @@ class _Reader:
             line = (r + 1) << _COL_BITS
             m = simple(s)
             if m is not None:
-                key, quoted, plain = m.groups()
+                key, quoted, plain, flow = m.groups()
                 if key in out:
                     raise Unsupported("duplicate key")
-                if quoted is None:
+                if quoted is not None:
+                    value, at = quoted, m.start(2) - 1
+                elif plain is not None:
                     if plain in _NULLS:
                         raise Unsupported("null")  # rare: the general path says None
                     value, at = plain, m.start(3)
                 else:
-                    value, at = quoted, m.start(2) - 1
+                    at = m.start(4)
+                    value = _flow_list(flow, r + 1, ind + at + 1, self.places)
                 add(line | ind + 1)
-                add(line | min(ind + at + 1, _COL_MASK))
+                add(line | ind + at + 1)
                 out[key] = value
                 i += 1
                 if i < n and lines[i][0] > indent:
@@ -327,7 +350,7 @@ class _Reader:
             i += 1
             if rest and rest[0] != "#":
                 col = ind + len(s) - len(rest) + 1
-                add(line | min(col, _COL_MASK))
+                add(line | col)
                 header = rest.split(" #", 1)[0].rstrip(" ")
                 if header[0] in "|>":
                     if header not in _BLOCK_HEADERS:
@@ -346,7 +369,7 @@ class _Reader:
                 add(self._next_node(i))
                 out[key], i = self.sequence(i, indent)
             else:
-                add(line | min(ind + len(key) + 2, _COL_MASK))  # an empty value sits just after the colon
+                add(line | ind + len(key) + 2)  # an empty value sits just after the colon
                 out[key] = None
         return out, i
 
@@ -367,7 +390,7 @@ class _Reader:
             item_indent = indent + (len(s) - len(item))
             if item.startswith("- ") or item == "-" or item[0] in "|>":
                 raise Unsupported("nested sequence or block scalar on a sequence line")
-            pos.append((r + 1) << _COL_BITS | min(item_indent + 1, _COL_MASK))
+            pos.append((r + 1) << _COL_BITS | item_indent + 1)
             if item[0] not in "\"'[" and _key(item) is not None:
                 # '- key: value' starts a mapping whose keys line up with 'key'.
                 value, i = self.mapping(i, item_indent, first_key_line=item)
