@@ -318,21 +318,22 @@ class _Reader:
                 if ind > indent:
                     raise Unsupported("unexpected indentation")
                 break
-            line = (r + 1) << _COL_BITS
+            line = (r + 1) << 20  # _COL_BITS
             m = simple(s)
             if m is not None:
-                key, quoted, plain, flow = m.groups()
+                key = m.group(1)
                 if key in out:
                     raise Unsupported("duplicate key")
-                if quoted is not None:
-                    value, at = quoted, m.start(2) - 1
-                elif plain is not None:
-                    if plain in _NULLS:
+                which = m.lastindex  # 2: "quoted", 3: plain, 4: a flow list
+                value = m.group(which)
+                at = m.start(which)
+                if which == 2:
+                    at -= 1
+                elif which == 3:
+                    if value in _NULLS:
                         raise Unsupported("null")  # rare: the general path says None
-                    value, at = plain, m.start(3)
                 else:
-                    at = m.start(4)
-                    value = _flow_list(flow, r + 1, ind + at + 1, self.places)
+                    value = _flow_list(value, r + 1, ind + at + 1, self.places)
                 add(line | ind + 1)
                 add(line | ind + at + 1)
                 out[key] = value
