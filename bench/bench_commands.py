@@ -4,6 +4,7 @@
     python bench/bench_commands.py                          # 10k and 100k facts, best of 3
     python bench/bench_commands.py --sizes 1000 --repeats 1
     python bench/bench_commands.py --commands check check+warning export-json
+    python bench/bench_commands.py --cli ../main/cli.py     # the same rows for another checkout
 
 Every run is a fresh interpreter (`python cli.py COMMAND …`); the figures are its wall
 time and its own peak resident memory (from wait4), best of the repeats. Rows:
@@ -29,9 +30,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_pipeline import OUT, ROOT, write_bank  # noqa: E402
+from bench_pipeline import OUT, ROOT, bank_file as synthetic_bank  # noqa: E402
 
-CLI = str(ROOT / "cli.py")
+CLI = [str(ROOT / "cli.py")]  # the command line timed; --cli names another checkout's
 COMMANDS = ("check", "check+warning", "export-json", "export-gift", "export-moodle-xml", "export-qti",
             "build", "rebuild")
 
@@ -48,9 +49,7 @@ WARNING_FACT = """\
 
 
 def bank_file(n: int, warning: bool = False) -> Path:
-    bank = OUT / f"bank-{n}.yaml"
-    if not bank.exists():
-        write_bank(bank, n)
+    bank = synthetic_bank(n)
     if not warning:
         return bank
     warned = OUT / f"bank-{n}-warning.yaml"
@@ -62,7 +61,7 @@ def bank_file(n: int, warning: bool = False) -> Path:
 def run(args: list[str], expect: int = 0) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one command in a fresh interpreter."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, CLI, *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, CLI[0], *args], cwd=Path(CLI[0]).parent, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     stderr = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -103,8 +102,10 @@ def main() -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--commands", nargs="+", choices=COMMANDS, default=list(COMMANDS))
+    ap.add_argument("--cli", help="time this cli.py instead of this checkout's (e.g. the trunk's, to compare)")
     args = ap.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
+    if args.cli:
+        CLI[0] = str(Path(args.cli).resolve())
     best: dict[tuple[str, int], tuple[float, float]] = {}
     print(f"{'command':<18} {'facts':>8} {'best s':>8} {'runs s':>22} {'peak MB':>8}", flush=True)
     with tempfile.TemporaryDirectory(prefix="errata-bench-") as tmp:

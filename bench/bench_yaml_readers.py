@@ -15,6 +15,8 @@ to compare). What each row does:
 - pyyaml-csafe: `yaml.load(text, CSafeLoader)`: libyaml with PyYAML's typing, no positions;
 - libfyaml: `libfyaml.loads(text, dedup=False, create_markers=True).to_python()`: positions kept
   in its own tree, YAML 1.2 typing (numbers become numbers, duplicate keys pass);
+- libfyaml+checks: the same, plus what Errata needs from a reader: a walk that refuses tags,
+  finds duplicate keys and collects every key's and value's place;
 - ryml: `ryml.parse_in_arena` only (a tree of spans in C++; turning it into Python data would come on top);
 - ruamel: `YAML(typ="safe", pure=True).load` (ruamel's typing; no positions);
 - yaml-rs: `yaml_rs.loads` (Rust; YAML 1.2 typing, no positions).
@@ -29,28 +31,52 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_pipeline import OUT, ROOT, write_bank  # noqa: E402
+from bench_pipeline import ROOT, bank_file  # noqa: E402
 
 READERS = {
-    "errata": ("generator.bank.yamlsource", "lambda text: mod.read_yaml_text(text, 'bank.yaml').data"),
+    "errata": ("generator.bank.yamlsource", "def read(text): return mod.read_yaml_text(text, 'bank.yaml').data"),
     # A directive line is outside the fast subset: the reader takes its libyaml path.
     "errata-libyaml": ("generator.bank.yamlsource",
-                       "lambda text: mod.read_yaml_text('%YAML 1.1\\n---\\n' + text, 'bank.yaml').data"),
-    "pyyaml-csafe": ("yaml", "lambda text: mod.load(text, Loader=mod.CSafeLoader)"),
-    "libfyaml": ("libfyaml", "lambda text: mod.loads(text, dedup=False, create_markers=True).to_python()"),
-    "ryml": ("ryml", "lambda text: mod.parse_in_arena(text.encode())"),
-    "ruamel": ("ruamel.yaml", "lambda text: mod.YAML(typ='safe', pure=True).load(text)"),
-    "yaml-rs": ("yaml_rs", "lambda text: mod.loads(text)"),
+                       "def read(text): return mod.read_yaml_text('%YAML 1.1\\n---\\n' + text, 'bank.yaml').data"),
+    "pyyaml-csafe": ("yaml", "def read(text): return mod.load(text, Loader=mod.CSafeLoader)"),
+    "libfyaml": ("libfyaml", "def read(text): return mod.loads(text, dedup=False, create_markers=True).to_python()"),
+    # What a bank reader would need on top: tags refused, duplicate keys found, every place recorded.
+    "libfyaml+checks": ("libfyaml", """
+def read(text):
+    doc = mod.loads(text, dedup=False, create_markers=True)
+    places = []
+    def walk(node):
+        if node.get_tag() is not None:
+            raise ValueError("tag")
+        if node.is_mapping():
+            seen = set()
+            for key, value in node.items():
+                name = str(key)
+                if name in seen:
+                    raise ValueError("duplicate key")
+                seen.add(name)
+                places.append((key.get_marker(), value.get_marker()))
+                walk(value)
+        elif node.is_sequence():
+            for item in node:
+                places.append(item.get_marker())
+                walk(item)
+    walk(doc)
+    return doc.to_python(), places
+"""),
+    "ryml": ("ryml", "def read(text): return mod.parse_in_arena(text.encode())"),
+    "ruamel": ("ruamel.yaml", "def read(text): return mod.YAML(typ='safe', pure=True).load(text)"),
+    "yaml-rs": ("yaml_rs", "def read(text): return mod.loads(text)"),
 }
 
 CHILD = r"""
 import gc, importlib, json, resource, sys, time
-name, module, call, path = sys.argv[1:5]
+name, module, source, path = sys.argv[1:5]
 try:
     mod = importlib.import_module(module)
 except ImportError:
     print(json.dumps({"missing": True})); sys.exit(0)
-read = eval(call)
+exec(source)
 text = open(path, encoding="utf-8").read()
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 gc.disable()
@@ -69,17 +95,14 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--readers", nargs="+", choices=READERS, default=list(READERS))
     args = ap.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
     print(f"{'reader':<16} {'facts':>8} {'best s':>8} {'runs s':>22} {'peak MB':>8}", flush=True)
     for name in args.readers:
-        module, call = READERS[name]
+        module, source = READERS[name]
         for n in args.sizes:
-            bank = OUT / f"bank-{n}.yaml"
-            if not bank.exists():
-                write_bank(bank, n)
+            bank = bank_file(n)
             runs = []
             for _ in range(args.repeats):
-                r = subprocess.run([sys.executable, "-c", CHILD, name, module, call, str(bank)],
+                r = subprocess.run([sys.executable, "-c", CHILD, name, module, source, str(bank)],
                                    capture_output=True, text=True, cwd=ROOT)
                 if r.returncode:
                     print(f"{name:<16} {n:>8} failed: {r.stderr.strip().splitlines()[-1:]}", flush=True)
