@@ -7,7 +7,8 @@
     python bench/bench_commands.py --cli ../main/cli.py     # the same rows for another checkout
 
 Every run is a fresh interpreter (`python cli.py COMMAND …`); the figures are its wall
-time and its own peak resident memory (from wait4), best of the repeats. Rows:
+time, its CPU time (user + system: less sensitive than wall time to other work on a shared
+machine) and its own peak resident memory (from wait4), best of the repeats. Rows:
 
 - check: a clean bank; check+warning: the same bank with one fact that draws a warning,
   so a diagnostic has to be placed (file, line, column);
@@ -58,8 +59,8 @@ def bank_file(n: int, warning: bool = False) -> Path:
     return warned
 
 
-def run(args: list[str], expect: int = 0) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one command in a fresh interpreter."""
+def run(args: list[str], expect: int = 0) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of one command in a fresh interpreter."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, CLI[0], *args], cwd=Path(CLI[0]).parent, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
@@ -69,10 +70,10 @@ def run(args: list[str], expect: int = 0) -> tuple[float, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != expect:
         raise SystemExit(f"{' '.join(args)}: exit {proc.returncode}\n{stderr.decode(errors='replace')[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def measure(command: str, n: int, scratch: Path) -> tuple[float, float]:
+def measure(command: str, n: int, scratch: Path) -> tuple[float, float, float]:
     if command == "check":
         return run(["check", str(bank_file(n))])
     if command == "check+warning":
@@ -106,24 +107,23 @@ def main() -> int:
     args = ap.parse_args()
     if args.cli:
         CLI[0] = str(Path(args.cli).resolve())
-    best: dict[tuple[str, int], tuple[float, float]] = {}
-    print(f"{'command':<18} {'facts':>8} {'best s':>8} {'runs s':>22} {'peak MB':>8}", flush=True)
+    best: dict[tuple[str, int], tuple[float, float, float]] = {}
+    print(f"{'command':<18} {'facts':>8} {'best s':>8} {'runs s':>22} {'cpu s':>7} {'peak MB':>8}", flush=True)
     with tempfile.TemporaryDirectory(prefix="errata-bench-") as tmp:
         scratch = Path(tmp)
         for command in args.commands:
             for n in args.sizes:
                 runs = [measure(command, n, scratch) for _ in range(args.repeats)]
-                wall = min(r[0] for r in runs)
-                peak = min(r[1] for r in runs)
-                best[command, n] = wall, peak
+                best[command, n] = tuple(min(r[i] for r in runs) for i in range(3))
+                wall, cpu, peak = best[command, n]
                 print(f"{command:<18} {n:>8} {wall:>8.2f} {' '.join(f'{r[0]:.2f}' for r in runs):>22} "
-                      f"{peak:>8.0f}", flush=True)
+                      f"{cpu:>7.2f} {peak:>8.0f}", flush=True)
             shutil.rmtree(scratch / "build", ignore_errors=True)
     sizes = sorted(args.sizes)
     for command in args.commands:
         for a, b in zip(sizes, sizes[1:]):
-            (ta, ma), (tb, mb) = best[command, a], best[command, b]
-            print(f"growth {command} {a}→{b}: time ×{tb / ta:.1f}, memory ×{mb / ma:.1f}")
+            (ta, ca, ma), (tb, cb, mb) = best[command, a], best[command, b]
+            print(f"growth {command} {a}→{b}: time ×{tb / ta:.1f} (cpu ×{cb / ca:.1f}), memory ×{mb / ma:.1f}")
     return 0
 
 
