@@ -235,9 +235,12 @@ class Places:
             node = node[step]
         return where >> _COL_BITS, where & _COL_MASK
 
-    def line(self, data, path) -> int | None:
-        pos = self.table.get(id(data))
-        return None if pos is None else pos[path] >> _COL_BITS
+    def lines(self, container) -> list[int]:
+        """The line of each item of a list, or of each key of a mapping, in order."""
+        pos = self.table.get(id(container))
+        if pos is None:
+            return []
+        return [p >> _COL_BITS for p in (pos[::2] if isinstance(container, dict) else pos)]
 
 
 def parse(text: str):

@@ -133,14 +133,11 @@ class Document:
             return None
         facts = data["facts"]
         if self._fact_starts is None:
-            items = places.table.get(id(facts))
-            self._fact_starts = [p >> fastyaml._COL_BITS for p in items] if items is not None else []
-            keys = list(data)
-            k = keys.index("facts")
-            top = places.table.get(id(data))
+            self._fact_starts = places.lines(facts)
+            top = places.lines(data)
+            k = list(data).index("facts")
             # the last fact ends where the next top-level key starts
-            self._facts_end = (top[2 * k + 2] >> fastyaml._COL_BITS) - 1 if top is not None and k + 1 < len(keys) \
-                else float("inf")
+            self._facts_end = top[k + 1] - 1 if k + 1 < len(top) else float("inf")
         starts = self._fact_starts
         i = bisect_right(starts, line) - 1
         if i < 0 or line > self._facts_end or i >= len(facts):
