@@ -75,22 +75,22 @@ def _category(path: str) -> str:
             f'{_field("info", "", "    ")}\n  </question>')
 
 
-def dumps(quiz: Quiz) -> str:
+def render(quiz: Quiz) -> bytes:
     bank = quiz.bank
     note = f"{bank.deck.title} ({bank.deck.id}): {len(quiz.questions)} questions, seed {quiz.seed}, written by Errata"
     # A comment may not hold '--', and is written as it is.
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n',
-             f"  <!-- {re.sub(r'-(?=-)', '- ', xml_chars(' '.join(note.split())))} -->"]
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n'.encode(),
+             f"  <!-- {re.sub(r'-(?=-)', '- ', xml_chars(' '.join(note.split())))} -->".encode("utf-8")]
     topic = None
     with gc_paused():
-        for q in quiz.questions:
+        for q in quiz.questions:  # each piece encoded at once: one large text would take twice the memory
             if q.fact.topic != topic:
                 topic = q.fact.topic
-                parts += ["\n", _category(xml_chars(category_path(bank.deck.title, topic)))]
-            parts += ["\n", _question(q, bank)]
-    parts.append("\n</quiz>\n")
-    return "".join(parts)
+                parts.append(f"\n{_category(xml_chars(category_path(bank.deck.title, topic)))}".encode("utf-8"))
+            parts.append(f"\n{_question(q, bank)}".encode("utf-8"))
+    parts.append(b"\n</quiz>\n")
+    return b"".join(parts)
 
 
-def render(quiz: Quiz) -> bytes:
-    return dumps(quiz).encode("utf-8")
+def dumps(quiz: Quiz) -> str:
+    return render(quiz).decode("utf-8")
