@@ -244,11 +244,6 @@ class Places:
         return [p >> _COL_BITS for p in (pos[::2] if isinstance(container, dict) else pos)]
 
 
-def parse(text: str):
-    """Plain data for a document in the subset; raises Unsupported otherwise."""
-    return read(text)[0]
-
-
 def read(text: str) -> tuple[object, Places]:
     """Plain data and the places of its parts, for a document in the subset; raises Unsupported otherwise."""
     if "\r" in text:
