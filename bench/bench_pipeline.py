@@ -72,6 +72,15 @@ def write_bank(path: Path, n: int, seed: int = 1) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def bank_file(n: int) -> Path:
+    """The synthetic bank of ``n`` facts, written on first use."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    bank = OUT / f"bank-{n}-v2.yaml"  # v2: cites both references
+    if not bank.exists():
+        write_bank(bank, n)
+    return bank
+
+
 CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
@@ -110,9 +119,7 @@ def main() -> int:
     print(f"{'facts':>8} {'MiB':>6} {'load s':>8} {'check s':>8} {'gen s':>7} {'total s':>8} {'peak MB':>8}")
     results = {}
     for n in args.sizes:
-        bank = OUT / f"bank-{n}-v2.yaml"  # v2: cites both references
-        if not bank.exists():
-            write_bank(bank, n)
+        bank = bank_file(n)
         runs = []
         for _ in range(args.repeats):
             r = subprocess.run([sys.executable, "-c", CHILD, str(bank)], capture_output=True, text=True, cwd=ROOT)

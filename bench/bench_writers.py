@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_pipeline import OUT, ROOT, write_bank  # noqa: E402
+from bench_pipeline import ROOT, bank_file  # noqa: E402
 
 CHILD = r"""
 import json, resource, sys, tempfile, time
@@ -52,12 +52,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     args = ap.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in args.sizes:
-        bank = OUT / f"bank-{n}.yaml"
-        if not bank.exists():
-            write_bank(bank, n)
+        bank = bank_file(n)
         r = subprocess.run([sys.executable, "-c", CHILD, str(bank)], capture_output=True, text=True, cwd=ROOT)
         if r.returncode:
             print(r.stderr, file=sys.stderr)

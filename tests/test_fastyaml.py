@@ -1,7 +1,8 @@
 """The fast subset reader agrees with libyaml, or steps aside.
 
-For any document, `fastyaml.parse` either raises Unsupported (and the full parser
-reads the file) or returns exactly what the full libyaml path builds.
+For any document, `fastyaml.read` either raises Unsupported (and the full parser
+reads the file) or returns exactly what the full libyaml path builds, and records the
+same line and column as libyaml for every key and value.
 """
 
 from __future__ import annotations
@@ -12,29 +13,47 @@ from hypothesis import strategies as st
 
 from generator.bank import fastyaml
 from generator.diagnostics import Report
-from generator.bank.yamlsource import _Builder, _NodeReader, read_yaml_text
+from generator.bank.fastyaml import Places
+from generator.bank.yamlsource import _Builder, _NodeReader, _place, read_yaml_text
 
 
 def full(text: str):
+    """The libyaml path's data and places."""
     reader = _NodeReader(text)
     try:
         root = reader.get_single_node()
     finally:
         reader.dispose()
-    return _Builder("t", Report()).build(root)
+    places = Places()
+    places.root = _place(root)
+    return _Builder("t", Report(), places).build(root), places
+
+
+def paths(data, prefix=()):
+    yield prefix
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from paths(v, prefix + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from paths(v, prefix + (i,))
 
 
 def agree(text: str) -> bool:
-    """True when the fast reader accepted the text (and then it must match libyaml)."""
+    """True when the fast reader accepted the text (and then it must match libyaml, places included)."""
     try:
-        fast = fastyaml.parse(text)
+        fast, fast_places = fastyaml.read(text)
     except fastyaml.Unsupported:
         return False
     try:
-        slow = full(text)
+        slow, slow_places = full(text)
     except yaml.YAMLError as e:  # the fast reader must never accept what libyaml rejects
         raise AssertionError(f"fast reader accepted invalid YAML: {e}\n{text}")
     assert fast == slow, text
+    for path in paths(fast):
+        for at_key in (False, True):
+            assert fast_places.locate(fast, path, at_key) == slow_places.locate(slow, path, at_key), (path, text)
+    assert fast_places.splits == slow_places.splits, text
     return True
 
 
@@ -54,7 +73,7 @@ TREE = st.recursive(
 def test_agrees_with_libyaml_on_dumped_documents(data, flow, width, unicode, indent):
     text = yaml.safe_dump(data, default_flow_style=flow, width=width, allow_unicode=unicode, indent=indent,
                           sort_keys=False)
-    agree(text)
+    assert agree(text) == agree(text.replace("\n", "\r\n"))  # Windows line ends: same data, same places
 
 
 LINE_PIECES = st.sampled_from([
@@ -64,7 +83,8 @@ LINE_PIECES = st.sampled_from([
     "a: 'unterminated", "a: >-", "a: |-", "a: >+", "a: |2", "a: > # c", "   - x", "  # not a comment", 'a: "bad \\q escape"', "a: [x, [y]]", "a: [x: y]", "? a", "a : b", "a:b", "-a: b",
     "a: http://x.y/z", "a: 10:30", "a: ''", 'a: ""', "a: @x", "a: `x`", "a: %x", "a: [a, b] c",
     'a: "\\ud800"', 'a: "\\U00110000"', 'a: "\\x85 \\u2028"', "a: x\u2028y", "a: x\x85y", "a: x\u2029",
-    "a: |", "a: >-",
+    "a: |", "a: >-", "a: [b::c, d e]", "a: [x:, y]", "a: [1,000 mg, 5]", "- [2,500, 'q']", "a: [x , y]",
+    'a: ["p, q", r]', "a: [null, ~]", "a: [a #b]",
 ])
 
 

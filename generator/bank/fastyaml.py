@@ -11,12 +11,14 @@ instead and reports any problem with its exact place. It never guesses: the
 tests compare it with libyaml on generated documents of every style it accepts.
 
 The result is the same plain data `yamlsource` builds: dicts, lists, and text
-(plain ``~``, ``null`` and empty values as None).
+(plain ``~``, ``null`` and empty values as None), with the line and column of every
+key and value (`Places`), the same as libyaml's. Windows line ends read as Unix ones.
 """
 
 from __future__ import annotations
 
 import re
+from array import array
 
 
 class Unsupported(Exception):
@@ -78,8 +80,8 @@ def _plain(text: str) -> str | None:
     return text
 
 
-def _scalar(text: str):
-    """A one-line scalar value: quoted, plain, or a one-line flow list of scalars."""
+def _scalar(text: str, line: int, col: int, places: "Places"):
+    """A one-line scalar value at 1-based ``line``/``col``: quoted, plain, or a one-line flow list of scalars."""
     c = text[0]
     if c == '"':
         m = _DQ_STRING.match(text)
@@ -93,13 +95,35 @@ def _scalar(text: str):
             raise Unsupported("single-quoted scalar")
         return m.group(1).replace("''", "'")
     if c == "[":
-        return _flow_list(text)
+        return _flow_list(text, line, col, places)
     return _plain(text)
 
 
-def _flow_list(text: str) -> list:
+# A one-line flow list of simple items ('"text"' without escapes, or plain text without
+# indicators) separated by ', ': the usual list, taken in two regex passes.
+_PLAIN_ITEM = r"""[^\s\-?:,\[\]{}#&*!|>'"%@`~](?:[^,\[\]{}#:'"\t]|:(?![\s,\]]))*(?<! )"""
+_SIMPLE_FLOW = re.compile(r"""\[(?:"[^"\\]*"|{0})(?:, (?:"[^"\\]*"|{0}))*\]""".replace("{0}", _PLAIN_ITEM))
+_FLOW_ITEM = re.compile(r"""["]([^"\\]*)"|(%s)""" % _PLAIN_ITEM)
+
+
+def _flow_list(text: str, line: int, col: int, places: "Places") -> list:
+    """A one-line flow list starting at ``text[0]`` ('['), at 1-based ``line``/``col``."""
     out = []
+    pos = places.new(out)
+    if _SIMPLE_FLOW.fullmatch(text):
+        at = line << _COL_BITS | col
+        for m in _FLOW_ITEM.finditer(text, 1):
+            quoted, plain = m.groups()
+            if quoted is None and plain in _NULLS:
+                break  # 'null' is None: the general path below says so
+            pos.append(at + m.start())
+            out.append(plain if quoted is None else quoted)
+        else:
+            return out
+        del out[:], pos[:]
     i, n = 1, len(text)
+    after_comma = None   # offset just past the last comma
+    last_plain = None    # the previous item, when it was plain
     while True:
         while i < n and text[i] == " ":
             i += 1
@@ -109,6 +133,8 @@ def _flow_list(text: str) -> list:
         if c == "]" and not out:
             i += 1
             break
+        pos.append(line << _COL_BITS | col + i)
+        plain = None
         if c == '"':
             m = _DQ_STRING.match(text, i)
             if not m:
@@ -126,15 +152,19 @@ def _flow_list(text: str) -> list:
             m = _FLOW_PLAIN.match(text, i)
             if not m:
                 raise Unsupported("flow item")
-            item = m.group(0).rstrip()
-            if ": " in item or item.endswith(":") or " #" in item or item[0] in _BAD_PLAIN_START:
+            plain = m.group(0).rstrip()
+            if ": " in plain or plain.endswith(":") or " #" in plain or plain[0] in _BAD_PLAIN_START:
                 raise Unsupported("flow plain item")
-            out.append(None if item in _NULLS else item)
+            if after_comma == i and last_plain and looks_split(last_plain, plain):
+                places.splits.append((line, col + i, last_plain, plain))
+            out.append(None if plain in _NULLS else plain)
             i = m.end()
+        last_plain = plain
         while i < n and text[i] == " ":
             i += 1
         if i < n and text[i] == ",":
             i += 1
+            after_comma = i
             continue
         if i < n and text[i] == "]":
             i += 1
@@ -145,40 +175,117 @@ def _flow_list(text: str) -> list:
     return out
 
 
+_SPLIT_TAIL = re.compile(r"\d{3}(?!\d)")
+
+
+def looks_split(before: str, item: str) -> bool:
+    """Two plain flow items that were one number with a thousands comma: '1,000 mg' read as '1' and '000 mg'.
+
+    Called only when no space follows the comma (a list written '[a, b]' separates with ', ').
+    """
+    return before[-1:].isdigit() and _SPLIT_TAIL.match(item) is not None
+
+
 # Characters YAML allows in a stream (YAML 1.1 §5.1), minus tab and CR, which the subset avoids.
 # NEL, LS and PS are line breaks to YAML: the line-based reader leaves them to libyaml.
 _NOT_PRINTABLE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
+# A position is one int, line << _COL_BITS | column (both 1-based): compact in an array('q').
+_COL_BITS = 20
+_COL_MASK = (1 << _COL_BITS) - 1
 
-def parse(text: str):
-    """Plain data for a document in the subset; raises Unsupported otherwise."""
+
+class Places:
+    """Where every key and value came from, recorded while reading (by this reader or libyaml's).
+
+    For each mapping or list of the data (by identity), an array of positions in document
+    order: a key's and its value's for a mapping, an item's for a list. Diagnostics carry
+    a data path; `locate` turns it into a line and column without reading the text again.
+    """
+
+    def __init__(self):
+        self.table: dict[int, array] = {}
+        self.root = 1 << _COL_BITS | 1
+        self.splits: list[tuple[int, int, str, str]] = []  # flow items that look like a split number
+
+    def new(self, container) -> array:
+        pos = self.table[id(container)] = array("q")
+        return pos
+
+    @staticmethod
+    def pack(line: int, col: int) -> int:
+        return line << _COL_BITS | min(col, _COL_MASK)
+
+    def locate(self, data, path, at_key: bool = False) -> tuple[int, int]:
+        """(line, column) of the value at ``path`` (of its key with ``at_key``), or of its deepest existing parent."""
+        node, where = data, self.root
+        last = len(path) - 1
+        for step_no, step in enumerate(path):
+            pos = self.table.get(id(node))
+            if pos is None:
+                break
+            if isinstance(node, dict):
+                if step not in node:
+                    break
+                k = list(node).index(step)
+                where = pos[2 * k] if at_key and step_no == last else pos[2 * k + 1]
+            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+                where = pos[step]
+            else:
+                break
+            node = node[step]
+        return where >> _COL_BITS, where & _COL_MASK
+
+    def lines(self, container) -> list[int]:
+        """The line of each item of a list, or of each key of a mapping, in order."""
+        pos = self.table.get(id(container))
+        if pos is None:
+            return []
+        return [p >> _COL_BITS for p in (pos[::2] if isinstance(container, dict) else pos)]
+
+
+def read(text: str) -> tuple[object, Places]:
+    """Plain data and the places of its parts, for a document in the subset; raises Unsupported otherwise."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")  # Windows line ends: the same lines and columns
     if _NOT_PRINTABLE.search(text):
-        raise Unsupported("tabs, carriage returns or characters YAML does not allow")
-    return _Reader(text).document()
+        raise Unsupported("tabs, lone carriage returns or characters YAML does not allow")
+    places = Places()
+    return _Reader(text, places).document(), places
 
 
 _BLOCK_HEADERS = {"|": ("literal", True), "|-": ("literal", False), ">": ("folded", True), ">-": ("folded", False)}
+# The usual line, 'key: "text"' or 'key: plain text', in one match; anything else takes the general path.
+_SIMPLE_PAIR = re.compile(r"""([^\s\-?:,\[\]{}#&*!|>'"%@`][^:#\t]*?) *: +"""
+                          r"""(?:"([^"\\]*)"|([^\s\-?:,\[\]{}#&*!|>'"%@`~][^:#\t]*)|(\[.*))""")
 
 
 class _Reader:
-    def __init__(self, text: str):
+    def __init__(self, text: str, places: Places):
+        self.places = places
         self.raws = text.split("\n")
+        if len(text) > _COL_MASK and max(map(len, self.raws)) >= _COL_MASK:
+            raise Unsupported("a line too long for a column number")
         # (indent, text, raw line number) of meaningful lines; comments and blank lines carry no data.
         lines = []
+        add = lines.append
         for r, raw in enumerate(self.raws):
             stripped = raw.lstrip(" ")
             if not stripped or stripped[0] == "#":
                 continue
-            if stripped.startswith(("---", "...", "%")) and len(raw) == len(stripped):
+            indent = len(raw) - len(stripped)
+            if not indent and stripped[0] in "-.%" and stripped.startswith(("---", "...", "%")):
                 raise Unsupported("document markers or directives")
-            lines.append((len(raw) - len(stripped), stripped.rstrip(" "), r))
+            add((indent, stripped.rstrip(" "), r))
         self.lines = lines
 
     def document(self):
         lines = self.lines
         if not lines:
             raise Unsupported("empty document")
-        value, end = self.block(0, lines[0][0])
+        indent, _, r = lines[0]
+        self.places.root = (r + 1) << _COL_BITS | indent + 1
+        value, end = self.block(0, indent)
         if end != len(lines):
             raise Unsupported("trailing content")
         return value
@@ -190,51 +297,89 @@ class _Reader:
             return self.sequence(i, indent)
         return self.mapping(i, indent)
 
+    def _next_node(self, i) -> int:
+        """The position of the node starting on meaningful line ``i``."""
+        ind, _, r = self.lines[i]
+        return (r + 1) << _COL_BITS | ind + 1
+
     def mapping(self, i, indent, first_key_line=None):
         lines = self.lines
         out = {}
+        pos = self.places.new(out)
+        add = pos.append
+        simple = _SIMPLE_PAIR.fullmatch
         n = len(lines)
         while i < n:
-            ind, s, _ = lines[i]
+            ind, s, r = lines[i]
             if first_key_line is not None:
                 ind, s, first_key_line = indent, first_key_line, None
             elif ind != indent:
                 if ind > indent:
                     raise Unsupported("unexpected indentation")
                 break
+            line = (r + 1) << 20  # _COL_BITS
+            m = simple(s)
+            if m is not None:
+                key = m.group(1)
+                if key in out:
+                    raise Unsupported("duplicate key")
+                which = m.lastindex  # 2: "quoted", 3: plain, 4: a flow list
+                value = m.group(which)
+                at = m.start(which)
+                if which == 2:
+                    at -= 1
+                elif which == 3:
+                    if value in _NULLS:
+                        raise Unsupported("null")  # rare: the general path says None
+                else:
+                    value = _flow_list(value, r + 1, ind + at + 1, self.places)
+                add(line | ind + 1)
+                add(line | ind + at + 1)
+                out[key] = value
+                i += 1
+                if i < n and lines[i][0] > indent:
+                    raise Unsupported("continuation line")
+                continue
             kv = _key(s)
             if kv is None:
                 raise Unsupported("not a key line")
             key, rest = kv
             if key in out or key == "<<":
                 raise Unsupported("duplicate or merge key")
+            add(line | ind + 1)
             i += 1
             if rest and rest[0] != "#":
+                col = ind + len(s) - len(rest) + 1
+                add(line | col)
                 header = rest.split(" #", 1)[0].rstrip(" ")
                 if header[0] in "|>":
                     if header not in _BLOCK_HEADERS:
                         raise Unsupported("block scalar header")
                     out[key], i = self.block_scalar(i, indent, *_BLOCK_HEADERS[header])
                 else:
-                    out[key] = _scalar(rest)
+                    out[key] = _scalar(rest, r + 1, col, self.places)
                 if i < n and lines[i][0] > indent:
                     raise Unsupported("continuation line")
                 continue
             # 'key:' alone: a nested block, a sequence at the same indent, or an empty value.
             if i < n and lines[i][0] > indent:
+                add(self._next_node(i))
                 out[key], i = self.block(i, lines[i][0])
             elif i < n and lines[i][0] == indent and (lines[i][1].startswith("- ") or lines[i][1] == "-"):
+                add(self._next_node(i))
                 out[key], i = self.sequence(i, indent)
             else:
+                add(line | ind + len(key) + 2)  # an empty value sits just after the colon
                 out[key] = None
         return out, i
 
     def sequence(self, i, indent):
         lines = self.lines
         out = []
+        pos = self.places.new(out)
         n = len(lines)
         while i < n:
-            ind, s, _ = lines[i]
+            ind, s, r = lines[i]
             if ind != indent or not (s.startswith("- ") or s == "-"):
                 if ind > indent:
                     raise Unsupported("unexpected indentation")
@@ -245,13 +390,14 @@ class _Reader:
             item_indent = indent + (len(s) - len(item))
             if item.startswith("- ") or item == "-" or item[0] in "|>":
                 raise Unsupported("nested sequence or block scalar on a sequence line")
+            pos.append((r + 1) << _COL_BITS | item_indent + 1)
             if item[0] not in "\"'[" and _key(item) is not None:
                 # '- key: value' starts a mapping whose keys line up with 'key'.
                 value, i = self.mapping(i, item_indent, first_key_line=item)
                 out.append(value)
                 continue
             i += 1
-            out.append(_scalar(item))
+            out.append(_scalar(item, r + 1, item_indent + 1, self.places))
             if i < n and lines[i][0] > indent:
                 raise Unsupported("continuation line")
         return out, i

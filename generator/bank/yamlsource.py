@@ -10,8 +10,9 @@ dicts, lists and strings while it
 * reports duplicate keys at the line of the second one,
 * keeps every scalar as text (numbers and yes/no included), plain ``~``/``null``/empty as None.
 
-The node graph is kept so that a diagnostic's data path can be turned into a line
-and column only when there is something to report.
+Both readers (the fast one for the plain subset, `fastyaml`, and libyaml's) record where
+each key and value came from while they read (`Places`), so a diagnostic's data path
+becomes a line and column without reading the file again.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from . import fastyaml
+from .fastyaml import Places
 from ..diagnostics import Diagnostic, Report
 
 try:  # libyaml ships in PyYAML's wheels; the pure-Python parser is the slow fallback
@@ -98,51 +100,20 @@ def gc_paused():
 
 
 class Document:
-    """Plain data read from one YAML file, plus the means to locate a data path in it."""
+    """Plain data read from one YAML file, plus where each of its parts came from."""
 
-    def __init__(self, file: str, data, root, report: Report, text: str | None = None):
+    def __init__(self, file: str, data, places: Places | None, report: Report):
         self.file = file
         self.data = data
-        self._root = root
-        self._text = text  # read by the fast path: nodes are composed only if something needs locating
+        self.places = places
         self.report = report
-        self._fact_spans = None
-
-    @property
-    def root(self):
-        if self._root is None and self._text is not None:
-            reader = _NodeReader(self._text)
-            try:
-                with gc_paused():
-                    self._root = reader.get_single_node()
-            except (yaml.YAMLError, RecursionError):
-                self._text = None  # the fast reader accepted it, libyaml does not: no places to give
-            finally:
-                reader.dispose()
-        return self._root
+        self._fact_starts = None
 
     def locate(self, path, at_key: bool = False) -> tuple[int, int] | None:
         """1-based (line, column) of the node at ``path``, or of its deepest existing parent."""
-        node = self.root
-        if node is None:
+        if self.places is None:
             return None
-        mark_node = node
-        for step in path:
-            if isinstance(node, MappingNode):
-                for k, v in node.value:
-                    if isinstance(k, ScalarNode) and k.value == step:
-                        mark_node = k if at_key and step == path[-1] else v
-                        node = v
-                        break
-                else:
-                    break
-            elif isinstance(node, SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
-                node = node.value[step]
-                mark_node = node
-            else:
-                break
-        m = mark_node.start_mark
-        return m.line + 1, m.column + 1
+        return self.places.locate(self.data, path, at_key)
 
     def resolve(self, d: Diagnostic) -> Diagnostic:
         """Fill in file, line and column of a path-based diagnostic."""
@@ -157,26 +128,26 @@ class Document:
 
     def fact_at(self, line: int) -> str | None:
         """The id of the fact whose YAML spans ``line`` (1-based), for diagnostics found below the data level."""
-        root = self.root
-        if not isinstance(root, MappingNode) or not isinstance(self.data, dict):
+        data, places = self.data, self.places
+        if places is None or not isinstance(data, dict) or not isinstance(data.get("facts"), list):
             return None
-        if self._fact_spans is None:
-            facts_node = next((v for k, v in root.value if isinstance(k, ScalarNode) and k.value == "facts"), None)
-            items = facts_node.value if isinstance(facts_node, SequenceNode) else []
-            self._fact_spans = ([n.start_mark.line + 1 for n in items], [n.end_mark.line + 1 for n in items])
-        starts, ends = self._fact_spans
+        facts = data["facts"]
+        if self._fact_starts is None:
+            self._fact_starts = places.lines(facts)
+            top = places.lines(data)
+            k = list(data).index("facts")
+            # the last fact ends where the next top-level key starts
+            self._facts_end = top[k + 1] - 1 if k + 1 < len(top) else float("inf")
+        starts = self._fact_starts
         i = bisect_right(starts, line) - 1
-        if i < 0 or line > ends[i]:
+        if i < 0 or line > self._facts_end or i >= len(facts):
             return None
-        raw = self.data.get("facts")
-        fact = raw[i] if isinstance(raw, list) and i < len(raw) else None
-        fid = fact.get("id") if isinstance(fact, dict) else None
+        fid = facts[i].get("id") if isinstance(facts[i], dict) else None
         return fid if isinstance(fid, str) else None
 
     def drop_nodes(self) -> None:
-        """Free the node graph (the largest object while loading) once nothing needs locating."""
-        self._root = None
-        self._text = None
+        """Free the recorded places once every diagnostic is located."""
+        self.places = None
 
 
 def _mark(node) -> tuple[int, int]:
@@ -184,10 +155,16 @@ def _mark(node) -> tuple[int, int]:
     return m.line + 1, m.column + 1
 
 
+def _place(node) -> int:
+    m = node.start_mark
+    return Places.pack(m.line + 1, m.column + 1)
+
+
 class _Builder:
-    def __init__(self, file: str, report: Report):
+    def __init__(self, file: str, report: Report, places: Places):
         self.file = file
         self.report = report
+        self.places = places
         self.seen: set[int] = set()
 
     def problem(self, node, message, hint=None, code=""):
@@ -217,10 +194,18 @@ class _Builder:
             if tag != _SEQ:
                 return self._bad_tag(node)
             build = self.build
-            return [build(item) for item in node.value]
+            out = []
+            pos = self.places.new(out)
+            for item in node.value:
+                pos.append(_place(item))
+                out.append(build(item))
+            if node.flow_style:
+                self._splits(node.value)
+            return out
         if tag != _MAP:
             return self._bad_tag(node)
         out = {}
+        pos = self.places.new(out)
         build = self.build
         for knode, vnode in node.value:
             if knode.__class__ is not ScalarNode:
@@ -238,8 +223,19 @@ class _Builder:
             if k == "<<":
                 self.problem(knode, "merge keys ('<<') are not allowed in a bank",
                              hint="write the keys out in full", code="alias")
+            pos.append(_place(knode))
+            pos.append(_place(vnode))
             out[k] = build(vnode)
         return out
+
+    def _splits(self, items) -> None:
+        """Plain items right after a comma with no space between, that look like one split number."""
+        for before, item in zip(items, items[1:]):
+            if (before.__class__ is item.__class__ is ScalarNode and not before.style and not item.style
+                    and item.start_mark.index == before.end_mark.index + 1
+                    and fastyaml.looks_split(before.value, item.value)):
+                line, col = _mark(item)
+                self.places.splits.append((line, col, before.value, item.value))
 
     @staticmethod
     def _first_key_line(node, k):
@@ -288,7 +284,8 @@ def read_yaml_text(text: str, file: str, report: Report | None = None) -> Docume
         return Document(file, None, None, report)
     try:
         with gc_paused():
-            return Document(file, fastyaml.parse(text), None, report, text)
+            data, places = fastyaml.read(text)
+        return _warn_splits(Document(file, data, places, report))
     except fastyaml.Unsupported:
         pass  # anything outside the plain subset, or wrong: the full parser reads it and says where
     except RecursionError:
@@ -301,7 +298,8 @@ def read_yaml_text(text: str, file: str, report: Report | None = None) -> Docume
                               hint="a bank needs a few levels: deck, facts, a fact, its errors", code="yaml"))
         return Document(file, None, None, report)
     reader = _NodeReader(text)
-    builder = _Builder(file, report)
+    places = Places()
+    builder = _Builder(file, report, places)
     old_limit = sys.getrecursionlimit()
     root = data = None
     try:
@@ -311,6 +309,7 @@ def read_yaml_text(text: str, file: str, report: Report | None = None) -> Docume
             finally:
                 reader.dispose()
             if root is not None:
+                places.root = _place(root)
                 sys.setrecursionlimit(max(old_limit, 5000))
                 data = builder.build(root)
     except yaml.MarkedYAMLError as e:
@@ -329,7 +328,7 @@ def read_yaml_text(text: str, file: str, report: Report | None = None) -> Docume
         report.add(Diagnostic("error", f"malformed YAML: {e}", line=1, column=1, file=file, code="yaml"))
         return Document(file, None, None, report)
     except _Stop:
-        return Document(file, None, root, report)
+        return Document(file, None, None, report)
     except RecursionError:
         report.add(Diagnostic("error", "the YAML is nested too deeply", line=1, column=1, file=file,
                               code="yaml"))
@@ -339,27 +338,81 @@ def read_yaml_text(text: str, file: str, report: Report | None = None) -> Docume
     if root is None:
         report.add(Diagnostic("error", "the file is empty", line=1, column=1, file=file,
                               hint="start from the example in the README", code="empty"))
-    return Document(file, data, root, report)
+    return _warn_splits(Document(file, data, places, report))
+
+
+def _warn_splits(doc: Document) -> Document:
+    for line, col, before, item in doc.places.splits:
+        doc.report.add(Diagnostic(
+            "warning", f"list item '{item}' right after '{before}' looks like one number split at its "
+                       f"comma: YAML reads '{before},{item}' as two items", line=line, column=col,
+            file=doc.file, hint=f'quote it, "{before},{item}", or put a space after the comma if '
+                                f'these are two items', code="flow-split"))
+    return doc
 
 
 # libyaml composes nodes recursively in C, a stack frame per level: tens of thousands of
 # levels overflow the stack and kill the process. Banks need a handful, so refuse deep ones
 # before libyaml sees them: flow brackets cost a character a level, block levels two.
+# Brackets inside text (quoted, plain, block scalars, comments) are no levels at all.
 _MAX_DEPTH = 1000
-_FLOW = re.compile(r"[\[\]{}]")
 _DEEP_BLOCK = re.compile(r"^(?:[ ]|[-?:] ){%d}" % (2 * _MAX_DEPTH), re.M)
+_DEPTH_TOKEN = re.compile(r"""[\[\]{}"'#|>]""")
+# What may stand before a node on its line in block context: indentation, '- ', '? ', ': ',
+# a key and its ': ', then tags and anchors. Anything else makes the character part of a plain scalar.
+_NODE_START = re.compile(r"""[ \t]*(?:[-?:][ \t]+)*(?:(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^ \t#'"][^#]*?)"""
+                         r"""[ \t]*:[ \t]+)?(?:[!&][^ \t]*[ \t]+)*""")
+_QUOTED = {'"': re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.S), "'": re.compile(r"'[^']*(?:''[^']*)*'?")}
 
 
 def _too_deep(text: str) -> int | None:
     """Offset where the nesting passes _MAX_DEPTH levels, or None."""
     depth = 0
-    for m in _FLOW.finditer(text):
-        if m.group() in "[{":
-            depth += 1
-            if depth > _MAX_DEPTH:
-                return m.start()
-        elif depth:
-            depth -= 1
+    i = line_start = 0
+    search = _DEPTH_TOKEN.search
+    while True:
+        m = search(text, i)
+        if m is None:
+            break
+        p = m.start()
+        c = text[p]
+        line_start = text.rfind("\n", line_start, p) + 1 or line_start  # only forward: linear on long lines
+        i = p + 1
+        if c == "#":  # a comment runs to the end of the line; '#' inside a word is text
+            if p == line_start or text[p - 1] in " \t":
+                i = text.find("\n", p) + 1 or len(text)
+            continue
+        if depth:  # flow context: brackets are structure; a quote opens text only where a node starts
+            if c in "[{":
+                depth += 1
+                if depth > _MAX_DEPTH:
+                    return p
+            elif c in "]}":
+                depth -= 1
+            elif c in "\"'":
+                j = p - 1
+                while j >= 0 and text[j] in " \t\r\n":
+                    j -= 1
+                if j < 0 or text[j] in "[{,:?":
+                    i = _QUOTED[c].match(text, p).end()
+            continue
+        if not _NODE_START.fullmatch(text, line_start, p):
+            i = text.find("\n", p) + 1 or len(text)  # a plain scalar: the rest of the line is text
+            continue
+        if c in "[{":
+            depth = 1
+        elif c in "\"'":
+            i = _QUOTED[c].match(text, p).end()
+        elif c in "|>":  # a block scalar: every following line indented deeper than its parent is text
+            parent = len(text[line_start:p]) - len(text[line_start:p].lstrip(" "))
+            j = text.find("\n", p) + 1
+            while j:
+                end = text.find("\n", j) + 1 or len(text) + 1
+                line = text[j:end - 1].rstrip("\r")
+                if line.strip(" ") and len(line) - len(line.lstrip(" ")) <= parent:
+                    break
+                j = end if end <= len(text) else 0
+            i = j or len(text)
     m = _DEEP_BLOCK.search(text)
     return m.end() if m else None
 

@@ -21,7 +21,7 @@ import random
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from ..bank import Bank, Fact
+from ..bank import Bank, Fact, gc_paused
 from .model import BORROWED, CURATED, SOURCE_ERROR, Option, Provenance, Question, Quiz
 from ..text.normalize import norm
 
@@ -158,6 +158,7 @@ def select_facts(bank: Bank, topics=(), tags=(), count: int | None = None, seed:
 
 def generate(bank: Bank, seed: int = 0, options: int = DEFAULT_OPTIONS, facts: list[Fact] | None = None) -> Quiz:
     """The quiz: one question per fact with at least two options, options arranged."""
-    gen = Generator(bank, seed, options)
-    built = [gen.question(f) for f in (bank.facts if facts is None else facts)]
-    return Quiz(bank, arrange([q for q in built if len(q.options) >= MIN_OPTIONS], seed), seed, options)
+    with gc_paused():  # ~10 objects a question, none in a cycle: the collector would only slow it down
+        gen = Generator(bank, seed, options)
+        built = [gen.question(f) for f in (bank.facts if facts is None else facts)]
+        return Quiz(bank, arrange([q for q in built if len(q.options) >= MIN_OPTIONS], seed), seed, options)

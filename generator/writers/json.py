@@ -6,8 +6,9 @@ docs/quiz-json.md and checked against that description by the tests.
 
 from __future__ import annotations
 
-import json
+import orjson
 
+from ..bank import gc_paused
 from ..quiz import BORROWED, CURATED, SOURCE_ERROR, Option, Quiz
 
 SUFFIX = ".json"
@@ -65,8 +66,11 @@ def quiz_json(quiz: Quiz) -> dict:
 
 
 def dumps(quiz: Quiz) -> str:
-    return json.dumps(quiz_json(quiz), ensure_ascii=False, indent=2) + "\n"
+    return render(quiz).decode("utf-8")
 
 
 def render(quiz: Quiz) -> bytes:
-    return dumps(quiz).encode("utf-8")
+    # orjson writes the same bytes as json.dumps(indent=2, ensure_ascii=False), ~10x faster;
+    # the tree built here is acyclic and short-lived, so the cyclic collector has nothing to find.
+    with gc_paused():
+        return orjson.dumps(quiz_json(quiz), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)

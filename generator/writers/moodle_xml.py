@@ -13,10 +13,10 @@ escaped, so markup in a fact shows as text.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 
+from ..bank import gc_paused
 from .lms_feedback import general_feedback_html, html_text, option_feedback_html, question_name, xml_chars
-from ..quiz import Quiz
+from ..quiz import Option, Question, Quiz
 
 SUFFIX = ".moodle.xml"
 BINARY = False
@@ -28,58 +28,70 @@ def category_path(*names: str) -> str:
     return "/".join(["$course$", "top", *clean])
 
 
-def _text(parent: ET.Element, tag: str, text: str, format: str | None = "html", **attrs) -> ET.Element:
-    el = ET.SubElement(parent, tag, attrs | ({"format": format} if format else {}))
-    ET.SubElement(el, "text").text = text
-    return el
+def _text(text: str) -> str:
+    """XML character data, escaped as ElementTree escapes it."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _simple(parent: ET.Element, tag: str, text: str) -> None:
-    ET.SubElement(parent, tag).text = text
+def _field(tag: str, text: str, indent: str, format: str | None = "html") -> str:
+    """``<tag format="html"><text>…</text></tag>`` at ``indent``, as ElementTree indents it."""
+    inner = f"<text>{_text(text)}</text>" if text else "<text />"
+    fmt = f' format="{format}"' if format else ""
+    return f"{indent}<{tag}{fmt}>\n{indent}  {inner}\n{indent}</{tag}>"
 
 
-def quiz_xml(quiz: Quiz) -> ET.Element:
-    bank = quiz.bank
-    root = ET.Element("quiz")
-    note = f"{bank.deck.title} ({bank.deck.id}): {len(quiz.questions)} questions, seed {quiz.seed}, written by Errata"
-    # A comment may not hold '--'.
-    root.append(ET.Comment(" " + re.sub(r"-(?=-)", "- ", xml_chars(" ".join(note.split()))) + " "))
-    topic = None
-    for q in quiz.questions:
-        if q.fact.topic != topic:
-            topic = q.fact.topic
-            cat = ET.SubElement(root, "question", type="category")
-            _text(cat, "category", xml_chars(category_path(bank.deck.title, topic)), format=None)
-            _text(cat, "info", "", format="html")
-        item = ET.SubElement(root, "question", type="multichoice")
-        _text(item, "name", question_name(q), format=None)
-        _text(item, "questiontext", html_text(q.fact.question))
-        _text(item, "generalfeedback", general_feedback_html(q, bank))
-        _simple(item, "defaultgrade", "1")
-        _simple(item, "penalty", "0.3333333")
-        _simple(item, "hidden", "0")
-        _simple(item, "idnumber", q.fact.id)
-        _simple(item, "single", "true")
-        _simple(item, "shuffleanswers", "true")
-        _simple(item, "answernumbering", "ABCD")
-        _simple(item, "showstandardinstruction", "0")
-        for tag in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"):
-            _text(item, tag, "")
-        for o in q.options:
-            answer = _text(item, "answer", html_text(o.text), fraction="100" if o.correct else "0")
-            _text(answer, "feedback", option_feedback_html(o, bank))
-        if q.fact.tags:
-            tags = ET.SubElement(item, "tags")
-            for t in q.fact.tags:
-                _text(tags, "tag", xml_chars(t), format=None)
-    return root
+_EMPTY_FEEDBACK = "".join(f"\n{_field(tag, '', '    ')}"
+                          for tag in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"))
 
 
-def dumps(quiz: Quiz) -> str:
-    root = quiz_xml(quiz)
-    ET.indent(root, space="  ")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+def _answer(o: Option, bank) -> str:
+    text = html_text(o.text)
+    return (f'\n    <answer fraction="{"100" if o.correct else "0"}" format="html">\n'
+            f"      {f'<text>{_text(text)}</text>' if text else '<text />'}\n"
+            f"{_field('feedback', option_feedback_html(o, bank), '      ')}\n    </answer>")
+
+
+def _question(q: Question, bank) -> str:
+    """One multichoice <question>, two spaces in. A text template: the documents are large and
+    ElementTree's serializer is pure Python; the tests read each one back and write it again with
+    ElementTree, and require the same bytes."""
+    fid = _text(q.fact.id)
+    answers = "".join(_answer(o, bank) for o in q.options)
+    tags = ""
+    if q.fact.tags:
+        tags = "\n    <tags>" + "".join(f"\n{_field('tag', xml_chars(t), '      ', None)}"
+                                         for t in q.fact.tags) + "\n    </tags>"
+    return (f'  <question type="multichoice">\n{_field("name", question_name(q), "    ", None)}\n'
+            f'{_field("questiontext", html_text(q.fact.question), "    ")}\n'
+            f'{_field("generalfeedback", general_feedback_html(q, bank), "    ")}\n'
+            f"    <defaultgrade>1</defaultgrade>\n    <penalty>0.3333333</penalty>\n    <hidden>0</hidden>\n"
+            f"    <idnumber>{fid}</idnumber>\n    <single>true</single>\n"
+            f"    <shuffleanswers>true</shuffleanswers>\n    <answernumbering>ABCD</answernumbering>\n"
+            f"    <showstandardinstruction>0</showstandardinstruction>{_EMPTY_FEEDBACK}{answers}{tags}\n"
+            f"  </question>")
+
+
+def _category(path: str) -> str:
+    return (f'  <question type="category">\n{_field("category", path, "    ", None)}\n'
+            f'{_field("info", "", "    ")}\n  </question>')
 
 
 def render(quiz: Quiz) -> bytes:
-    return dumps(quiz).encode("utf-8")
+    bank = quiz.bank
+    note = f"{bank.deck.title} ({bank.deck.id}): {len(quiz.questions)} questions, seed {quiz.seed}, written by Errata"
+    # A comment may not hold '--', and is written as it is.
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n'.encode(),
+             f"  <!-- {re.sub(r'-(?=-)', '- ', xml_chars(' '.join(note.split())))} -->".encode("utf-8")]
+    topic = None
+    with gc_paused():
+        for q in quiz.questions:  # each piece encoded at once: one large text would take twice the memory
+            if q.fact.topic != topic:
+                topic = q.fact.topic
+                parts.append(f"\n{_category(xml_chars(category_path(bank.deck.title, topic)))}".encode("utf-8"))
+            parts.append(f"\n{_question(q, bank)}".encode("utf-8"))
+    parts.append(b"\n</quiz>\n")
+    return b"".join(parts)
+
+
+def dumps(quiz: Quiz) -> str:
+    return render(quiz).decode("utf-8")
