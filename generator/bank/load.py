@@ -12,7 +12,7 @@ import unicodedata
 from ..diagnostics import ERROR, Diagnostic, Report
 from .model import Bank, Confirmation, Deck, Defect, Fact, Reference, Source, SourceError
 from .schema import Validator
-from .yamlsource import INVALID, Document, _Builder, _Stop, gc_paused, read_yaml
+from .yamlsource import Document, gc_paused, read_yaml
 
 
 def _structure(doc: Document, report: Report) -> Bank | None:
@@ -90,40 +90,12 @@ def _fact(v: Validator, raw, path: tuple, index: int) -> Fact | None:
         confirmed_by=confirmed, index=index, path=path, complete=v.dropped == dropped)
 
 
-class _PastAliases(_Builder):
-    """Builds the data again past its aliases: each anchored value is reported once and read as
-    invalid, so one alias does not stop the checking of everything else."""
-
-    def __init__(self, file: str, report: Report):
-        super().__init__(file, report)
-        self.reported = {(d.line, d.column, d.message) for d in report.diagnostics}  # by the first pass
-        self.aliased: set[int] = set()
-
-    def problem(self, node, message, hint=None, code=""):
-        if (node.start_mark.line + 1, node.start_mark.column + 1, message) not in self.reported:
-            super().problem(node, message, hint, code)
-
-    def build(self, node):
-        if id(node) not in self.seen:
-            return super().build(node)
-        if id(node) not in self.aliased:
-            self.aliased.add(id(node))
-            try:
-                super().build(node)  # reports the alias
-            except _Stop:
-                pass
-        return INVALID
-
-
 def load_bank(file: str, report: Report | None = None) -> tuple[Bank | None, Report, Document | None]:
     """Read and structurally validate a bank. Diagnostics are not yet located (see `finish`)."""
     report = report if report is not None else Report()
     doc = read_yaml(file, report)
     if doc.data is None:
-        if any(d.code == "alias" for d in report.diagnostics) and doc.root is not None:
-            with gc_paused():
-                doc.data = _PastAliases(file, report).build(doc.root)
-        elif report.ok:
+        if report.ok:
             report.add(Diagnostic(ERROR, "the file holds no bank, only an empty document ('---', 'null' or '~')",
                                   line=1, column=1, file=file, hint="start from the example in the README",
                                   code="empty"))

@@ -272,6 +272,31 @@ def _decode(raw: bytes, file: str, report: Report) -> str | None:
         return None
 
 
+class _PastAliases(_Builder):
+    """Builds the data again past its aliases: each anchored value is reported once and read as
+    invalid, so one alias does not stop the checking of everything else."""
+
+    def __init__(self, file: str, report: Report, places: Places):
+        super().__init__(file, report, places)
+        self.reported = {(d.line, d.column, d.message) for d in report.diagnostics}  # by the first pass
+        self.aliased: set[int] = set()
+
+    def problem(self, node, message, hint=None, code=""):
+        if (node.start_mark.line + 1, node.start_mark.column + 1, message) not in self.reported:
+            super().problem(node, message, hint, code)
+
+    def build(self, node):
+        if id(node) not in self.seen:
+            return super().build(node)
+        if id(node) not in self.aliased:
+            self.aliased.add(id(node))
+            try:
+                super().build(node)  # reports the alias
+            except _Stop:
+                pass
+        return INVALID
+
+
 def read_yaml_text(text: str, file: str, report: Report | None = None) -> Document:
     """Parse YAML text; problems go to ``report`` (``doc.data`` is None when unusable)."""
     report = report if report is not None else Report()
@@ -327,8 +352,15 @@ def read_yaml_text(text: str, file: str, report: Report | None = None) -> Docume
     except yaml.YAMLError as e:
         report.add(Diagnostic("error", f"malformed YAML: {e}", line=1, column=1, file=file, code="yaml"))
         return Document(file, None, None, report)
-    except _Stop:
-        return Document(file, None, None, report)
+    except _Stop:  # an alias: report each anchored value once, read it as invalid, and check the rest
+        places = Places()
+        places.root = _place(root)
+        try:
+            with gc_paused():
+                data = _PastAliases(file, report, places).build(root)
+        except (_Stop, RecursionError):
+            return Document(file, None, None, report)
+        return _warn_splits(Document(file, data, places, report))
     except RecursionError:
         report.add(Diagnostic("error", "the YAML is nested too deeply", line=1, column=1, file=file,
                               code="yaml"))
