@@ -32,7 +32,7 @@ import json  # noqa: E402
 import secrets  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
+from contextlib import ExitStack, contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Callable, Iterator, Optional  # noqa: E402
 
@@ -116,6 +116,16 @@ def working(label: str, after: float = 1.0) -> Iterator[None]:
     finally:
         done.set()
         thread.join()
+
+
+@contextmanager
+def failing_on(*errors: type[Exception]) -> Iterator[None]:
+    """A stage's own error (a broken lock, a quiz that cannot print…) says what is wrong: one line, exit 1."""
+    try:
+        yield
+    except errors as e:
+        say(f"errata: error: {e}", err=True)
+        raise typer.Exit(1)
 
 
 def print_report(report: Report, quiet_warnings: bool = False) -> None:
@@ -365,25 +375,18 @@ def build(
                          "the deck is written as <deck id>.apkg")
     if options is not None:
         _options(options)
-    bar = None
+    with ExitStack() as stack, failing_on(LockError):
+        advance = [lambda n: None]
 
-    def load(n: int) -> Bank:
-        nonlocal bar
-        b, _ = load_checked(bank, n)
-        if len(b.facts) >= 2000 and on_terminal():
-            bar = typer.progressbar(length=len(b.facts), label="building", file=sys.stderr)
-            bar.__enter__()
-        return b
+        def load(n: int) -> Bank:
+            # The bar starts once the bank is read (an unchanged deck is never read, and shows none).
+            b, _ = load_checked(bank, n)
+            if len(b.facts) >= 2000:
+                advance[0] = stack.enter_context(progress("building", len(b.facts)))
+            return b
 
-    try:
         result = build_deck(path, str(out), load, options=options, restamp=restamp, new_deck_id=new_deck_id,
-                            progress=lambda n: bar.update(n) if bar else None)
-    except LockError as e:
-        say(f"errata: error: {e}", err=True)
-        raise typer.Exit(1)
-    finally:
-        if bar:
-            bar.__exit__(None, None, None)
+                            progress=lambda n: advance[0](n))
     for line in describe(result):
         say(line)
 
@@ -436,13 +439,9 @@ def quiz(
         raise UsageError(f"without --count this quiz prints all {len(facts):,} matching facts: about {pages:,} "
                          f"pages, minutes of typesetting. Pick some with --count N, or add --yes to print them all")
     print_shortfalls(report, facts)
-    try:
-        with progress("typesetting", versions + 2) as advance:
-            printout = render_printout(generate(b, seed=seed, options=options, facts=facts), versions, paper,
-                                       student_digits, progress=advance)
-    except PrintError as e:
-        say(f"errata: error: {e}", err=True)
-        raise typer.Exit(1)
+    with failing_on(PrintError), progress("typesetting", versions + 2) as advance:
+        printout = render_printout(generate(b, seed=seed, options=options, facts=facts), versions, paper,
+                                   student_digits, progress=advance)
     with output_set(out) as files:  # one set: every file, or none (generator/atomic.py)
         for name, data in printout.files.items():
             files.write(out / name, data)
@@ -531,17 +530,13 @@ def grade(
         say(note, err=True)
     for s in graded.analysis["skipped"]:
         say(f"{s['file']}:{s['row'] or ''}: skipped: {s['reason']}", err=True)
-    try:
+    with failing_on(ReportError):
         files = report_files(graded, pdf)
-    except ReportError as e:
-        say(f"errata: error: {e}", err=True)
-        raise typer.Exit(1)
     _write_outputs(out, files)
     if record:
         from generator.results import record_delivery
         say(f"recorded in {record_delivery(bank, graded)}")
     say(render_summary(graded.analysis))
-
 
 
 @app.command()
@@ -561,14 +556,13 @@ def report(
             f"'errata grade … --record --bank {path}'", err=True)
         raise typer.Exit(1)
     out = _output_folder(output, "the report is written into it")
-    try:
+    with failing_on(ReportError):
         pdf = render_history_pdf(h, h["deck"])
-    except ReportError as e:
-        say(f"errata: error: {e}", err=True)
-        raise typer.Exit(1)
     _write_outputs(out, {"history.md": history_markdown(h).encode("utf-8"), "history.json": analysis_json(h),
                          "history.pdf": pdf})
     say(f"{len(h['deliveries'])} deliveries, {len(h['items'])} facts")
+
+
 @app.command(name="html")
 def html_page(
     bank: str = BankArg,
