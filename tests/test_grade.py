@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.results import GradeError, grade
+from generator.results import GradeError, grade, render_summary
 from generator.results.model import BLANK, MULTIPLE, UNREADABLE
 from tests.responses.classes import ketamine_manifest
 from tests.responses.lms import canvas_student_analysis, moodle_responses
@@ -171,6 +171,9 @@ def test_paper_and_lms_together_and_markup_from_moodle(tmp_path):
     assert scores(g)["Fay Online"] == (3, 3) and scores(g)["Gus Online"] == (2, 3)
     peroxide = next(x for x in g.analysis["misconceptions"] if x["says"] == "H~2~O~2~")
     assert sorted(peroxide["students"]) == ["Cleo", "Gus Online"]
+    # The terminal shows the option as a reader sees it, not its markup.
+    summary = render_summary(g.analysis)
+    assert "misconception: 'H₂O₂'" in summary and "~" not in summary
 
 
 # --- the self-quiz results, against the bank ---------------------------------------------

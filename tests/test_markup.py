@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.text.markup import link_html, plain_html, safe_url, text_html
+from generator.text.markup import link_html, plain_html, plain_text, safe_url, text_html
 
 
 @pytest.mark.parametrize("text, html", [
@@ -53,6 +53,20 @@ def test_controls_are_dropped():
 
 def test_plain_text_has_no_markup():
     assert plain_html("a*b*c ~x~ <i>") == "a*b*c ~x~ &lt;i&gt;"
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("H~2~O~2~", "H₂O₂"),
+    ("3×10^8^ m/s and Ca^2+^", "3×10⁸ m/s and Ca²⁺"),
+    ("**strong** and *emphasis*", "strong and emphasis"),
+    ("x^n+1^ and CO~2~", "xⁿ⁺¹ and CO₂"),
+    ("a~b,c~ and 2^y^", "a_(b,c) and 2^y"),     # no small form for every character: plain-text notation
+    (r"a \*literal\* star", "a *literal* star"),
+    ("line one\nline two", "line one line two"),
+    ("<b>not markup</b>", "<b>not markup</b>"),
+])
+def test_terminal_text(text, shown):
+    assert plain_text(text) == shown
 
 
 def test_links_only_to_web_addresses():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..text.markup import text_html
+from ..text.markup import plain_text, text_html
 
 from .analysis import pct
 
@@ -148,7 +148,7 @@ def render_summary(a: dict) -> str:
     lines = [f"{t['n']} student{'s' if t['n'] != 1 else ''}, {t['k']} questions: mean {f2(t['mean'])}, SD {f2(t['sd'])}, "
              f"KR-20 {f2(t['kr20'])}; {flagged} question{'s' if flagged != 1 else ''} flagged"]
     for m in top:
-        lines.append(f"  misconception: '{m['says']}': {m['chosen_by']} of {m['offered']} students"
+        lines.append(f"  misconception: '{plain_text(m['says'])}': {m['chosen_by']} of {m['offered']} students"
                      + (f" ({', '.join(m['sources'])})" if m["sources"] else ""))
     if a["sources"] and a["sources"][0]["misled"]:
         s = a["sources"][0]

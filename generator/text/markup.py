@@ -114,3 +114,30 @@ def link_html(text: str, url: str) -> str:
     inner = text_html(text)
     u = safe_url(url)
     return f'<a href="{html.escape(u, quote=True)}">{inner}</a>' if u else inner
+
+
+_SUBSCRIPTS = str.maketrans("0123456789+-=()aeoxhklmnpst", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜ")
+_SUPERSCRIPTS = str.maketrans("0123456789+-=()in", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿ")
+
+
+def _scripted(t: str, table: dict, mark: str) -> str:
+    """'2' → '₂' where Unicode has every character's small form; else the caret or underscore of plain text."""
+    small = t.translate(table)
+    if all(ord(c) in table for c in t):
+        return small
+    return f"{mark}{t}" if len(t) == 1 else f"{mark}({t})"
+
+
+def plain_text(text: str) -> str:
+    """The marked-up text on one line for a terminal: H~2~O → H₂O, 10^8^ → 10⁸, emphasis dropped."""
+    out = []
+    for run in spans(text):
+        if "br" in run:
+            out.append(" ")
+        elif run.get("sub"):
+            out.append(_scripted(run["t"], _SUBSCRIPTS, "_"))
+        elif run.get("sup"):
+            out.append(_scripted(run["t"], _SUPERSCRIPTS, "^"))
+        else:
+            out.append(run["t"])
+    return "".join(out)
