@@ -13,7 +13,8 @@ machine) and its own peak resident memory (from wait4), best of the repeats. Row
 - check: a clean bank; check+warning: the same bank with one fact that draws a warning,
   so a diagnostic has to be placed (file, line, column);
 - export-json, export-gift, export-moodle-xml, export-qti: `export --format …` to a file;
-- build: a first build (no lock yet, every note new); rebuild: the same build again.
+- build: a first build (no lock yet, every note new); rebuild: the same build again;
+  rebuild-one-fact: a build after one fact's answer changed (a different change each run).
 
 The banks are those of bench_pipeline.py (about 0.8 KB a fact); the build rows work on a
 copy of the bank in a scratch folder, so nothing is written into the repository.
@@ -35,7 +36,7 @@ from bench_pipeline import OUT, ROOT, bank_file as synthetic_bank  # noqa: E402
 
 CLI = [str(ROOT / "cli.py")]  # the command line timed; --cli names another checkout's
 COMMANDS = ("check", "check+warning", "export-json", "export-gift", "export-moodle-xml", "export-qti",
-            "build", "rebuild")
+            "build", "rebuild", "rebuild-one-fact")
 
 WARNING_FACT = """\
   - id: fact-with-a-warning
@@ -95,7 +96,21 @@ def measure(command: str, n: int, scratch: Path) -> tuple[float, float, float]:
         folder.mkdir(exist_ok=True)
         shutil.copyfile(bank_file(n), bank)
         run(["build", str(bank), "-o", str(folder / "decks")])
+    if command == "rebuild-one-fact":
+        change_one_answer(bank, n)
     return run(["build", str(bank), "-o", str(folder / "decks")])
+
+
+_EDITS = iter(range(1, 1 << 30))
+
+
+def change_one_answer(bank: Path, n: int) -> None:
+    """Give the fact in the middle of the bank a new answer, as an author fixing a typo would."""
+    text = bank.read_text(encoding="utf-8")
+    start = text.index(f"\n  - id: fact-{n // 2}\n")
+    at = text.index("\n    answer: ", start) + len("\n    answer: ")
+    end = text.index("\n", at)
+    bank.write_text(f"{text[:at]}\"edited answer {next(_EDITS)}\"{text[end:]}", encoding="utf-8")
 
 
 def main() -> int:
