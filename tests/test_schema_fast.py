@@ -102,7 +102,6 @@ def test_the_other_shapes_agree_on_a_valid_bank():
     data = doc.data
     pairs = [("deck", data["deck"])] + [("source", s) for s in data["sources"].values()] + \
             [("reference", r) for r in data["references"].values()]
-    assert schema.FAST_SHAPES >= {"fact", "error", "confirmation", "deck", "source", "reference", "defect"}
     for shape, value in pairs:
         v = schema.Validator(Report())
         assert schema.fast_fields(shape, value) == v.fields(shape, value, (shape,))
@@ -113,6 +112,17 @@ def test_space_in_a_pattern_is_space_in_python():
     """The fast lane seeks spaces in tags with the regex \\s; the general code with str.isspace."""
     spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
     assert [c for c in map(chr, range(sys.maxunicode + 1)) if schema._HAS_SPACE(c)] == spaces
+
+
+def test_bad_characters_are_sought_in_two_parts():
+    """The fast lane deletes the bad ASCII bytes, then seeks the rest of _BAD_CHAR beyond ASCII."""
+    everything = [chr(c) for c in range(sys.maxunicode + 1)]
+    bad = {c for c in everything if schema._BAD_CHAR.match(c)}
+    assert {chr(b) for b in schema._BAD_BYTES} == {c for c in bad if c.isascii()}
+    assert [b for b in range(256) if schema._MARK_BAD[b] != b] == list(schema._BAD_BYTES)
+    plain = "plain text, several words\n\ton two lines".encode()
+    assert plain.translate(schema._MARK_BAD) is plain   # what the fast lane counts on
+    assert {c for c in everything if schema._BAD_WIDE.match(c)} == {c for c in bad if not c.isascii()}
 
 
 # --- generated facts ------------------------------------------------------------------------
@@ -152,7 +162,7 @@ texts = st.one_of(
 scalars = st.one_of(texts, st.none(), st.just(INVALID), st.integers(), st.booleans(), st.floats(allow_nan=False),
                     texts.map(Text))
 values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.just([]), st.lists(st.just("x"), min_size=99, max_size=102),
+    st.lists(inner, max_size=4), st.builds(list), st.lists(st.just("x"), min_size=99, max_size=102),
     st.dictionaries(st.sampled_from(["says", "source", "quote", "why", "sayz", "note", "id"]), inner, max_size=5)),
     max_leaves=8)
 keys = st.sampled_from([*schema.KEY_INDEX["fact"], "anwser", "Errors", "notes"])
@@ -183,6 +193,7 @@ def odd_facts(draw):
         elif what == "good-error" and isinstance(fact.get("errors"), list) and fact["errors"] \
                 and isinstance(fact["errors"][0], dict):
             name = draw(st.sampled_from(["says", "source", "quote", "why"]))
+            fact["errors"] = [dict(fact["errors"][0]), *fact["errors"][1:]]
             fact["errors"][0][name] = draw(good_slug if name == "source" else good_text)
         elif what == "set":
             fact[draw(keys)] = draw(values)
@@ -190,6 +201,7 @@ def odd_facts(draw):
             fact.pop(draw(keys), None)
         elif what in ("error", "error-delete") and isinstance(fact.get("errors"), list) and fact["errors"] \
                 and isinstance(fact["errors"][0], dict):
+            fact["errors"] = [dict(fact["errors"][0]), *fact["errors"][1:]]   # never change a drawn value
             if what == "error":
                 fact["errors"][0][draw(error_keys)] = draw(values)
             else:
@@ -198,17 +210,18 @@ def odd_facts(draw):
             name = draw(st.sampled_from(["accept", "refs", "tags", "distractors", "formerly", "errors",
                                          "confirmed_by"]))
             if isinstance(fact.get(name), list):
+                fact[name] = [*fact[name]]
                 fact[name].insert(draw(st.integers(0, len(fact[name]))), draw(values))
     return fact
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fact=odd_facts(), index=st.integers(0, 5))
 def test_odd_facts_read_the_same_through_either_lane(fact, index):
     assert_same(fact, index)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(raw=values)
 def test_a_fact_that_is_not_a_mapping(raw):
     assert_same(raw)

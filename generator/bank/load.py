@@ -79,19 +79,27 @@ def _fact(v: Validator, raw, path: tuple, index: int) -> Fact | None:
         if f is None:
             return None
         complete = v.dropped == dropped
-    errors = [SourceError(e.get("says", ""), e.get("source", ""), e.get("quote", ""), e.get("why", ""),
-                          path + ("errors", j))
-              for j, e in enumerate(f.get("errors") or ()) if e is not None]
-    confirmed = [Confirmation(c.get("source", ""), c.get("quote", ""), path + ("confirmed_by", j))
-                 for j, c in enumerate(f.get("confirmed_by") or ()) if c is not None]
+    get = f.get
+    errors = get("errors")
+    if errors:
+        errors = [SourceError(e.get("says", ""), e.get("source", ""), e.get("quote", ""), e.get("why", ""),
+                              (*path, "errors", j))
+                  for j, e in enumerate(errors) if e is not None]
+    else:
+        errors = []
+    confirmed = get("confirmed_by")
+    if confirmed:
+        confirmed = [Confirmation(c.get("source", ""), c.get("quote", ""), (*path, "confirmed_by", j))
+                     for j, c in enumerate(confirmed) if c is not None]
+    else:
+        confirmed = []
     # One spelling per topic and tag: NFC and NFD forms of 'Ä' would be two Anki decks. ASCII is NFC already.
-    topic = f.get("topic", "")
+    topic = get("topic", "")
     if not topic.isascii():
         topic = unicodedata.normalize("NFC", topic)
-    tags = f.get("tags", [])
+    tags = get("tags", [])
     if not all(map(str.isascii, tags)):
         tags = [unicodedata.normalize("NFC", t) for t in tags]
-    get = f.get
     return Fact(get("id", v.fact_id or ""),   # an invalid id still names the fact, for duplicate ids and messages
                 topic, get("kind", ""), get("question", ""), get("answer", ""), get("explain", ""),
                 get("refs", []), get("accept", []), tags, errors, get("distractors", []), get("formerly", []),
