@@ -170,9 +170,10 @@ error_keys = st.sampled_from(["says", "source", "quote", "why", "sayz", "note"])
 
 # Values that are mostly valid, but not plain: padded, on several lines, beyond ASCII, invisible in part.
 padding = st.sampled_from(["", " ", "\n", "\t ", "\u3000", "\x1c"])
-good_text = st.tuples(padding, st.lists(st.sampled_from(["a", "Z", "é", "α", "µg", " ", "\t", "\n", "\u200b", "\u00ad",
-                                                         "e\u0301", "\U0001f600", "::", "-", "0", "\u2800"]),
-                                        min_size=1, max_size=8).map("".join), padding).map("".join)
+GOOD_CHARS = ["a", "Z", "é", "α", "µg", " ", "\t", "\n", "\u200b", "\u00ad", "e\u0301", "\U0001f600", "::", "-", "0",
+              "\u2800"]
+good_text = st.tuples(padding, st.lists(st.sampled_from(GOOD_CHARS), min_size=1, max_size=8).map("".join),
+                      padding).map("".join)
 good_slug = st.tuples(padding, st.from_regex(r"[a-z0-9][a-z0-9._-]{0,12}", fullmatch=True), padding).map("".join)
 good_tag = st.tuples(padding, st.lists(st.sampled_from(["a", "é", "::", "-", "\u00ad", "A\u0308"]), min_size=1,
                                        max_size=5).map("".join), padding).map("".join)
