@@ -11,7 +11,7 @@ import unicodedata
 
 from ..diagnostics import ERROR, Diagnostic, Report
 from .model import Bank, Confirmation, Deck, Defect, Fact, Reference, Source, SourceError
-from .schema import Validator
+from .schema import Validator, fast_fields
 from .yamlsource import Document, gc_paused, read_yaml
 
 
@@ -67,27 +67,43 @@ def _structure(doc: Document, report: Report) -> Bank | None:
 
 def _fact(v: Validator, raw, path: tuple, index: int) -> Fact | None:
     """One fact with every valid value (missing or invalid ones empty), or None if it is no mapping."""
-    raw_id = raw.get("id") if isinstance(raw, dict) else None
-    v.fact_id = raw_id.strip() if isinstance(raw_id, str) else None
-    dropped = v.dropped
-    f = v.fields("fact", raw, path)
-    if f is None:
-        return None
-    errors = [SourceError(e.get("says", ""), e.get("source", ""), e.get("quote", ""), e.get("why", ""),
-                          path + ("errors", j))
-              for j, e in enumerate(f.get("errors") or []) if e is not None]
-    confirmed = [Confirmation(c.get("source", ""), c.get("quote", ""), path + ("confirmed_by", j))
-                 for j, c in enumerate(f.get("confirmed_by") or []) if c is not None]
-    return Fact(
-        # An invalid id still names the fact, for duplicate ids and messages.
-        id=f.get("id", v.fact_id or ""),
-        # One spelling per topic and tag: NFC and NFD forms of 'Ä' would be two Anki decks.
-        topic=unicodedata.normalize("NFC", f.get("topic", "")), kind=f.get("kind", ""),
-        question=f.get("question", ""), answer=f.get("answer", ""), explain=f.get("explain", ""),
-        refs=f.get("refs", []), accept=f.get("accept", []),
-        tags=[unicodedata.normalize("NFC", t) for t in f.get("tags", [])],
-        errors=errors, distractors=f.get("distractors", []), formerly=f.get("formerly", []),
-        confirmed_by=confirmed, index=index, path=path, complete=v.dropped == dropped)
+    f = fast_fields("fact", raw)   # a plainly valid fact, at once
+    if f is not None:
+        v.fact_id = f["id"]
+        complete = True
+    else:   # something to report: the general code says what, exactly as always
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        v.fact_id = raw_id.strip() if isinstance(raw_id, str) else None
+        dropped = v.dropped
+        f = v.fields("fact", raw, path)
+        if f is None:
+            return None
+        complete = v.dropped == dropped
+    get = f.get
+    errors = get("errors")
+    if errors:
+        errors = [SourceError(e.get("says", ""), e.get("source", ""), e.get("quote", ""), e.get("why", ""),
+                              (*path, "errors", j))
+                  for j, e in enumerate(errors) if e is not None]
+    else:
+        errors = []
+    confirmed = get("confirmed_by")
+    if confirmed:
+        confirmed = [Confirmation(c.get("source", ""), c.get("quote", ""), (*path, "confirmed_by", j))
+                     for j, c in enumerate(confirmed) if c is not None]
+    else:
+        confirmed = []
+    # One spelling per topic and tag: NFC and NFD forms of 'Ä' would be two Anki decks. ASCII is NFC already.
+    topic = get("topic", "")
+    if not topic.isascii():
+        topic = unicodedata.normalize("NFC", topic)
+    tags = get("tags", [])
+    if not all(map(str.isascii, tags)):
+        tags = [unicodedata.normalize("NFC", t) for t in tags]
+    return Fact(get("id", v.fact_id or ""),   # an invalid id still names the fact, for duplicate ids and messages
+                topic, get("kind", ""), get("question", ""), get("answer", ""), get("explain", ""),
+                get("refs", []), get("accept", []), tags, errors, get("distractors", []), get("formerly", []),
+                confirmed, index, path, complete)
 
 
 def load_bank(file: str, report: Report | None = None) -> tuple[Bank | None, Report, Document | None]:

@@ -11,14 +11,14 @@ from functools import cached_property
 from ..text.normalize import norm
 
 
-@dataclass
+@dataclass(slots=True)
 class Deck:
     id: str
     title: str
     description: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Defect:
     """A passage of a source that is not an error: no claim at all (spam, hype, boilerplate), or a claim
     too defensible to teach as wrong (contested, overstated)."""
@@ -29,7 +29,7 @@ class Defect:
     path: tuple = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class Source:
     id: str
     title: str
@@ -38,7 +38,7 @@ class Source:
     defects: list[Defect] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Reference:
     id: str
     title: str
@@ -47,7 +47,7 @@ class Reference:
     url: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class SourceError:
     """A claim a named source states wrongly, with its words and the correction."""
 
@@ -58,7 +58,7 @@ class SourceError:
     path: tuple = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class Confirmation:
     """A passage where a named source states a fact correctly."""
 
@@ -67,7 +67,7 @@ class Confirmation:
     path: tuple = ()
 
 
-@dataclass
+@dataclass(slots=True)   # slots: a bank holds many facts, built fast and kept small
 class Fact:
     id: str
     topic: str
@@ -87,12 +87,15 @@ class Fact:
     # False when a required value is missing or invalid (and so left empty here): the bank
     # has errors, and the fact is checked only as far as it can be (no question is built).
     complete: bool = True
+    _norms: "FactNorms | None" = field(default=None, init=False, repr=False, compare=False)
 
-    @cached_property
+    @property
     def norms(self) -> "FactNorms":
         """Normalised texts, computed once: the checker and every generator compare with them."""
-        return FactNorms(norm(self.answer), [norm(a) for a in self.accept],
-                         [norm(e.says) for e in self.errors], [norm(d) for d in self.distractors])
+        if self._norms is None:   # a slot, where a cached_property would need a __dict__
+            self._norms = FactNorms(norm(self.answer), [norm(a) for a in self.accept],
+                                    [norm(e.says) for e in self.errors], [norm(d) for d in self.distractors])
+        return self._norms
 
 
 @dataclass(frozen=True)
