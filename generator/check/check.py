@@ -18,7 +18,8 @@ from ..text.normalize import CONFUSABLES, has_lookalike, mixed_script_word
 from .lint_bank import lint_bank
 
 _ABOVE = re.compile(r"\b(all|none|both|neither) of (the )?(above|these|the options)\b", re.I)
-_ABSOLUTE = re.compile(r"\b(always|never|all|none|every|completely|absolutely|entirely|guaranteed)\b", re.I)
+_ABSOLUTE_WORDS = ("always", "never", "all", "none", "every", "completely", "absolutely", "entirely", "guaranteed")
+_ABSOLUTE = re.compile(r"\b(" + "|".join(_ABSOLUTE_WORDS) + r")\b", re.I)
 _VOWEL_START = re.compile(r"^[aeiou]", re.I)
 # Letters whose English name starts with a vowel sound (an 'F', an 'MRI', an 'NMDA'…) make the a/an cue unreliable.
 _LETTER_ACRONYM = re.compile(r"^[A-Z]{2,}\b")
@@ -220,21 +221,35 @@ def _check_options(f: Fact, report: Report) -> None:
 def lint_question(q: Question, report: Report) -> None:
     """Item-writing cues (Haladyna et al. 2002) that give the key away: warnings."""
     f = q.fact
-    key = next(o for o in q.options if o.correct)
-    wrong = [o for o in q.options if not o.correct]
+    options = q.options
+    key = options[0] if options[0].correct else next(o for o in options if o.correct)  # the generator's: first
+    wrong = [o for o in options if not o.correct]
     if not wrong:
         return
-    longest_wrong = max(len(o.text) for o in wrong)
+    longest_wrong = max([len(o.text) for o in wrong])
     if len(key.text) >= 1.5 * longest_wrong and len(key.text) - longest_wrong >= 12:
         report.warning(f"the key is clearly the longest option ({len(key.text)} characters against at most "
                        f"{longest_wrong}): test-wise students pick it", f.path + ("answer",), fact_id=f.id,
                        hint="shorten the answer (detail belongs in 'explain') or give longer wrong options",
                        code="long-key")
-    for o in q.options:
-        if _ABOVE.search(o.text):
-            report.warning(f"option '{o.text}' is an 'all/none of the above' option", f.path, fact_id=f.id,
-                           hint="name the options instead; the order changes per version", code="above")
-    if not _ABSOLUTE.search(key.text):
+    # The case-blind searches are slow; most options need none. Neither pattern can match across a line
+    # break, which is a word boundary as a text's start and end are, so the options joined by line breaks
+    # show whether any option may match. In ASCII, a case-blind match is a match of the lower-cased text,
+    # so a substring test rules most out; elsewhere letters such as 'ſ', 'İ' or 'K' (Kelvin) match too,
+    # so the regex itself decides.
+    joined = "\n".join([o.text for o in options])
+    if joined.isascii():
+        low = joined.lower()
+        above = " of " in low
+        absolute = _has_any(low, _ABSOLUTE_WORDS)
+    else:
+        above = absolute = True
+    if above and _ABOVE.search(joined):
+        for o in options:
+            if _ABOVE.search(o.text):
+                report.warning(f"option '{o.text}' is an 'all/none of the above' option", f.path, fact_id=f.id,
+                               hint="name the options instead; the order changes per version", code="above")
+    if absolute and _ABSOLUTE.search(joined) and not _ABSOLUTE.search(key.text):
         for o in wrong:
             m = None if _ABOVE.search(o.text) else _ABSOLUTE.search(o.text)
             if m:
@@ -242,10 +257,10 @@ def lint_question(q: Question, report: Report) -> None:
                                f"(option '{o.text}'): students learn to avoid them", f.path, fact_id=f.id,
                                hint="qualify the wrong option or phrase the key as firmly", code="absolute")
                 break
-    stem = f.question.rstrip(" .…_:?")
-    article = stem.rsplit(None, 1)[-1].casefold() if stem.split() else ""
+    stem = f.question.rstrip(" .…_:?").rsplit(None, 1)
+    article = stem[-1].casefold() if stem else ""
     if article in ("a", "an"):
-        for o in q.options:
+        for o in options:
             text = o.text.lstrip("\"'“‘(")
             if not text or _LETTER_ACRONYM.match(text):
                 continue
@@ -255,6 +270,13 @@ def lint_question(q: Question, report: Report) -> None:
                                f"a grammatical cue", f.path + ("question",), fact_id=f.id,
                                hint="end the stem before the article, e.g. '… is:'", code="article")
                 break
+
+
+def _has_any(text: str, words: tuple[str, ...]) -> bool:
+    for w in words:
+        if w in text:
+            return True
+    return False
 
 
 def check_bank(file: str, options: int = DEFAULT_OPTIONS, strict: bool = False,

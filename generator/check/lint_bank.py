@@ -76,9 +76,14 @@ def _questions(facts: list[Fact]) -> list[str]:
 
 
 def _seen(f: Fact, question: str) -> str:
-    """What a student sees of a fact in a quiz, normalised: its question and every own option."""
+    """What a student sees of a fact in a quiz, normalised: its question and every own option, each with a
+    space either side and a separator between two (normalised texts hold neither the separator nor two
+    spaces in a row, so a phrase ' p ' matches within one text only)."""
     n = f.norms
-    return f" {question} {_SEP} {n.answer} {_SEP} " + f" {_SEP} ".join(_wrong(f)) + " "
+    return f" {question} {_SEP} " + _BETWEEN.join((n.answer, *n.says, *n.distractors)) + " "
+
+
+_BETWEEN = f" {_SEP} "
 
 
 def _where_in(f: Fact, phrase: str) -> str:
@@ -106,21 +111,22 @@ def lint_giveaways(bank: Bank, report: Report) -> None:
             if q is not None and q != p and not (q in owners and owners[q][-1][0] == i):
                 owners.setdefault(q, []).append((i, ("accept", j)))
     # A phrase is looked for through its rarest word among all phrases: few phrases share an anchor,
-    # so a text is checked against a handful of candidates, whatever the size of the bank.
+    # so a text is checked against a handful of candidates, whatever the size of the bank. (Which word
+    # of a phrase anchors it changes only the speed: a text holding ' p ' holds each word of p.)
     freq = Counter(" ".join(owners).split())
     get = freq.__getitem__
-    anchored: dict[str, list[str]] = {}
+    anchored: dict[str, list[tuple[str, str]]] = {}   # anchor → (phrase, phrase with a space either side)
     for p in owners:
         ws = p.split()
-        anchored.setdefault(ws[0] if len(ws) == 1 else min(zip(map(get, ws), ws))[1], []).append(p)
-    anchors = set(anchored)
+        anchored.setdefault(ws[0] if len(ws) == 1 else min(ws, key=get), []).append((p, f" {p} "))
+    # Every fact's text, split into words and met with the anchors, in calls that loop in C.
+    seen = list(map(_seen, facts, _questions(facts)))
+    hits = map(set(anchored).intersection, map(str.split, seen))
     found: dict[str, list[int]] = {}
-    for b, (f, question) in enumerate(zip(facts, _questions(facts))):
-        s = _seen(f, question)
-        hit = anchors.intersection(s.split())
+    for b, hit in enumerate(hits):
         for w in hit:
-            for p in anchored[w]:
-                if f" {p} " in s:
+            for p, spaced in anchored[w]:
+                if spaced in seen[b]:
                     found.setdefault(p, []).append(b)
     for p, where_found in sorted((p, bs) for p, bs in found.items() if bs != [owners[p][0][0]]):
         if len(where_found) + len(owners[p]) > VOCABULARY:

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 from ..bank import Bank, Fact, gc_paused
 from .model import BORROWED, CURATED, SOURCE_ERROR, Option, Provenance, Question, Quiz
-from ..text.normalize import norm
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 5
 DEFAULT_OPTIONS = 3
@@ -51,7 +50,18 @@ def _pools(facts: list[Fact]) -> dict[str, _Pool]:
 
 def own_options(fact: Fact) -> list[Option]:
     """The fact's own wrong options in policy order: source errors (merged), then curated."""
+    return _own_options(fact)[0]
+
+
+def _own_options(fact: Fact) -> tuple[list[Option], list[str]]:
+    """`own_options`, with each option's normalised text."""
     norms = fact.norms
+    every = (norms.answer, *norms.accept, *norms.says, *norms.distractors)
+    if len(set(every)) == len(every):
+        # No two texts say the same thing (the common case): nothing is blocked or merged.
+        out = [Option(e.says, False, Provenance(SOURCE_ERROR, [e])) for e in fact.errors]
+        out += [Option(d, False, Provenance(CURATED)) for d in fact.distractors]
+        return out, [*norms.says, *norms.distractors]
     blocked = {norms.answer, *norms.accept}
     out: list[Option] = []
     by_norm: dict[str, Option] = {}
@@ -71,7 +81,7 @@ def own_options(fact: Fact) -> list[Option]:
         o = Option(d, False, Provenance(CURATED))
         by_norm[n] = o
         out.append(o)
-    return out
+    return out, list(by_norm)
 
 
 def _borrow(fact: Fact, pool: _Pool, need: int, taken: set[str], rng: random.Random) -> list[Option]:
@@ -110,9 +120,11 @@ class Generator:
     def question(self, fact: Fact) -> Question:
         """Key first, then distractors in policy order (not yet arranged)."""
         want = self.options - 1
-        distractors = own_options(fact)[:want]
-        if len(distractors) < want:
-            taken = {fact.norms.answer, *fact.norms.accept, *(norm(o.text) for o in distractors)}
+        distractors, norms = _own_options(fact)
+        if len(distractors) > want:
+            del distractors[want:]
+        elif len(distractors) < want:
+            taken = {fact.norms.answer, *fact.norms.accept, *norms}
             rng = random.Random(f"{self.seed}\x1f{fact.id}")
             distractors += _borrow(fact, self.pools[fact.kind], want - len(distractors), taken, rng)
         return Question(fact, [Option(fact.answer, True)] + distractors)
