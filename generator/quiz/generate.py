@@ -37,14 +37,18 @@ class _Pool:
 
 
 def _pools(facts: list[Fact]) -> dict[str, _Pool]:
-    by_kind: dict[str, dict[str, tuple[str, str, str]]] = {}
+    by_kind: dict[str, dict[str, tuple[int, str, str, str]]] = {}
     for f in facts:
+        distinct = by_kind.get(f.kind)
+        if distinct is None:
+            distinct = by_kind[f.kind] = {}
         n = f.norms.answer
-        by_kind.setdefault(f.kind, {}).setdefault(n, (n, f.answer, f.id))
+        if n not in distinct:
+            distinct[n] = (len(f.answer), n, f.answer, f.id)
     pools = {}
     for kind, distinct in by_kind.items():
-        entries = sorted(distinct.values(), key=lambda e: (len(e[1]), e[0]))
-        pools[kind] = _Pool([len(e[1]) for e in entries], entries)
+        rows = sorted(distinct.values())   # by length, then norm: the norms of one kind are distinct
+        pools[kind] = _Pool([r[0] for r in rows], [r[1:] for r in rows])
     return pools
 
 
@@ -53,15 +57,20 @@ def own_options(fact: Fact) -> list[Option]:
     return _own_options(fact)[0]
 
 
-def _own_options(fact: Fact) -> tuple[list[Option], list[str]]:
-    """`own_options`, with each option's normalised text."""
+def _own_options(fact: Fact, limit: int | None = None) -> tuple[list[Option], list[str]]:
+    """`own_options` (the first ``limit`` of them), with each option's normalised text."""
     norms = fact.norms
     every = (norms.answer, *norms.accept, *norms.says, *norms.distractors)
     if len(set(every)) == len(every):
-        # No two texts say the same thing (the common case): nothing is blocked or merged.
-        out = [Option(e.says, False, Provenance(SOURCE_ERROR, [e])) for e in fact.errors]
-        out += [Option(d, False, Provenance(CURATED)) for d in fact.distractors]
-        return out, [*norms.says, *norms.distractors]
+        # No two texts say the same thing (the common case): nothing is blocked or merged, and only
+        # the options kept are made.
+        errors, distractors = fact.errors, fact.distractors
+        if limit is not None and len(errors) + len(distractors) > limit:
+            errors = errors[:limit]
+            distractors = distractors[:limit - len(errors)]
+        out = [Option(e.says, False, Provenance(SOURCE_ERROR, [e])) for e in errors]
+        out += [Option(d, False, Provenance(CURATED)) for d in distractors]
+        return out, [*norms.says[:len(errors)], *norms.distractors[:len(distractors)]]
     blocked = {norms.answer, *norms.accept}
     out: list[Option] = []
     by_norm: dict[str, Option] = {}
@@ -81,7 +90,7 @@ def _own_options(fact: Fact) -> tuple[list[Option], list[str]]:
         o = Option(d, False, Provenance(CURATED))
         by_norm[n] = o
         out.append(o)
-    return out, list(by_norm)
+    return out[:limit], list(by_norm)[:limit]
 
 
 def _borrow(fact: Fact, pool: _Pool, need: int, taken: set[str], rng: random.Random) -> list[Option]:
@@ -116,16 +125,16 @@ class Generator:
         self.seed = seed
         self.options = options
         self.pools = _pools(bank.facts)
+        self._rng = random.Random()   # re-seeded per fact: seeding makes the state of a new Random(seed)
 
     def question(self, fact: Fact) -> Question:
         """Key first, then distractors in policy order (not yet arranged)."""
         want = self.options - 1
-        distractors, norms = _own_options(fact)
-        if len(distractors) > want:
-            del distractors[want:]
-        elif len(distractors) < want:
+        distractors, norms = _own_options(fact, want)
+        if len(distractors) < want:
             taken = {fact.norms.answer, *fact.norms.accept, *norms}
-            rng = random.Random(f"{self.seed}\x1f{fact.id}")
+            rng = self._rng
+            rng.seed(f"{self.seed}\x1f{fact.id}")
             distractors += _borrow(fact, self.pools[fact.kind], want - len(distractors), taken, rng)
         return Question(fact, [Option(fact.answer, True)] + distractors)
 
