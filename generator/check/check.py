@@ -128,8 +128,12 @@ def _check_scripts(f: Fact, report: Report) -> None:
     """A word that mixes Latin letters with lookalikes from another script ('Кetamine')."""
     # A fact with no lookalike letter anywhere has no such word: one test on its texts joined.
     joined = "".join((f.question, f.answer, *f.accept, *f.distractors, *[e.says for e in f.errors]))
-    if joined.isascii() or not has_lookalike(joined):
-        return
+    if not joined.isascii() and has_lookalike(joined):
+        _report_mixed_scripts(f, report)
+
+
+def _report_mixed_scripts(f: Fact, report: Report) -> None:
+    """`_check_scripts` text by text."""
     for name, texts in (("question", (f.question,)), ("answer", (f.answer,)), ("accept", f.accept),
                         ("distractors", f.distractors), ("errors", [e.says for e in f.errors])):
         for j, text in enumerate(texts):
@@ -163,8 +167,13 @@ def _check_options(f: Fact, report: Report) -> None:
     # Every problem below is two texts with one normalisation (or one phrasing listed twice, which
     # normalises alike): when the normalisations are all distinct there is nothing to report.
     every = (norms.answer, *norms.accept, *norms.says, *norms.distractors)
-    if len(set(every)) == len(every):
-        return
+    if len(set(every)) != len(every):
+        _report_option_clashes(f, report)
+
+
+def _report_option_clashes(f: Fact, report: Report) -> None:
+    """`_check_options` option by option."""
+    norms = f.norms
     key = norms.answer if f.answer else None   # a missing answer: the rest is still compared
     accepted: dict[str, str] = {}
     listed: set[str] = set()

@@ -71,6 +71,14 @@ def _own_options(fact: Fact, limit: int | None = None) -> tuple[list[Option], li
         out = [Option(e.says, False, Provenance(SOURCE_ERROR, [e])) for e in errors]
         out += [Option(d, False, Provenance(CURATED)) for d in distractors]
         return out, [*norms.says[:len(errors)], *norms.distractors[:len(distractors)]]
+    out, merged = _merged_options(fact)
+    return out[:limit], merged[:limit]
+
+
+def _merged_options(fact: Fact) -> tuple[list[Option], list[str]]:
+    """`_own_options` claim by claim: the key's and accepted phrasings' claims left out, a claim stated
+    by several sources merged into one option."""
+    norms = fact.norms
     blocked = {norms.answer, *norms.accept}
     out: list[Option] = []
     by_norm: dict[str, Option] = {}
@@ -90,7 +98,7 @@ def _own_options(fact: Fact, limit: int | None = None) -> tuple[list[Option], li
         o = Option(d, False, Provenance(CURATED))
         by_norm[n] = o
         out.append(o)
-    return out[:limit], list(by_norm)[:limit]
+    return out, list(by_norm)
 
 
 def _borrow(fact: Fact, pool: _Pool, need: int, taken: set[str], rng: random.Random) -> list[Option]:
