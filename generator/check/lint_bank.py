@@ -84,6 +84,7 @@ def _seen(f: Fact, question: str) -> str:
 
 
 _BETWEEN = f" {_SEP} "
+_SLICE = 2048
 
 
 def _where_in(f: Fact, phrase: str) -> str:
@@ -119,15 +120,18 @@ def lint_giveaways(bank: Bank, report: Report) -> None:
     for p in owners:
         ws = p.split()
         anchored.setdefault(ws[0] if len(ws) == 1 else min(ws, key=get), []).append((p, f" {p} "))
-    # Every fact's text, split into words and met with the anchors, in calls that loop in C.
-    seen = list(map(_seen, facts, _questions(facts)))
-    hits = map(set(anchored).intersection, map(str.split, seen))
+    # Every fact's text, split into words and met with the anchors, in calls that loop in C; a slice of
+    # facts at a time, so that the texts stay few and in cache.
+    anchors = set(anchored)
+    questions = _questions(facts)
     found: dict[str, list[int]] = {}
-    for b, hit in enumerate(hits):
-        for w in hit:
-            for p, spaced in anchored[w]:
-                if spaced in seen[b]:
-                    found.setdefault(p, []).append(b)
+    for start in range(0, len(facts), _SLICE):
+        seen = list(map(_seen, facts[start:start + _SLICE], questions[start:start + _SLICE]))
+        for b, (text, hit) in enumerate(zip(seen, map(anchors.intersection, map(str.split, seen))), start):
+            for w in hit:
+                for p, spaced in anchored[w]:
+                    if spaced in text:
+                        found.setdefault(p, []).append(b)
     for p, where_found in sorted((p, bs) for p, bs in found.items() if bs != [owners[p][0][0]]):
         if len(where_found) + len(owners[p]) > VOCABULARY:
             continue    # the bank's own vocabulary, not one fact's give-away (and never a quadratic report)

@@ -90,16 +90,15 @@ def _has_markup(t: str) -> bool:
     return "*" in t or "~" in t or "^" in t or "\\" in t
 
 
-# ASCII that normalisation leaves as it is once lower-cased: letters, digits and symbols, single spaces
-# between words. Most answers and options are such text; one match replaces every step below.
-_PLAIN_ASCII = re.compile(r"[a-z0-9$+<=>|`]+(?: [a-z0-9$+<=>|`]+)*")
+# ASCII that normalisation only lower-cases: letters, digits and symbols, single spaces between words.
+# Most answers and options are such text; one match replaces every step below (and text already in
+# lower case is returned itself, not a copy).
+_PLAIN_ASCII = re.compile(r"[A-Za-z0-9$+<=>|`]+(?: [A-Za-z0-9$+<=>|`]+)*")
 
 
 def norm(text: str) -> str:
-    if text.isascii() and not _has_markup(text):
-        t = text.lower()
-        if _PLAIN_ASCII.fullmatch(t):
-            return t
+    if text.isascii() and not _has_markup(text) and _PLAIN_ASCII.fullmatch(text):
+        return text if text.islower() else text.lower()
     return _norm(text)
 
 
