@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import partial
 
 from ..bank import Bank, Fact
 from ..diagnostics import Report
@@ -115,11 +116,13 @@ def lint_giveaways(bank: Bank, report: Report) -> None:
     # so a text is checked against a handful of candidates, whatever the size of the bank. (Which word
     # of a phrase anchors it changes only the speed: a text holding ' p ' holds each word of p.)
     freq = Counter(" ".join(owners).split())
-    get = freq.__getitem__
+    rarest = partial(min, key=freq.__getitem__)
     anchored: dict[str, list[tuple[str, str]]] = {}   # anchor → (phrase, phrase with a space either side)
-    for p in owners:
-        ws = p.split()
-        anchored.setdefault(ws[0] if len(ws) == 1 else min(ws, key=get), []).append((p, f" {p} "))
+    for p, w in zip(owners, map(rarest, map(str.split, owners))):
+        if w in anchored:
+            anchored[w].append((p, f" {p} "))
+        else:
+            anchored[w] = [(p, f" {p} ")]
     # Every fact's text, split into words and met with the anchors, in calls that loop in C; a slice of
     # facts at a time, so that the texts stay few and in cache.
     anchors = set(anchored)
