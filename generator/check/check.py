@@ -14,11 +14,12 @@ from dataclasses import replace
 from ..bank import Bank, Fact, finish, gc_paused, load_bank, suggest
 from ..diagnostics import BankError, Report
 from ..quiz import DEFAULT_OPTIONS, Generator, Question, own_options
-from ..text.normalize import CONFUSABLES, mixed_script_word
+from ..text.normalize import CONFUSABLES, has_lookalike, mixed_script_word
 from .lint_bank import lint_bank
 
 _ABOVE = re.compile(r"\b(all|none|both|neither) of (the )?(above|these|the options)\b", re.I)
-_ABSOLUTE = re.compile(r"\b(always|never|all|none|every|completely|absolutely|entirely|guaranteed)\b", re.I)
+_ABSOLUTE_WORDS = ("always", "never", "all", "none", "every", "completely", "absolutely", "entirely", "guaranteed")
+_ABSOLUTE = re.compile(r"\b(" + "|".join(_ABSOLUTE_WORDS) + r")\b", re.I)
 _VOWEL_START = re.compile(r"^[aeiou]", re.I)
 # Letters whose English name starts with a vowel sound (an 'F', an 'MRI', an 'NMDA'…) make the a/an cue unreliable.
 _LETTER_ACRONYM = re.compile(r"^[A-Z]{2,}\b")
@@ -37,6 +38,8 @@ def check_semantics(bank: Bank, report: Report) -> None:
         else:
             ids[f.id] = f
     for f in bank.facts:
+        if not f.formerly:
+            continue
         for j, old in enumerate(f.formerly):
             if old == f.id:
                 report.error(f"'formerly' names this fact's own id '{old}'", f.path + ("formerly", j),
@@ -51,8 +54,6 @@ def check_semantics(bank: Bank, report: Report) -> None:
             else:
                 former[old] = f
 
-    check_refs = "references" not in bank.incomplete
-    check_sources = "sources" not in bank.incomplete
     hints: dict[str, str] = {}  # a renamed id may be misspelt in thousands of facts: one "did you mean" each
 
     def hint(name: str, known: dict, where: str) -> str:
@@ -62,30 +63,52 @@ def check_semantics(bank: Bank, report: Report) -> None:
 
     if bank.deck.title:
         _check_hierarchy(bank.deck.title, "deck title", ("deck", "title"), None, report)
+    # Names, references and sources repeat across facts: each distinct one is judged once here, and the
+    # loop below visits a fact's topic, tags, refs or sources only when some of them are faulty (each
+    # fault is still reported at every fact, in the order of the facts).
+    facts = bank.facts
+    references, sources = bank.references, bank.sources
+    used_refs = {r for f in facts for r in f.refs}
+    used_sources = {e.source for f in facts for e in f.errors}
+    used_sources.update(e.source for f in facts for e in f.confirmed_by)
+    check_refs = "references" not in bank.incomplete and not used_refs <= references.keys()
+    check_sources = "sources" not in bank.incomplete and any(s and s not in sources for s in used_sources)
     topics: dict[str, str] = {}
-    for f in bank.facts:
-        if f.topic:
-            first = topics.setdefault(f.topic.casefold(), f.topic)
-            if first != f.topic:
-                report.warning(f"topic '{f.topic}' differs from '{first}' only in case: Anki would make two "
+    miscased: dict[str, str] = {}   # topic → the spelling first seen of its case-folded form, when another
+    for topic in dict.fromkeys(f.topic for f in facts):
+        if topic:
+            first = topics.setdefault(topic.casefold(), topic)
+            if first != topic:
+                miscased[topic] = first
+    names = {f.topic for f in facts}
+    names.update(t for f in facts for t in f.tags)
+    empty_level = {name for name in names if "::" in name and _EMPTY_LEVEL.search(name)}
+    for f in facts:
+        if miscased or empty_level:
+            topic = f.topic
+            if topic in miscased:
+                first = miscased[topic]
+                report.warning(f"topic '{topic}' differs from '{first}' only in case: Anki would make two "
                                f"subdecks of them, while filters and LMS categories treat them as one",
                                f.path + ("topic",), fact_id=f.id, hint=f"write '{first}'", code="topic-case")
-            _check_hierarchy(f.topic, "topic", f.path + ("topic",), f, report)
-        for j, t in enumerate(f.tags):
-            _check_hierarchy(t, "tag", f.path + ("tags", j), f, report)
+            if topic in empty_level:
+                _check_hierarchy(topic, "topic", f.path + ("topic",), f, report)
+            for j, t in enumerate(f.tags):
+                if t in empty_level:
+                    _check_hierarchy(t, "tag", f.path + ("tags", j), f, report)
         if check_refs:
             for j, r in enumerate(f.refs):
-                if r not in bank.references:
+                if r not in references:
                     report.error(f"unknown reference '{r}'", f.path + ("refs", j), fact_id=f.id,
-                                 hint=hint(r, bank.references, "references"), code="unknown-ref")
+                                 hint=hint(r, references, "references"), code="unknown-ref")
         if check_sources:
-            for e in [*f.errors, *f.confirmed_by]:
-                if e.source and e.source not in bank.sources:
+            for e in (*f.errors, *f.confirmed_by):
+                if e.source and e.source not in sources:
                     report.error(f"unknown source '{e.source}'", e.path + ("source",), fact_id=f.id,
-                                 hint=hint(e.source, bank.sources, "sources"), code="unknown-source")
+                                 hint=hint(e.source, sources, "sources"), code="unknown-source")
         _check_options(f, report)
         _check_scripts(f, report)
-    _check_unused(bank, report)
+    _check_unused(bank, used_refs, used_sources, report)
 
 
 _EMPTY_LEVEL = re.compile(r"^\s*::|::\s*::|::\s*$")
@@ -103,6 +126,14 @@ def _check_hierarchy(name: str, what: str, path: tuple, f: Fact | None, report: 
 
 def _check_scripts(f: Fact, report: Report) -> None:
     """A word that mixes Latin letters with lookalikes from another script ('Кetamine')."""
+    # A fact with no lookalike letter anywhere has no such word: one test on its texts joined.
+    joined = "".join((f.question, f.answer, *f.accept, *f.distractors, *[e.says for e in f.errors]))
+    if not joined.isascii() and has_lookalike(joined):
+        _report_mixed_scripts(f, report)
+
+
+def _report_mixed_scripts(f: Fact, report: Report) -> None:
+    """`_check_scripts` text by text."""
     for name, texts in (("question", (f.question,)), ("answer", (f.answer,)), ("accept", f.accept),
                         ("distractors", f.distractors), ("errors", [e.says for e in f.errors])):
         for j, text in enumerate(texts):
@@ -117,12 +148,10 @@ def _check_scripts(f: Fact, report: Report) -> None:
                                code="mixed-script")
 
 
-def _check_unused(bank: Bank, report: Report) -> None:
+def _check_unused(bank: Bank, used_refs: set[str], used_sources: set[str], report: Report) -> None:
     """Sources and references that no fact uses: a misspelt id, or one left behind (warnings)."""
     if "facts" in bank.incomplete or not all(f.complete for f in bank.facts):
         return  # a fact not read whole may be the one that uses them
-    used_refs = {r for f in bank.facts for r in f.refs}
-    used_sources = {e.source for f in bank.facts for e in (*f.errors, *f.confirmed_by)}
     for rid in bank.references:
         if rid not in used_refs:
             report.warning(f"reference '{rid}' is not used by any fact", ("references", rid), at_key=True,
@@ -134,6 +163,16 @@ def _check_unused(bank: Bank, report: Report) -> None:
 
 
 def _check_options(f: Fact, report: Report) -> None:
+    norms = f.norms
+    # Every problem below is two texts with one normalisation (or one phrasing listed twice, which
+    # normalises alike): when the normalisations are all distinct there is nothing to report.
+    every = (norms.answer, *norms.accept, *norms.says, *norms.distractors)
+    if len(set(every)) != len(every):
+        _report_option_clashes(f, report)
+
+
+def _report_option_clashes(f: Fact, report: Report) -> None:
+    """`_check_options` option by option."""
     norms = f.norms
     key = norms.answer if f.answer else None   # a missing answer: the rest is still compared
     accepted: dict[str, str] = {}
@@ -191,21 +230,35 @@ def _check_options(f: Fact, report: Report) -> None:
 def lint_question(q: Question, report: Report) -> None:
     """Item-writing cues (Haladyna et al. 2002) that give the key away: warnings."""
     f = q.fact
-    key = next(o for o in q.options if o.correct)
-    wrong = [o for o in q.options if not o.correct]
+    options = q.options
+    key = options[0] if options[0].correct else next(o for o in options if o.correct)  # the generator's: first
+    wrong = [o for o in options if not o.correct]
     if not wrong:
         return
-    longest_wrong = max(len(o.text) for o in wrong)
+    longest_wrong = max([len(o.text) for o in wrong])
     if len(key.text) >= 1.5 * longest_wrong and len(key.text) - longest_wrong >= 12:
         report.warning(f"the key is clearly the longest option ({len(key.text)} characters against at most "
                        f"{longest_wrong}): test-wise students pick it", f.path + ("answer",), fact_id=f.id,
                        hint="shorten the answer (detail belongs in 'explain') or give longer wrong options",
                        code="long-key")
-    for o in q.options:
-        if _ABOVE.search(o.text):
-            report.warning(f"option '{o.text}' is an 'all/none of the above' option", f.path, fact_id=f.id,
-                           hint="name the options instead; the order changes per version", code="above")
-    if not _ABSOLUTE.search(key.text):
+    # The case-blind searches are slow; most options need none. Neither pattern can match across a line
+    # break, which is a word boundary as a text's start and end are, so the options joined by line breaks
+    # show whether any option may match. In ASCII, a case-blind match is a match of the lower-cased text,
+    # so a substring test rules most out; elsewhere letters such as 'ſ', 'İ' or 'K' (Kelvin) match too,
+    # so the regex itself decides.
+    joined = "\n".join([o.text for o in options])
+    if joined.isascii():
+        low = joined.lower()
+        above = " of " in low
+        absolute = _has_any(low, _ABSOLUTE_WORDS)
+    else:
+        above = absolute = True
+    if above and _ABOVE.search(joined):
+        for o in options:
+            if _ABOVE.search(o.text):
+                report.warning(f"option '{o.text}' is an 'all/none of the above' option", f.path, fact_id=f.id,
+                               hint="name the options instead; the order changes per version", code="above")
+    if absolute and _ABSOLUTE.search(joined) and not _ABSOLUTE.search(key.text):
         for o in wrong:
             m = None if _ABOVE.search(o.text) else _ABSOLUTE.search(o.text)
             if m:
@@ -213,10 +266,10 @@ def lint_question(q: Question, report: Report) -> None:
                                f"(option '{o.text}'): students learn to avoid them", f.path, fact_id=f.id,
                                hint="qualify the wrong option or phrase the key as firmly", code="absolute")
                 break
-    stem = f.question.rstrip(" .…_:?")
-    article = stem.rsplit(None, 1)[-1].casefold() if stem.split() else ""
+    stem = f.question.rstrip(" .…_:?").rsplit(None, 1)
+    article = stem[-1].casefold() if stem else ""
     if article in ("a", "an"):
-        for o in q.options:
+        for o in options:
             text = o.text.lstrip("\"'“‘(")
             if not text or _LETTER_ACRONYM.match(text):
                 continue
@@ -226,6 +279,13 @@ def lint_question(q: Question, report: Report) -> None:
                                f"a grammatical cue", f.path + ("question",), fact_id=f.id,
                                hint="end the stem before the article, e.g. '… is:'", code="article")
                 break
+
+
+def _has_any(text: str, words: tuple[str, ...]) -> bool:
+    for w in words:
+        if w in text:
+            return True
+    return False
 
 
 def check_bank(file: str, options: int = DEFAULT_OPTIONS, strict: bool = False,

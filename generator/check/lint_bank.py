@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import partial
 
 from ..bank import Bank, Fact
 from ..diagnostics import Report
@@ -76,9 +77,15 @@ def _questions(facts: list[Fact]) -> list[str]:
 
 
 def _seen(f: Fact, question: str) -> str:
-    """What a student sees of a fact in a quiz, normalised: its question and every own option."""
+    """What a student sees of a fact in a quiz, normalised: its question and every own option, each with a
+    space either side and a separator between two (normalised texts hold neither the separator nor two
+    spaces in a row, so a phrase ' p ' matches within one text only)."""
     n = f.norms
-    return f" {question} {_SEP} {n.answer} {_SEP} " + f" {_SEP} ".join(_wrong(f)) + " "
+    return f" {question} {_SEP} " + _BETWEEN.join((n.answer, *n.says, *n.distractors)) + " "
+
+
+_BETWEEN = f" {_SEP} "
+_SLICE = 2048
 
 
 def _where_in(f: Fact, phrase: str) -> str:
@@ -106,22 +113,28 @@ def lint_giveaways(bank: Bank, report: Report) -> None:
             if q is not None and q != p and not (q in owners and owners[q][-1][0] == i):
                 owners.setdefault(q, []).append((i, ("accept", j)))
     # A phrase is looked for through its rarest word among all phrases: few phrases share an anchor,
-    # so a text is checked against a handful of candidates, whatever the size of the bank.
+    # so a text is checked against a handful of candidates, whatever the size of the bank. (Which word
+    # of a phrase anchors it changes only the speed: a text holding ' p ' holds each word of p.)
     freq = Counter(" ".join(owners).split())
-    get = freq.__getitem__
-    anchored: dict[str, list[str]] = {}
-    for p in owners:
-        ws = p.split()
-        anchored.setdefault(ws[0] if len(ws) == 1 else min(zip(map(get, ws), ws))[1], []).append(p)
+    rarest = partial(min, key=freq.__getitem__)
+    anchored: dict[str, list[tuple[str, str]]] = {}   # anchor → (phrase, phrase with a space either side)
+    for p, w in zip(owners, map(rarest, map(str.split, owners))):
+        if w in anchored:
+            anchored[w].append((p, f" {p} "))
+        else:
+            anchored[w] = [(p, f" {p} ")]
+    # Every fact's text, split into words and met with the anchors, in calls that loop in C; a slice of
+    # facts at a time, so that the texts stay few and in cache.
     anchors = set(anchored)
+    questions = _questions(facts)
     found: dict[str, list[int]] = {}
-    for b, (f, question) in enumerate(zip(facts, _questions(facts))):
-        s = _seen(f, question)
-        hit = anchors.intersection(s.split())
-        for w in hit:
-            for p in anchored[w]:
-                if f" {p} " in s:
-                    found.setdefault(p, []).append(b)
+    for start in range(0, len(facts), _SLICE):
+        seen = list(map(_seen, facts[start:start + _SLICE], questions[start:start + _SLICE]))
+        for b, (text, hit) in enumerate(zip(seen, map(anchors.intersection, map(str.split, seen))), start):
+            for w in hit:
+                for p, spaced in anchored[w]:
+                    if spaced in text:
+                        found.setdefault(p, []).append(b)
     for p, where_found in sorted((p, bs) for p, bs in found.items() if bs != [owners[p][0][0]]):
         if len(where_found) + len(owners[p]) > VOCABULARY:
             continue    # the bank's own vocabulary, not one fact's give-away (and never a quadratic report)
@@ -140,8 +153,8 @@ def lint_giveaways(bank: Bank, report: Report) -> None:
 
 
 def lint_hedged_key(f: Fact, report: Report) -> None:
-    key = set(f.norms.answer.split())
-    if not (key & _HEDGES) or key & _ABSOLUTES:
+    key = f.norms.answer.split()
+    if _HEDGES.isdisjoint(key) or not _ABSOLUTES.isdisjoint(key):
         return
     wrong = _wrong(f)
     if len(wrong) < 2:
@@ -186,18 +199,19 @@ def middle_key(f: Fact) -> tuple[bool, int] | None:
 
 
 def lint_middle_keys(bank: Bank, report: Report) -> None:
+    _report_middle_keys([(f.id, m) for f in bank.facts if (m := middle_key(f)) is not None], report)
+
+
+def _report_middle_keys(numeric_facts: list[tuple[str, tuple[bool, int]]], report: Report) -> None:
+    """The middle-key warning from each numeric fact's id and `middle_key`, in bank order."""
     middle, expected, variance, numeric = [], 0.0, 0.0, 0
-    for f in bank.facts:
-        m = middle_key(f)
-        if m is None:
-            continue
-        inner, k = m
+    for fact_id, (inner, k) in numeric_facts:
         numeric += 1
         p = (k - 2) / k            # chance that a random position is neither end
         expected += p
         variance += p * (1 - p)
         if inner:
-            middle.append(f.id)
+            middle.append(fact_id)
     if not numeric or variance == 0:
         return
     z = (len(middle) - expected) / math.sqrt(variance)
@@ -214,6 +228,10 @@ def lint_middle_keys(bank: Bank, report: Report) -> None:
 def lint_bank(bank: Bank, report: Report) -> None:
     """The cross-fact and bank-level item-writing cues, as warnings."""
     lint_giveaways(bank, report)
-    for f in bank.facts:
+    numeric_facts = []   # for lint_middle_keys, gathered in the same pass (each pass over a large bank is
+    for f in bank.facts:  # paid in cache misses)
         lint_hedged_key(f, report)
-    lint_middle_keys(bank, report)
+        m = middle_key(f)
+        if m is not None:
+            numeric_facts.append((f.id, m))
+    _report_middle_keys(numeric_facts, report)

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 from ..bank import Bank, Fact, gc_paused
 from .model import BORROWED, CURATED, SOURCE_ERROR, Option, Provenance, Question, Quiz
-from ..text.normalize import norm
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 5
 DEFAULT_OPTIONS = 3
@@ -38,19 +37,47 @@ class _Pool:
 
 
 def _pools(facts: list[Fact]) -> dict[str, _Pool]:
-    by_kind: dict[str, dict[str, tuple[str, str, str]]] = {}
+    by_kind: dict[str, dict[str, tuple[int, str, str, str]]] = {}
     for f in facts:
+        distinct = by_kind.get(f.kind)
+        if distinct is None:
+            distinct = by_kind[f.kind] = {}
         n = f.norms.answer
-        by_kind.setdefault(f.kind, {}).setdefault(n, (n, f.answer, f.id))
+        if n not in distinct:
+            distinct[n] = (len(f.answer), n, f.answer, f.id)
     pools = {}
     for kind, distinct in by_kind.items():
-        entries = sorted(distinct.values(), key=lambda e: (len(e[1]), e[0]))
-        pools[kind] = _Pool([len(e[1]) for e in entries], entries)
+        rows = sorted(distinct.values())   # by length, then norm: the norms of one kind are distinct
+        pools[kind] = _Pool([r[0] for r in rows], [r[1:] for r in rows])
     return pools
 
 
 def own_options(fact: Fact) -> list[Option]:
     """The fact's own wrong options in policy order: source errors (merged), then curated."""
+    return _own_options(fact)[0]
+
+
+def _own_options(fact: Fact, limit: int | None = None) -> tuple[list[Option], list[str]]:
+    """`own_options` (the first ``limit`` of them), with each option's normalised text."""
+    norms = fact.norms
+    every = (norms.answer, *norms.accept, *norms.says, *norms.distractors)
+    if len(set(every)) == len(every):
+        # No two texts say the same thing (the common case): nothing is blocked or merged, and only
+        # the options kept are made.
+        errors, distractors = fact.errors, fact.distractors
+        if limit is not None and len(errors) + len(distractors) > limit:
+            errors = errors[:limit]
+            distractors = distractors[:limit - len(errors)]
+        out = [Option(e.says, False, Provenance(SOURCE_ERROR, [e])) for e in errors]
+        out += [Option(d, False, Provenance(CURATED)) for d in distractors]
+        return out, [*norms.says[:len(errors)], *norms.distractors[:len(distractors)]]
+    out, merged = _merged_options(fact)
+    return out[:limit], merged[:limit]
+
+
+def _merged_options(fact: Fact) -> tuple[list[Option], list[str]]:
+    """`_own_options` claim by claim: the key's and accepted phrasings' claims left out, a claim stated
+    by several sources merged into one option."""
     norms = fact.norms
     blocked = {norms.answer, *norms.accept}
     out: list[Option] = []
@@ -71,7 +98,7 @@ def own_options(fact: Fact) -> list[Option]:
         o = Option(d, False, Provenance(CURATED))
         by_norm[n] = o
         out.append(o)
-    return out
+    return out, list(by_norm)
 
 
 def _borrow(fact: Fact, pool: _Pool, need: int, taken: set[str], rng: random.Random) -> list[Option]:
@@ -106,14 +133,16 @@ class Generator:
         self.seed = seed
         self.options = options
         self.pools = _pools(bank.facts)
+        self._rng = random.Random()   # re-seeded per fact: seeding makes the state of a new Random(seed)
 
     def question(self, fact: Fact) -> Question:
         """Key first, then distractors in policy order (not yet arranged)."""
         want = self.options - 1
-        distractors = own_options(fact)[:want]
+        distractors, norms = _own_options(fact, want)
         if len(distractors) < want:
-            taken = {fact.norms.answer, *fact.norms.accept, *(norm(o.text) for o in distractors)}
-            rng = random.Random(f"{self.seed}\x1f{fact.id}")
+            taken = {fact.norms.answer, *fact.norms.accept, *norms}
+            rng = self._rng
+            rng.seed(f"{self.seed}\x1f{fact.id}")
             distractors += _borrow(fact, self.pools[fact.kind], want - len(distractors), taken, rng)
         return Question(fact, [Option(fact.answer, True)] + distractors)
 

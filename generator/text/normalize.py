@@ -90,7 +90,20 @@ def _has_markup(t: str) -> bool:
     return "*" in t or "~" in t or "^" in t or "\\" in t
 
 
+# ASCII that normalisation only lower-cases: letters, digits and symbols, single spaces between words.
+# Most answers and options are such text; one match replaces every step below (and text already in
+# lower case is returned itself, not a copy).
+_PLAIN_ASCII = re.compile(r"[A-Za-z0-9$+<=>|`]+(?: [A-Za-z0-9$+<=>|`]+)*")
+
+
 def norm(text: str) -> str:
+    if text.isascii() and not _has_markup(text) and _PLAIN_ASCII.fullmatch(text):
+        return text if text.islower() else text.lower()
+    return _norm(text)
+
+
+def _norm(text: str) -> str:
+    """`norm` by every step (the fast lane above must agree with it)."""
     if text.isascii():  # NFKC leaves ASCII as it is, and case folding is lower()
         t = (rendered(text) if _has_markup(text) else text).lower()
     else:
@@ -103,10 +116,18 @@ def norm(text: str) -> str:
         if _LOOKALIKE.search(t):
             t = t.translate(_FOLD)
         t = t.casefold()
-    t = _PUNCT.sub("", _SIGNIFICANT.sub(_stand_in, t))
+    if "." in t or "," in t or "-" in t:  # the only characters _SIGNIFICANT starts with
+        t = _SIGNIFICANT.sub(_stand_in, t)
+    t = _PUNCT.sub("", t)
     if "\ue000" in t or "\ue001" in t:
         t = t.replace("\ue000", ".").replace("\ue001", ",")
     return " ".join(t.split())
+
+
+def has_lookalike(text: str) -> bool:
+    """Whether the text holds a letter of another script that looks Latin (any word with one is
+    found by `mixed_script_word`; text without one has no such word)."""
+    return _LOOKALIKE.search(text) is not None
 
 
 def mixed_script_word(text: str) -> str | None:
