@@ -276,8 +276,9 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
         else:  # neither the lock nor a deck holds its content any more
             missing += 1
             kind = MYTH.key if before.source else FACT.key
-            spec = NoteSpec(kind, guid, before.fact, _label(kind, before.fact, before.source), deck_title(bank),
-                            {"FactId": plain_html(before.fact)}, [], source=before.source, n=before.n)
+            spec = NoteSpec.with_fields(kind, guid, before.fact, _label(kind, before.fact, before.source),
+                                        deck_title(bank), {"FactId": plain_html(before.fact)}, [],
+                                        source=before.source, n=before.n)
         spec = retire(spec)
         last = max(before.mod if before else 0, ship.mod if ship else 0)
         keep(spec, before.id if before else ship.id, _next_mod(now, last), spec.digest())

@@ -59,8 +59,7 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
             decks[p.spec.deck] = genanki.Deck(deck_id_for(p.spec.deck), p.spec.deck)
     deck_ids = {name: d.deck_id for name, d in decks.items()}
     # Which card types a note gets: genanki's rule (the required fields of each template).
-    reqs = {k: [(ord_, any if how == "any" else all, fields) for ord_, how, fields in m._req]
-            for k, m in models.items()}
+    reqs = {k: [(ord_, how == "any", tuple(fields)) for ord_, how, fields in m._req] for k, m in models.items()}
     names = {k: [t[0] for t in nt.templates] for k, nt in NOTE_TYPES.items()}
     mids = {k: m.model_id for k, m in models.items()}
     sort_index = {k: nt.sort_field for k, nt in NOTE_TYPES.items()}
@@ -68,20 +67,28 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
 
     def note_rows():
         for p in notes:
-            values = p.spec.values()
-            yield (p.id, p.spec.guid, mids[p.spec.kind], p.mod, -1, " " + " ".join(p.spec.tags) + " ",
-                   "\x1f".join(values), values[sort_index[p.spec.kind]], 0, 0, "")
+            s = p.spec
+            values = s.values
+            yield p.id, s.guid, mids[s.kind], p.mod, " " + " ".join(s.tags) + " ", "\x1f".join(values), \
+                values[sort_index[s.kind]]
 
     def card_rows():
+        made = {k: [0] * len(v) for k, v in names.items()}
+        first_seen = []  # (kind, ord): the counts are listed in the order their cards first appear
         for p in notes:
-            kind, values = p.spec.kind, p.spec.values()
-            queue = -1 if p.spec.retired else 0
-            for ord_, op, required in reqs[kind]:
-                if op(values[i] for i in required):
-                    template = names[kind][ord_]
-                    counts[template] = counts.get(template, 0) + 1
-                    yield (p.id + ord_, p.id, deck_ids[p.spec.deck], ord_, p.mod, -1, 0, queue, p.due,
-                           0, 0, 0, 0, 0, 0, 0, 0, "")
+            s = p.spec
+            kind, values, nid, did = s.kind, s.values, p.id, deck_ids[s.deck]
+            queue = -1 if s.retired else 0
+            made_kind = made[kind]
+            for ord_, is_any, required in reqs[kind]:
+                if any(values[i] for i in required) if is_any else all(values[i] for i in required):
+                    if not made_kind[ord_]:
+                        first_seen.append((kind, ord_))
+                    made_kind[ord_] += 1
+                    yield nid + ord_, nid, did, ord_, p.mod, queue, p.due
+        for kind, ord_ in first_seen:
+            template = names[kind][ord_]
+            counts[template] = counts.get(template, 0) + made[kind][ord_]
 
     conn = sqlite3.connect(db_path)
     try:
@@ -97,8 +104,9 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
         all_models = json.loads(old_models)
         all_models.update({str(m.model_id): m.to_json(0, parent_id) for m in models.values()})
         cur.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(all_models)))
-        cur.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows())
-        cur.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows())
+        # usn -1, csum 0, flags 0, data "" and a new card's zeros, as genanki writes them.
+        cur.executemany("INSERT INTO notes VALUES(?,?,?,?,-1,?,?,?,0,0,'')", note_rows())
+        cur.executemany("INSERT INTO cards VALUES(?,?,?,?,?,-1,0,?,?,0,0,0,0,0,0,0,0,'')", card_rows())
         cur.executescript("CREATE INDEX" + indexes)
         conn.commit()
     finally:
@@ -149,7 +157,7 @@ class ShippedNote:
     def spec(self, fact_id: str, label: str, source: str, n: int) -> NoteSpec:
         nt = NOTE_TYPES[self.kind]
         values = self.values + [""] * (len(nt.field_names) - len(self.values))
-        return NoteSpec(self.kind, self.guid, fact_id, label, self.deck, dict(zip(nt.field_names, values)),
+        return NoteSpec(self.kind, self.guid, fact_id, label, self.deck, values[:len(nt.field_names)],
                         list(self.tags), retired=self.retired, source=source, n=n)
 
 
