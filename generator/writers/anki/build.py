@@ -113,9 +113,10 @@ def code_digest() -> str:
     return _code_digest
 
 
-def inputs_digest(bank_file: str, options: int) -> str:
+def inputs_digest(bank_digest: str | None, options: int) -> str:
+    """What decides the deck besides the lock: the bank's bytes (``file_digest``), options, code."""
     types = "\0".join(nt.digest() for nt in NOTE_TYPES.values())
-    return hashlib.sha256(f"{file_digest(bank_file)}\0{options}\0{code_digest()}\0{types}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{bank_digest}\0{options}\0{code_digest()}\0{types}".encode()).hexdigest()[:32]
 
 
 def _committed_before(path: str) -> bool:
@@ -147,7 +148,8 @@ def build_deck(bank_file: str, out_dir: str, load: Callable[[int], Bank], option
 def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id, clock, progress) -> BuildResult:
     head = read_lock_header(lpath)
     opts = options or (head.options if head is not None and head.options else 0)
-    inputs = inputs_digest(bank_file, opts or DEFAULT_OPTIONS)
+    bank_digest = file_digest(bank_file)  # read once: 0.15 s for a bank of 80 MiB
+    inputs = inputs_digest(bank_digest, opts or DEFAULT_OPTIONS)
     if head is not None and head.inputs == inputs and head.apkg:
         apkg = apkg_path(out_dir, head.deck)
         if file_digest(apkg) == head.apkg:
@@ -159,7 +161,7 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
 
     old = read_lock(lpath)
     opts = opts or (old.options if old is not None and old.options else DEFAULT_OPTIONS)
-    inputs = inputs_digest(bank_file, opts)
+    inputs = inputs_digest(bank_digest, opts)
     bank = load(opts)
     deck_id = bank.deck.id
     apkg = apkg_path(out_dir, deck_id)

@@ -290,6 +290,7 @@ def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, p
     fact_kind, myth_kind = FACT.key, MYTH.key
     references: dict[tuple, str] = {}  # facts share their references
     source_titles: dict[str, str] = {}  # and their sources
+    tag_lists: dict[tuple, list[str]] = {}
     for fact in bank.facts:
         # Each error's HTML once: its myth note and the Choose card's explanation show it.
         errors_html: dict[int, tuple[str, str, str, str]] = {}
@@ -303,7 +304,12 @@ def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, p
         choose = (options_html(q.options, DECK_SEED, fact.id, errors_html, answer)
                   if len(q.options) >= MIN_OPTIONS else "")
         base, guid = identity.fact(fact)
-        tags = _fact_tags(fact)
+        # Facts share their tags (topic, kind, sources, own tags): each list is made once, and
+        # shared by the notes (nothing changes a note's tags in place).
+        tag_key = (fact.topic, fact.kind, tuple([e.source for e in fact.errors]), tuple(fact.tags))
+        tags = tag_lists.get(tag_key)
+        if tags is None:
+            tags = tag_lists[tag_key] = _fact_tags(fact)
         deck = deck_name(bank, fact.topic)
         refs = tuple(fact.refs)
         if refs not in references:
@@ -315,12 +321,16 @@ def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, p
                          references[refs], choose, fact_id, "", "", "", ""],
                         tags))
         if fact.errors:
-            plain_tags = [t for t in tags if not t.startswith(f"{TAG_ROOT}::source::")]
             for e, (guid, n) in zip(fact.errors, identity.myths(fact, base)):
                 quote, source, claim, why = errors_html[id(e)]
+                myth_tags = tag_lists.get((tag_key, e.source))
+                if myth_tags is None:
+                    myth_tags = tag_lists[(tag_key, e.source)] = (
+                        [t for t in tags if not t.startswith(f"{TAG_ROOT}::source::")]
+                        + [f"{TAG_ROOT}::source::{tag_part(e.source)}"])
                 append(NoteSpec(myth_kind, guid, fact.id, _myth_label(fact.id, e), deck,
                                 [quote, source, claim, why, answer, fact_id, "", question, "", ""],
-                                plain_tags + [f"{TAG_ROOT}::source::{tag_part(e.source)}"], source=e.source, n=n))
+                                myth_tags, source=e.source, n=n))
         if progress:
             progress(1)
     return out

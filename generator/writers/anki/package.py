@@ -62,7 +62,8 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
             decks[p.spec.deck] = genanki.Deck(deck_id_for(p.spec.deck), p.spec.deck)
     deck_ids = {name: d.deck_id for name, d in decks.items()}
     # Which card types a note gets: genanki's rule (the required fields of each template).
-    reqs = {k: [(ord_, how == "any", tuple(fields)) for ord_, how, fields in m._req] for k, m in models.items()}
+    reqs = {k: [(ord_, any if how == "any" else all, tuple(fields)) for ord_, how, fields in m._req]
+            for k, m in models.items()}
     names = {k: [t[0] for t in nt.templates] for k, nt in NOTE_TYPES.items()}
     mids = {k: m.model_id for k, m in models.items()}
     sort_index = {k: nt.sort_field for k, nt in NOTE_TYPES.items()}
@@ -83,8 +84,9 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
             kind, values, nid, did = s.kind, s.values, p.id, deck_ids[s.deck]
             queue = -1 if s.retired else 0
             made_kind = made[kind]
-            for ord_, is_any, required in reqs[kind]:
-                if any(values[i] for i in required) if is_any else all(values[i] for i in required):
+            field = values.__getitem__
+            for ord_, op, required in reqs[kind]:
+                if op(map(field, required)):
                     if not made_kind[ord_]:
                         first_seen.append((kind, ord_))
                     made_kind[ord_] += 1
