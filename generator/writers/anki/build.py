@@ -298,8 +298,10 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     # completed by the next one (generator.atomic).
     lock_staged, staged = files.path(lpath), files.path(apkg)
     scratch = files.scratch(os.path.dirname(staged))
+    lines: list = []  # the lock's note lines, made while the deck is compressed
     try:
-        result.cards = write_apkg(staged, scratch, planned, type_mods, title, description)
+        result.cards = write_apkg(staged, scratch, planned, type_mods, title, description,
+                                  meanwhile=lambda: lines.append(new.note_lines()))
     except sqlite3.OperationalError as e:  # "database or disk is full"
         raise OSError(errno.EIO, f"cannot write the deck ({e})", apkg) from e
     except OSError as e:
@@ -310,7 +312,7 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     new.apkg = file_digest(staged)
     new.counts = {"notes": result.notes, "cards": result.cards,
                   "retired": len(result.retired) + result.still_retired}
-    files.write(lpath, new.dumps().encode("utf-8"), lock_staged)
+    files.write(lpath, new.dumps(lines[0]).encode("utf-8"), lock_staged)
     return result
 
 

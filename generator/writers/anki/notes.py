@@ -60,13 +60,16 @@ class NoteSpec:
     retired: bool = False
     source: str = ""             # a myth note's source id ("" for a fact note)
     n: int = 0                   # a myth note's place among its fact's errors from that source
+    given_fields: dict[str, str] | None = None   # the fields by name as a lock kept them (see `with_fields`)
 
     @classmethod
     def with_fields(cls, kind: str, guid: str, fact_id: str, label: str, deck: str, fields: dict[str, str],
                     tags: list[str], **rest) -> "NoteSpec":
-        """A note from its fields by name; a field the note type lacks is dropped, a missing one is empty."""
+        """A note from its fields by name; a field the note type lacks is not shipped, a missing one is
+        empty. ``fields`` stays as given for the lock (a retired note keeps the names it was kept with)."""
         names = (FACT if kind == FACT.key else MYTH).field_names
-        return cls(kind, guid, fact_id, label, deck, [fields.get(n, "") for n in names], tags, **rest)
+        return cls(kind, guid, fact_id, label, deck, [fields.get(n, "") for n in names], tags, **rest,
+                   given_fields=fields)
 
     @property
     def note_type(self) -> NoteType:
@@ -74,6 +77,8 @@ class NoteSpec:
 
     @property
     def fields(self) -> dict[str, str]:
+        if self.given_fields is not None:
+            return self.given_fields
         return dict(zip(self.note_type.field_names, self.values))
 
     def digest(self) -> str:
@@ -291,6 +296,7 @@ def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, p
     references: dict[tuple, str] = {}  # facts share their references
     source_titles: dict[str, str] = {}  # and their sources
     tag_lists: dict[tuple, list[str]] = {}
+    pending = 0  # facts done since the last progress call
     for fact in bank.facts:
         # Each error's HTML once: its myth note and the Choose card's explanation show it.
         errors_html: dict[int, tuple[str, str, str, str]] = {}
@@ -332,14 +338,24 @@ def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, p
                                 [quote, source, claim, why, answer, fact_id, "", question, "", ""],
                                 myth_tags, source=e.source, n=n))
         if progress:
-            progress(1)
+            pending += 1
+            if pending == 256:  # a terminal's progress bar redraws at each call: not once a fact
+                progress(pending)
+                pending = 0
+    if progress and pending:
+        progress(pending)
     return out
 
 
 def retire(note: NoteSpec) -> NoteSpec:
     """The note as shipped once its fact or error left the bank: same content, a notice, a tag."""
+    tags = note.tags + ([RETIRED_TAG] if RETIRED_TAG not in note.tags else [])
+    if note.given_fields is not None:
+        fields = dict(note.given_fields)
+        fields["Notice"] = plain_html(RETIRED_NOTICE)
+        return NoteSpec.with_fields(note.kind, note.guid, note.fact_id, note.label, note.deck, fields, tags,
+                                    retired=True, source=note.source, n=note.n)
     values = list(note.values)
     values[note.note_type.field_names.index("Notice")] = plain_html(RETIRED_NOTICE)
-    tags = note.tags + ([RETIRED_TAG] if RETIRED_TAG not in note.tags else [])
     return NoteSpec(note.kind, note.guid, note.fact_id, note.label, note.deck, values, tags, retired=True,
                     source=note.source, n=note.n)

@@ -18,7 +18,9 @@ import json
 import shutil
 import sqlite3
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Callable
 
 import genanki
 from genanki.apkg_col import APKG_COL
@@ -122,10 +124,22 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
 
 
 def write_apkg(target: str, scratch: str, notes: list[PlannedNote], type_mods: dict[str, int], title: str,
-               description: str) -> dict[str, int]:
+               description: str, meanwhile: Callable[[], object] | None = None) -> dict[str, int]:
     """Write the deck as an .apkg to ``target`` (a staged file), using ``scratch`` for the
-    collection; return its cards per card type name."""
+    collection; return its cards per card type name. ``meanwhile`` is called while the
+    collection is compressed on another thread (zlib lets go of the GIL), once the rows are in."""
     counts = write_collection(scratch, notes, type_mods, title, description)
+    if meanwhile is None:
+        _zip_collection(target, scratch)
+        return counts
+    with ThreadPoolExecutor(max_workers=1) as pool:  # leaving it waits for the zip, even if meanwhile fails
+        zipping = pool.submit(_zip_collection, target, scratch)
+        meanwhile()
+        zipping.result()  # its error, if any
+    return counts
+
+
+def _zip_collection(target: str, scratch: str) -> None:
     with zipfile.ZipFile(target, "w") as z:
         for name, path in (("collection.anki2", scratch), ("media", None)):
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
@@ -138,7 +152,6 @@ def write_apkg(target: str, scratch: str, notes: list[PlannedNote], type_mods: d
             else:
                 with open(path, "rb") as src, z.open(info, "w") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
-    return counts
 
 
 @dataclass
