@@ -8,7 +8,8 @@ rebuild, rebuild after one fact changed.
 Each build is `python cli.py build BANK -o DIR` in a fresh interpreter; the figures
 are its wall time, its CPU time (user + system: what a busy shared machine inflates
 least) and its peak resident memory, and the lock's size per note. The banks are those
-of bench_pipeline.py (one source error per fact: two notes per fact).
+of bench_pipeline.py (one source error per fact: two notes per fact); each run
+builds from a copy in a scratch folder (the lock is written beside the bank).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_pipeline import OUT, ROOT, write_bank  # noqa: E402
+from bench_pipeline import ROOT, bank_file  # noqa: E402
 
 
 def run(args: list[str]) -> tuple[float, float, float, str]:
@@ -55,13 +56,10 @@ def main() -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
     cases = ("first build", "unchanged rebuild", "one fact changed")
     print(f"{'facts':>8} {'case':<18} {'wall s':>7} {'cpu s':>7} {'peak MB':>8}  lock bytes/note")
     for n in args.sizes:
-        source = OUT / f"bank-{n}.yaml"
-        if not source.exists():
-            write_bank(source, n)
+        source = bank_file(n)  # read only: each run works on a copy
         best: dict[str, tuple[float, float, float]] = {}
         per_note = 0.0
         for _ in range(args.repeats):

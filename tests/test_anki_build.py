@@ -235,6 +235,30 @@ def test_removed_fact_is_retired_and_stays_in_the_lock(tmp_path):
     assert back["guid"] == notes["planets"]["guid"] and back["id"] == notes["planets"]["id"]
 
 
+def test_a_retired_note_keeps_the_field_names_its_lock_kept(tmp_path):
+    """A retired myth note kept in the lock before its eighth field was renamed ("Spare1",
+    now "Question") stays as the lock wrote it, build after build; the deck ships it under
+    today's names, the renamed field empty."""
+    clock = Clock(T0)
+    build(tmp_path, bank_dict(), clock)
+    data = bank_dict()
+    data["facts"].pop(4)
+    clock.t += 10
+    r = build(tmp_path, data, clock)
+    lock = json.loads(Path(r.lock).read_text(encoding="utf-8"))
+    myth = next(n for n in lock["retired"] if n["source"])
+    fields = myth["fields"]
+    myth["fields"] = {("Spare1" if k == "Question" else k): ("" if k == "Question" else v) for k, v in fields.items()}
+    Path(r.lock).write_text(json.dumps(lock, ensure_ascii=False, indent=1), encoding="utf-8")
+    clock.t += 10
+    data["facts"][0]["explain"] = "Changed, so that the deck is written again."
+    r = build(tmp_path, data, clock)
+    again = next(n for n in json.loads(Path(r.lock).read_text(encoding="utf-8"))["retired"] if n["source"])
+    assert again == myth
+    shipped = lock_notes(r)["planets: myth from leaflet"]
+    assert shipped["fields"]["Question"] == "" and shipped["fields"]["Quote"] == fields["Quote"]
+
+
 def test_formerly_keeps_the_guid(tmp_path):
     clock = Clock(T0)
     r1 = build(tmp_path, bank_dict(), clock)

@@ -113,9 +113,10 @@ def code_digest() -> str:
     return _code_digest
 
 
-def inputs_digest(bank_file: str, options: int) -> str:
+def inputs_digest(bank_digest: str | None, options: int) -> str:
+    """What decides the deck besides the lock: the bank's bytes (``file_digest``), options, code."""
     types = "\0".join(nt.digest() for nt in NOTE_TYPES.values())
-    return hashlib.sha256(f"{file_digest(bank_file)}\0{options}\0{code_digest()}\0{types}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{bank_digest}\0{options}\0{code_digest()}\0{types}".encode()).hexdigest()[:32]
 
 
 def _committed_before(path: str) -> bool:
@@ -147,7 +148,8 @@ def build_deck(bank_file: str, out_dir: str, load: Callable[[int], Bank], option
 def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id, clock, progress) -> BuildResult:
     head = read_lock_header(lpath)
     opts = options or (head.options if head is not None and head.options else 0)
-    inputs = inputs_digest(bank_file, opts or DEFAULT_OPTIONS)
+    bank_digest = file_digest(bank_file)  # read once: 0.15 s for a bank of 80 MiB
+    inputs = inputs_digest(bank_digest, opts or DEFAULT_OPTIONS)
     if head is not None and head.inputs == inputs and head.apkg:
         apkg = apkg_path(out_dir, head.deck)
         if file_digest(apkg) == head.apkg:
@@ -159,7 +161,7 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
 
     old = read_lock(lpath)
     opts = opts or (old.options if old is not None and old.options else DEFAULT_OPTIONS)
-    inputs = inputs_digest(bank_file, opts)
+    inputs = inputs_digest(bank_digest, opts)
     bank = load(opts)
     deck_id = bank.deck.id
     apkg = apkg_path(out_dir, deck_id)
@@ -276,8 +278,9 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
         else:  # neither the lock nor a deck holds its content any more
             missing += 1
             kind = MYTH.key if before.source else FACT.key
-            spec = NoteSpec(kind, guid, before.fact, _label(kind, before.fact, before.source), deck_title(bank),
-                            {"FactId": plain_html(before.fact)}, [], source=before.source, n=before.n)
+            spec = NoteSpec.with_fields(kind, guid, before.fact, _label(kind, before.fact, before.source),
+                                        deck_title(bank), {"FactId": plain_html(before.fact)}, [],
+                                        source=before.source, n=before.n)
         spec = retire(spec)
         last = max(before.mod if before else 0, ship.mod if ship else 0)
         keep(spec, before.id if before else ship.id, _next_mod(now, last), spec.digest())
@@ -295,8 +298,10 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     # completed by the next one (generator.atomic).
     lock_staged, staged = files.path(lpath), files.path(apkg)
     scratch = files.scratch(os.path.dirname(staged))
+    lines: list = []  # the lock's note lines, made while the deck is compressed
     try:
-        result.cards = write_apkg(staged, scratch, planned, type_mods, title, description)
+        result.cards = write_apkg(staged, scratch, planned, type_mods, title, description,
+                                  meanwhile=lambda: lines.append(new.note_lines()))
     except sqlite3.OperationalError as e:  # "database or disk is full"
         raise OSError(errno.EIO, f"cannot write the deck ({e})", apkg) from e
     except OSError as e:
@@ -307,7 +312,7 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     new.apkg = file_digest(staged)
     new.counts = {"notes": result.notes, "cards": result.cards,
                   "retired": len(result.retired) + result.still_retired}
-    files.write(lpath, new.dumps().encode("utf-8"), lock_staged)
+    files.write(lpath, new.dumps(lines[0]).encode("utf-8"), lock_staged)
     return result
 
 

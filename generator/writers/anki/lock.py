@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+from json.encoder import encode_basestring  # json.dumps's own string encoder (ensure_ascii=False)
 from dataclasses import dataclass, field
 
 from .notes import NoteSpec, content_digest
@@ -60,8 +61,8 @@ class RetiredContent:
     tags: list[str]
 
     def spec(self, note: LockedNote) -> NoteSpec:
-        return NoteSpec(self.kind, note.guid, note.fact, self.label, self.deck, dict(self.fields), list(self.tags),
-                        retired=True, source=note.source, n=note.n)
+        return NoteSpec.with_fields(self.kind, note.guid, note.fact, self.label, self.deck, dict(self.fields),
+                                    list(self.tags), retired=True, source=note.source, n=note.n)
 
 
 @dataclass
@@ -84,11 +85,24 @@ class Lock:
     def max_id(self) -> int:
         return max((n.id for n in self.notes.values()), default=0)
 
-    def dumps(self) -> str:
-        """Stable text, one note per line sorted by fact, so a diff shows which notes changed."""
+    def note_lines(self) -> tuple[list[str], list[str]]:
+        """The lines of the live and of the retired notes, in the order `dumps` writes them."""
         live = sorted((n for n in self.notes.values() if n.retired is None), key=lambda n: (n.fact, n.source, n.n))
         retired = sorted((n for n in self.notes.values() if n.retired is not None),
                          key=lambda n: (n.fact, n.source, n.n, n.guid))
+        dumps, enc = json.dumps, encode_basestring
+        # json.dumps(n.row(), ensure_ascii=False), written out: the same text at a fifth of the cost.
+        lines = [f"[{enc(n.fact)}, {enc(n.source)}, {n.n:d}, {enc(n.guid)}, {n.id:d}, {n.mod:d}, {enc(n.digest)}]"
+                 for n in live]
+        gone = [dumps({**dict(zip(COLUMNS, n.row())), "kind": n.retired.kind, "label": n.retired.label,
+                       "deck": n.retired.deck, "tags": n.retired.tags, "fields": n.retired.fields},
+                      ensure_ascii=False) for n in retired]
+        return lines, gone
+
+    def dumps(self, note_lines: tuple[list[str], list[str]] | None = None) -> str:
+        """Stable text, one note per line sorted by fact, so a diff shows which notes changed.
+        ``note_lines``: what `note_lines` gives, when made already."""
+        lines, gone = note_lines or self.note_lines()
         head = {
             "format": FORMAT,
             "version": VERSION,
@@ -101,11 +115,6 @@ class Lock:
                            for k, v in sorted(self.note_types.items())},
             "columns": COLUMNS,
         }
-        dumps = json.dumps
-        lines = [dumps(n.row(), ensure_ascii=False) for n in live]
-        gone = [dumps({**dict(zip(COLUMNS, n.row())), "kind": n.retired.kind, "label": n.retired.label,
-                       "deck": n.retired.deck, "tags": n.retired.tags, "fields": n.retired.fields},
-                      ensure_ascii=False) for n in retired]
         return (json.dumps(head, ensure_ascii=False, indent=1)[:-2] + ',\n "notes": [\n'
                 + ",\n".join(lines) + '\n ],\n "retired": [\n' + ",\n".join(gone) + "\n ]\n}\n")
 

@@ -21,7 +21,7 @@ import hashlib
 import random
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import genanki
 
@@ -46,7 +46,7 @@ def content_digest(kind: str, values: list[str], tags: list[str]) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
-@dataclass
+@dataclass(slots=True)
 class NoteSpec:
     """One Anki note, ready to write: the lock decides its id and modification time."""
 
@@ -55,34 +55,53 @@ class NoteSpec:
     fact_id: str                 # the fact's current id (or last id, when retired)
     label: str                   # for people: "hottest-planet", "hottest-planet: myth from quiz-site"
     deck: str                    # Anki deck name, "Title::Topic"
-    fields: dict[str, str]       # by field name, every field of the note type
+    values: list[str]            # every field of the note type, in field order
     tags: list[str]
     retired: bool = False
     source: str = ""             # a myth note's source id ("" for a fact note)
     n: int = 0                   # a myth note's place among its fact's errors from that source
+    given_fields: dict[str, str] | None = None   # the fields by name as a lock kept them (see `with_fields`)
+
+    @classmethod
+    def with_fields(cls, kind: str, guid: str, fact_id: str, label: str, deck: str, fields: dict[str, str],
+                    tags: list[str], **rest) -> "NoteSpec":
+        """A note from its fields by name; a field the note type lacks is not shipped, a missing one is
+        empty. ``fields`` stays as given for the lock (a retired note keeps the names it was kept with)."""
+        names = (FACT if kind == FACT.key else MYTH).field_names
+        return cls(kind, guid, fact_id, label, deck, [fields.get(n, "") for n in names], tags, **rest,
+                   given_fields=fields)
 
     @property
     def note_type(self) -> NoteType:
         return FACT if self.kind == FACT.key else MYTH
 
-    def values(self) -> list[str]:
-        return [self.fields.get(n, "") for n in self.note_type.field_names]
+    @property
+    def fields(self) -> dict[str, str]:
+        if self.given_fields is not None:
+            return self.given_fields
+        return dict(zip(self.note_type.field_names, self.values))
 
     def digest(self) -> str:
-        return content_digest(self.kind, self.values(), self.tags)
+        return content_digest(self.kind, self.values, self.tags)
 
 
 _BASE91 = genanki.util.BASE91_TABLE
+_BASE91_PAIRS = [a + b for a in _BASE91 for b in _BASE91]  # two digits per division
 
 
 def guid_for(*values) -> str:
     """genanki's `guid_for`, the same GUIDs, without its byte-by-byte loop (a test compares them)."""
     h = int.from_bytes(hashlib.sha256("__".join(map(str, values)).encode("utf-8")).digest()[:8], "big")
     out = []
-    while h:
-        h, r = divmod(h, 91)
-        out.append(_BASE91[r])
-    return "".join(reversed(out))
+    while h >= 8281:
+        h, r = divmod(h, 8281)
+        out.append(_BASE91_PAIRS[r])
+    if h >= 91:
+        out.append(_BASE91_PAIRS[h])  # its first digit is not 0: no leading zero
+    elif h:
+        out.append(_BASE91[h])
+    out.reverse()
+    return "".join(out)
 
 
 def fact_guid(deck_id: str, fact_id: str) -> str:
@@ -129,6 +148,13 @@ class Identity:
 
     def myths(self, fact: Fact, base: str) -> list[tuple[str, int]]:
         """(GUID, place among the fact's errors from its source) of each error's note, in order."""
+        if len(fact.errors) == 1:  # most facts: the general rule below, for one error
+            e = fact.errors[0]
+            natural = myth_guid(self.deck_id, base, e)
+            if not self.slots:
+                return [(natural, 0)]
+            known = [g for fid in (fact.id, *fact.formerly) for g in self.slots.get((fid, e.source), ())]
+            return [(natural if natural in known or not known else known[0], 0)]
         by_source: dict[str, list[int]] = {}
         for i, e in enumerate(fact.errors):
             by_source.setdefault(e.source, []).append(i)
@@ -181,14 +207,6 @@ def deck_title(bank: Bank) -> str:
     return _deck_name(bank.deck.title, "")
 
 
-def _fields(nt: NoteType, **values: str) -> dict[str, str]:
-    fields = dict.fromkeys(nt.field_names, "")
-    fields.update(values)
-    if len(fields) != len(nt.fields):
-        raise ValueError(f"no such field in {nt.name}: {sorted(set(values) - set(nt.field_names))}")
-    return fields
-
-
 def _references(bank: Bank, fact: Fact) -> str:
     items = []
     for rid in fact.refs:
@@ -204,16 +222,17 @@ def _source_title(bank: Bank, source_id: str) -> str:
     return link_html(s.title, s.url) if s else plain_html(source_id)
 
 
-def _why_wrong(bank: Bank, option: Option) -> str:
+def _why_wrong(option: Option, errors_html: dict[int, tuple[str, str, str, str]]) -> str:
     p = option.provenance
     if p is None:
         return ""
     if p.kind == SOURCE_ERROR:
         parts = []
         for e in p.errors:
-            parts.append(f'<div class="errata-err"><div class="errata-reason">{text_html(e.why)}</div>'
-                         f'<div class="errata-cite"><span class="errata-src">{_source_title(bank, e.source)}</span>: '
-                         f'“{plain_html(e.quote)}”</div></div>')
+            quote, source, _, why = errors_html[id(e)]
+            parts.append(f'<div class="errata-err"><div class="errata-reason">{why}</div>'
+                         f'<div class="errata-cite"><span class="errata-src">{source}</span>: '
+                         f'“{quote}”</div></div>')
         body = "".join(parts)
     elif p.kind == BORROWED:
         body = '<div class="errata-reason">The answer to another question of this deck.</div>'
@@ -224,20 +243,28 @@ def _why_wrong(bank: Bank, option: Option) -> str:
     return f'<div class="errata-why">{body}</div>' if body else ""
 
 
-def options_html(bank: Bank, options: list[Option], seed: int, fact_id: str) -> str:
+_shuffler = random.Random()
+
+
+def options_html(options: list[Option], seed: int, fact_id: str, errors_html: dict[int, tuple[str, str, str, str]],
+                 key_html: str) -> str:
     """The Choose card's options as an ordered list; the key is marked by class only.
 
     Stored in a fixed per-fact order that does not start with the key, for a card
-    shown without script (the script shuffles at every review)."""
+    shown without script (the script shuffles at every review). ``errors_html`` holds the
+    HTML of the fact's errors (quote, source, claim, why) by ``id``; ``key_html`` the key's text."""
     order = list(options)
-    random.Random(f"anki\x1f{seed}\x1f{fact_id}").shuffle(order)
+    _shuffler.seed(f"anki\x1f{seed}\x1f{fact_id}")  # what random.Random(that string) would draw
+    _shuffler.shuffle(order)
     if len(order) > 1 and order[0].correct:
         order.append(order.pop(0))
     items = []
     for o in order:
-        cls = "errata-option errata-key" if o.correct else "errata-option errata-wrong"
-        items.append(f'<li class="{cls}"><div class="errata-text">{text_html(o.text)}</div>'
-                     f'{"" if o.correct else _why_wrong(bank, o)}</li>')
+        if o.correct:
+            items.append(f'<li class="errata-option errata-key"><div class="errata-text">{key_html}</div></li>')
+        else:
+            items.append(f'<li class="errata-option errata-wrong"><div class="errata-text">{text_html(o.text)}</div>'
+                         f'{_why_wrong(o, errors_html)}</li>')
     return f'<ol class="errata-list">{"".join(items)}</ol>'
 
 
@@ -253,74 +280,82 @@ def _myth_label(fact_id: str, e: SourceError) -> str:
     return f"{fact_id}: myth from {e.source}"
 
 
+# The fields in the order the note types list them, filled by position below.
+_FACT_FIELDS = ["Question", "Answer", "Accepted", "Explanation", "References", "Options", "FactId", "Notice",
+                "Spare1", "Spare2", "Spare3"]
+_MYTH_FIELDS = ["Quote", "Source", "Claim", "Why", "Answer", "FactId", "Notice", "Question", "Spare2", "Spare3"]
+assert FACT.field_names == _FACT_FIELDS and MYTH.field_names == _MYTH_FIELDS, "note type fields moved"
+
+
 def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, progress=None) -> list[NoteSpec]:
     """Every note of the bank, in bank order: each fact's note, then its myth notes."""
     gen = Generator(bank, DECK_SEED, options)
     out: list[NoteSpec] = []
     append = out.append
+    fact_kind, myth_kind = FACT.key, MYTH.key
     references: dict[tuple, str] = {}  # facts share their references
+    source_titles: dict[str, str] = {}  # and their sources
+    tag_lists: dict[tuple, list[str]] = {}
+    pending = 0  # facts done since the last progress call
     for fact in bank.facts:
+        # Each error's HTML once: its myth note and the Choose card's explanation show it.
+        errors_html: dict[int, tuple[str, str, str, str]] = {}
+        for e in fact.errors:
+            source = source_titles.get(e.source)
+            if source is None:
+                source = source_titles[e.source] = _source_title(bank, e.source)
+            errors_html[id(e)] = (plain_html(e.quote), source, text_html(e.says), text_html(e.why))
+        answer = text_html(fact.answer)
         q = gen.question(fact)
-        choose = options_html(bank, q.options, DECK_SEED, fact.id) if len(q.options) >= MIN_OPTIONS else ""
+        choose = (options_html(q.options, DECK_SEED, fact.id, errors_html, answer)
+                  if len(q.options) >= MIN_OPTIONS else "")
         base, guid = identity.fact(fact)
-        tags = _fact_tags(fact)
+        # Facts share their tags (topic, kind, sources, own tags): each list is made once, and
+        # shared by the notes (nothing changes a note's tags in place).
+        tag_key = (fact.topic, fact.kind, tuple([e.source for e in fact.errors]), tuple(fact.tags))
+        tags = tag_lists.get(tag_key)
+        if tags is None:
+            tags = tag_lists[tag_key] = _fact_tags(fact)
         deck = deck_name(bank, fact.topic)
         refs = tuple(fact.refs)
         if refs not in references:
             references[refs] = _references(bank, fact)
         fact_id = plain_html(fact.id)
-        answer = text_html(fact.answer)
         question = text_html(fact.question)
-        append(NoteSpec(
-            kind=FACT.key,
-            guid=guid,
-            fact_id=fact.id,
-            label=fact.id,
-            deck=deck,
-            fields=_fields(
-                FACT,
-                Question=question,
-                Answer=answer,
-                Accepted=", ".join(text_html(a) for a in fact.accept),
-                Explanation=text_html(fact.explain),
-                References=references[refs],
-                Options=choose,
-                FactId=fact_id,
-            ),
-            tags=tags,
-        ))
+        append(NoteSpec(fact_kind, guid, fact.id, fact.id, deck,
+                        [question, answer, ", ".join(text_html(a) for a in fact.accept), text_html(fact.explain),
+                         references[refs], choose, fact_id, "", "", "", ""],
+                        tags))
         if fact.errors:
-            plain_tags = [t for t in tags if not t.startswith(f"{TAG_ROOT}::source::")]
             for e, (guid, n) in zip(fact.errors, identity.myths(fact, base)):
-                append(NoteSpec(
-                    kind=MYTH.key,
-                    guid=guid,
-                    fact_id=fact.id,
-                    label=_myth_label(fact.id, e),
-                    deck=deck,
-                    fields=_fields(
-                        MYTH,
-                        Quote=plain_html(e.quote),
-                        Source=_source_title(bank, e.source),
-                        Claim=text_html(e.says),
-                        Why=text_html(e.why),
-                        Answer=answer,
-                        FactId=fact_id,
-                        Question=question,
-                    ),
-                    tags=plain_tags + [f"{TAG_ROOT}::source::{tag_part(e.source)}"],
-                    source=e.source,
-                    n=n,
-                ))
+                quote, source, claim, why = errors_html[id(e)]
+                myth_tags = tag_lists.get((tag_key, e.source))
+                if myth_tags is None:
+                    myth_tags = tag_lists[(tag_key, e.source)] = (
+                        [t for t in tags if not t.startswith(f"{TAG_ROOT}::source::")]
+                        + [f"{TAG_ROOT}::source::{tag_part(e.source)}"])
+                append(NoteSpec(myth_kind, guid, fact.id, _myth_label(fact.id, e), deck,
+                                [quote, source, claim, why, answer, fact_id, "", question, "", ""],
+                                myth_tags, source=e.source, n=n))
         if progress:
-            progress(1)
+            pending += 1
+            if pending == 256:  # a terminal's progress bar redraws at each call: not once a fact
+                progress(pending)
+                pending = 0
+    if progress and pending:
+        progress(pending)
     return out
 
 
 def retire(note: NoteSpec) -> NoteSpec:
     """The note as shipped once its fact or error left the bank: same content, a notice, a tag."""
-    fields = dict(note.fields)
-    fields["Notice"] = plain_html(RETIRED_NOTICE)
     tags = note.tags + ([RETIRED_TAG] if RETIRED_TAG not in note.tags else [])
-    return NoteSpec(note.kind, note.guid, note.fact_id, note.label, note.deck, fields, tags, retired=True,
+    if note.given_fields is not None:
+        fields = dict(note.given_fields)
+        fields["Notice"] = plain_html(RETIRED_NOTICE)
+        return NoteSpec.with_fields(note.kind, note.guid, note.fact_id, note.label, note.deck, fields, tags,
+                                    retired=True, source=note.source, n=note.n)
+    values = list(note.values)
+    values[note.note_type.field_names.index("Notice")] = plain_html(RETIRED_NOTICE)
+    return NoteSpec(note.kind, note.guid, note.fact_id, note.label, note.deck, values, tags, retired=True,
                     source=note.source, n=note.n)

@@ -18,7 +18,9 @@ import json
 import shutil
 import sqlite3
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Callable
 
 import genanki
 from genanki.apkg_col import APKG_COL
@@ -29,7 +31,10 @@ from .notes import NoteSpec, content_digest
 from .notetypes import NOTE_TYPES
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-ZIP_LEVEL = 6  # level 9 costs twice the time for a file 1 % smaller
+# DEFLATE level 1: a quarter of level 6's time (0.18 s against 0.7 s for 20,000 notes), for a
+# deck 16 % larger (58 KB against 50 KB for questions.yaml; 3.9 MB against 3.1 MB at 10,000 facts).
+ZIP_LEVEL = 1
+PAGE_SIZE = 16384  # SQLite pages of 16 KiB: 10 % less file to write and compress than 4 KiB
 ID_STEP = 4  # note ids are this far apart; a note's cards are id + ordinal (at most 3 card types)
 
 
@@ -59,7 +64,7 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
             decks[p.spec.deck] = genanki.Deck(deck_id_for(p.spec.deck), p.spec.deck)
     deck_ids = {name: d.deck_id for name, d in decks.items()}
     # Which card types a note gets: genanki's rule (the required fields of each template).
-    reqs = {k: [(ord_, any if how == "any" else all, fields) for ord_, how, fields in m._req]
+    reqs = {k: [(ord_, any if how == "any" else all, tuple(fields)) for ord_, how, fields in m._req]
             for k, m in models.items()}
     names = {k: [t[0] for t in nt.templates] for k, nt in NOTE_TYPES.items()}
     mids = {k: m.model_id for k, m in models.items()}
@@ -68,26 +73,37 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
 
     def note_rows():
         for p in notes:
-            values = p.spec.values()
-            yield (p.id, p.spec.guid, mids[p.spec.kind], p.mod, -1, " " + " ".join(p.spec.tags) + " ",
-                   "\x1f".join(values), values[sort_index[p.spec.kind]], 0, 0, "")
+            s = p.spec
+            values = s.values
+            yield p.id, s.guid, mids[s.kind], p.mod, " " + " ".join(s.tags) + " ", "\x1f".join(values), \
+                values[sort_index[s.kind]]
 
     def card_rows():
+        made = {k: [0] * len(v) for k, v in names.items()}
+        first_seen = []  # (kind, ord): the counts are listed in the order their cards first appear
         for p in notes:
-            kind, values = p.spec.kind, p.spec.values()
-            queue = -1 if p.spec.retired else 0
+            s = p.spec
+            kind, values, nid, did = s.kind, s.values, p.id, deck_ids[s.deck]
+            queue = -1 if s.retired else 0
+            made_kind = made[kind]
+            field = values.__getitem__
             for ord_, op, required in reqs[kind]:
-                if op(values[i] for i in required):
-                    template = names[kind][ord_]
-                    counts[template] = counts.get(template, 0) + 1
-                    yield (p.id + ord_, p.id, deck_ids[p.spec.deck], ord_, p.mod, -1, 0, queue, p.due,
-                           0, 0, 0, 0, 0, 0, 0, 0, "")
+                if op(map(field, required)):
+                    if not made_kind[ord_]:
+                        first_seen.append((kind, ord_))
+                    made_kind[ord_] += 1
+                    yield nid + ord_, nid, did, ord_, p.mod, queue, p.due
+        for kind, ord_ in first_seen:
+            template = names[kind][ord_]
+            counts[template] = counts.get(template, 0) + made[kind][ord_]
 
     conn = sqlite3.connect(db_path)
     try:
         cur = conn.cursor()
+        cur.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before the first table
         cur.execute("PRAGMA journal_mode = OFF")  # a scratch file: written once, then zipped
         cur.execute("PRAGMA synchronous = OFF")
+        cur.execute("PRAGMA locking_mode = EXCLUSIVE")
         tables, _, indexes = APKG_SCHEMA.partition("CREATE INDEX")
         cur.executescript(tables)  # indexes after the rows: one sort instead of an update per row
         cur.executescript(APKG_COL)
@@ -97,8 +113,9 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
         all_models = json.loads(old_models)
         all_models.update({str(m.model_id): m.to_json(0, parent_id) for m in models.values()})
         cur.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(all_models)))
-        cur.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows())
-        cur.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", card_rows())
+        # usn -1, csum 0, flags 0, data "" and a new card's zeros, as genanki writes them.
+        cur.executemany("INSERT INTO notes VALUES(?,?,?,?,-1,?,?,?,0,0,'')", note_rows())
+        cur.executemany("INSERT INTO cards VALUES(?,?,?,?,?,-1,0,?,?,0,0,0,0,0,0,0,0,'')", card_rows())
         cur.executescript("CREATE INDEX" + indexes)
         conn.commit()
     finally:
@@ -107,10 +124,22 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
 
 
 def write_apkg(target: str, scratch: str, notes: list[PlannedNote], type_mods: dict[str, int], title: str,
-               description: str) -> dict[str, int]:
+               description: str, meanwhile: Callable[[], object] | None = None) -> dict[str, int]:
     """Write the deck as an .apkg to ``target`` (a staged file), using ``scratch`` for the
-    collection; return its cards per card type name."""
+    collection; return its cards per card type name. ``meanwhile`` is called while the
+    collection is compressed on another thread (zlib lets go of the GIL), once the rows are in."""
     counts = write_collection(scratch, notes, type_mods, title, description)
+    if meanwhile is None:
+        _zip_collection(target, scratch)
+        return counts
+    with ThreadPoolExecutor(max_workers=1) as pool:  # leaving it waits for the zip, even if meanwhile fails
+        zipping = pool.submit(_zip_collection, target, scratch)
+        meanwhile()
+        zipping.result()  # its error, if any
+    return counts
+
+
+def _zip_collection(target: str, scratch: str) -> None:
     with zipfile.ZipFile(target, "w") as z:
         for name, path in (("collection.anki2", scratch), ("media", None)):
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
@@ -123,7 +152,6 @@ def write_apkg(target: str, scratch: str, notes: list[PlannedNote], type_mods: d
             else:
                 with open(path, "rb") as src, z.open(info, "w") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
-    return counts
 
 
 @dataclass
@@ -149,7 +177,7 @@ class ShippedNote:
     def spec(self, fact_id: str, label: str, source: str, n: int) -> NoteSpec:
         nt = NOTE_TYPES[self.kind]
         values = self.values + [""] * (len(nt.field_names) - len(self.values))
-        return NoteSpec(self.kind, self.guid, fact_id, label, self.deck, dict(zip(nt.field_names, values)),
+        return NoteSpec(self.kind, self.guid, fact_id, label, self.deck, values[:len(nt.field_names)],
                         list(self.tags), retired=self.retired, source=source, n=n)
 
 
