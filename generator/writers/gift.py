@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from .lms_feedback import general_feedback_html, html_text, option_feedback_html, question_name
+from .lms_feedback import Feedback, html_text, question_name
 from ..quiz import Quiz
 
 SUFFIX = ".gift.txt"
@@ -32,12 +32,21 @@ def escape(text: str) -> str:
 
 
 def field(html: str) -> str:
+    return escape(unmarked(html))
+
+
+def unmarked(html: str) -> str:
     # Moodle reads a leading '[html]', '[plain]'… as the text's format, and a leading '%50%'
     # as an option's weight: a text that starts with '[' or '%' gets it as a character
     # reference instead, which the HTML shows as the same character.
     if html[:1] in ("[", "%"):
-        html = f"&#{ord(html[0])};" + html[1:]
-    return escape(html)
+        return f"&#{ord(html[0])};" + html[1:]
+    return html
+
+
+# Between a question's texts while they are escaped together, in one call instead of one a
+# text: no text holds it (names and HTML drop control characters) and escaping leaves it.
+_APART = "\x00"
 
 
 def category_path(*names: str) -> str:
@@ -59,24 +68,31 @@ def comment(text: str) -> str:
 
 def dumps(quiz: Quiz) -> str:
     bank = quiz.bank
+    feedback = Feedback(bank)
     out = [comment(f"{bank.deck.title} ({bank.deck.id}): {len(quiz.questions)} questions, seed {quiz.seed}, "
                    f"written by Errata"), ""]
+    append = out.append
+    categories: dict[str, str] = {}   # a topic's category line: topics recur all through a shuffled quiz
     topic = None
     for q in quiz.questions:
-        if q.fact.topic != topic:
-            topic = q.fact.topic
-            out += [f"$CATEGORY: {category_path(bank.deck.title, topic)}", ""]
-        lines = [comment(f"[id:{id_number(q.fact.id)}]"),
-                 f"::{escape(question_name(q))}::[html]{field(html_text(q.fact.question))}{{"]
+        fact = q.fact
+        if fact.topic != topic:
+            topic = fact.topic
+            line = categories.get(topic)
+            if line is None:
+                line = categories[topic] = f"$CATEGORY: {category_path(bank.deck.title, topic)}\n"
+            append(line)
+        texts = [question_name(q), unmarked(html_text(fact.question))]
         for o in q.options:
-            line = ("\t=" if o.correct else "\t~") + field(html_text(o.text))
-            feedback = option_feedback_html(o, bank)
-            if feedback:
-                line += "#" + field(feedback)
-            lines.append(line)
-        lines.append("\t####" + field(general_feedback_html(q, bank)))
-        lines.append("}")
-        out += lines + [""]
+            texts += (unmarked(html_text(o.text)), unmarked(feedback.option(o)))
+        texts.append(unmarked(feedback.general(q)))
+        texts = escape(_APART.join(texts)).split(_APART)
+        append(comment(f"[id:{id_number(fact.id)}]"))
+        append(f"::{texts[0]}::[html]{texts[1]}{{")
+        for i, o in enumerate(q.options, 1):
+            text, wrong = texts[2 * i], texts[2 * i + 1]
+            append(f"\t{'=' if o.correct else '~'}{text}#{wrong}" if wrong else f"\t{'=' if o.correct else '~'}{text}")
+        append(f"\t####{texts[-1]}\n}}\n")
     return "\n".join(out)
 
 
