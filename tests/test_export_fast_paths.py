@@ -90,10 +90,24 @@ def test_question_names_as_the_full_path_makes_them(hostile, seed):
         assert question_name(q) == full_question_name(q)
 
 
+def gift_escape_by_pattern(text: str) -> str:
+    """GIFT escaping in one pass of the pattern of special characters."""
+    text = write_gift._SPECIAL.sub(lambda m: "\\" + m.group(), text)
+    return text.replace("\r", "").replace("\n", "\\n")
+
+
+def test_gift_escape_is_one_pass_of_the_pattern():
+    for text in random_texts(3000, seed=4):
+        assert write_gift.escape(text) == gift_escape_by_pattern(text), repr(text)
+
+
 def gift_one_text_at_a_time(quiz) -> str:
     """GIFT as written one text at a time, with each text's HTML from the full path."""
     bank = quiz.bank
     g = write_gift
+
+    def field(html: str) -> str:
+        return gift_escape_by_pattern(g.unmarked(html))
     out = [g.comment(f"{bank.deck.title} ({bank.deck.id}): {len(quiz.questions)} questions, seed {quiz.seed}, "
                      f"written by Errata"), ""]
     topic = None
@@ -102,21 +116,21 @@ def gift_one_text_at_a_time(quiz) -> str:
             topic = q.fact.topic
             out += [f"$CATEGORY: {g.category_path(bank.deck.title, topic)}", ""]
         lines = [g.comment(f"[id:{g.id_number(q.fact.id)}]"),
-                 f"::{g.escape(full_question_name(q))}::[html]{g.field(text_html(xml_chars(q.fact.question)))}{{"]
+                 f"::{gift_escape_by_pattern(full_question_name(q))}::[html]{field(text_html(xml_chars(q.fact.question)))}{{"]
         for o in q.options:
-            line = ("\t=" if o.correct else "\t~") + g.field(text_html(xml_chars(o.text)))
+            line = ("\t=" if o.correct else "\t~") + field(text_html(xml_chars(o.text)))
             p = o.provenance
             if not o.correct and p is not None and p.kind == "source-error":
                 feedback = "".join(f"<p>{text_html(xml_chars(w))}</p>" for w in p.whys) + "".join(
                     f"<p>Stated by <em>{plain_html(xml_chars(bank.source_title(e.source)))}</em>: "
                     f"\u201c{plain_html(xml_chars(e.quote))}\u201d</p>" for e in p.errors)
-                line += "#" + g.field(feedback)
+                line += "#" + field(feedback)
             lines.append(line)
         general = f"<p>{text_html(xml_chars(q.fact.explain))}</p>"
         refs = [lms_feedback.reference_line(bank, r) for r in q.fact.refs]
         if refs:
             general += f"<p>References: {plain_html(xml_chars('; '.join(refs)))}</p>"
-        lines += ["\t####" + g.field(general), "}"]
+        lines += ["\t####" + field(general), "}"]
         out += lines + [""]
     return "\n".join(out)
 
@@ -166,3 +180,12 @@ def test_export_prints_what_a_linted_check_would(bank, tmp_path, capsys, monkeyp
     monkeypatch.setattr(cli, "check_bank", lambda *a, lint=True, **kw: check_bank(*a, **kw))
     linted = run_cli(args, capsys, monkeypatch)
     assert fast == linted
+
+
+def test_qti_package_is_the_same_however_items_are_cut(tmp_path, monkeypatch):
+    quiz = generate(load(write_bank(tmp_path, plain_data(60))), seed=3)
+    whole = write_qti.render(quiz)
+    monkeypatch.setattr(write_qti, "_PIECE", 1)          # one item a piece
+    assert write_qti.render(quiz) == whole
+    monkeypatch.setattr(write_qti, "_PIECE", 5000)       # a few items a piece
+    assert write_qti.render(quiz) == whole

@@ -14,6 +14,7 @@ and why they are wrong as its feedback; the explanation is the general feedback.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .lms_feedback import Feedback, html_text, question_name
@@ -22,12 +23,22 @@ from ..quiz import Quiz
 SUFFIX = ".gift.txt"
 BINARY = False
 
-_SPECIAL = re.compile(r"[\\~=#{}:]")
+_SPECIAL = re.compile(r"[\\~=#{}:]")   # the characters GIFT escapes (ASCII all)
+
+
+@functools.lru_cache(maxsize=4)
+def _special_chars(special: re.Pattern) -> tuple[str, ...]:
+    """The characters of the class, the backslash first."""
+    return tuple(sorted((c for c in map(chr, range(128)) if special.fullmatch(c)), key=lambda c: c != "\\"))
 
 
 def escape(text: str) -> str:
-    """GIFT-escape text (one pass, so a backslash is never escaped twice)."""
-    text = _SPECIAL.sub(lambda m: "\\" + m.group(), text)
+    """GIFT-escape text: a backslash before each special character. One character at a time with
+    str.replace, several times faster than a regular expression's substitution; the backslash
+    first, so that no backslash put in is escaped again."""
+    for c in _special_chars(_SPECIAL):
+        if c in text:
+            text = text.replace(c, "\\" + c)
     return text.replace("\r", "").replace("\n", "\\n")
 
 

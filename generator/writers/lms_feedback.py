@@ -106,8 +106,13 @@ class Feedback:
         p = option.provenance
         if option.correct or p is None or p.kind != SOURCE_ERROR:
             return ""
+        errors = p.errors
+        if len(errors) == 1:   # most wrong options: one source states them
+            e = errors[0]
+            return (f"<p>{html_text(e.why)}</p>"
+                    f"<p>Stated by <em>{self._title(e.source)}</em>: \u201c{html_plain(e.quote)}\u201d</p>")
         parts = [f"<p>{html_text(w)}</p>" for w in p.whys]
-        for e in p.errors:
+        for e in errors:
             parts.append(f"<p>Stated by <em>{self._title(e.source)}</em>: \u201c{html_plain(e.quote)}\u201d</p>")
         return "".join(parts)
 
