@@ -100,74 +100,58 @@ _GENERAL_CONDITION = """
           </respcondition>"""
 
 
-def _mattext_xml(html: str, indent: bytes) -> bytes:
-    """A <material><mattext> pair at ``indent``, text as HTML."""
-    if not html:
-        return b'%s<material>\n%s  <mattext texttype="text/html" />\n%s</material>' % (indent, indent, indent)
-    return b'%s<material>\n%s  <mattext texttype="text/html">%s</mattext>\n%s</material>' % (
-        indent, indent, _text(html).encode("utf-8"), indent)
-
-
-_CHOICE = b'\n              <response_label ident="%s">\n%s\n              </response_label>'
-_WRONG_CONDITION = (b'\n          <respcondition continue="Yes">\n            <conditionvar>\n'
-                    b'              <varequal respident="response1">%s</varequal>\n            </conditionvar>\n'
-                    b'            <displayfeedback feedbacktype="Response" linkrefid="%s_fb" />\n'
-                    b"          </respcondition>")
-_FEEDBACK = (b'\n        <itemfeedback ident="%s">\n          <flow_mat>\n'
-             b"%s\n          </flow_mat>\n        </itemfeedback>")
-# An item, with (in order) its ident, title, metadata fields, question, choices, the conditions of
-# the wrong answers that have feedback, the key's id and the feedbacks.
-_ITEM = (b'<item ident="%s" title="%s">\n'
-         b"        <itemmetadata>\n          <qtimetadata>%s\n          </qtimetadata>\n        </itemmetadata>\n"
-         b"        <presentation>\n%s\n"
-         b'          <response_lid ident="response1" rcardinality="Single">\n'
-         b"            <render_choice>%s\n            </render_choice>\n          </response_lid>\n"
-         b"        </presentation>\n"
-         b"        <resprocessing>\n          <outcomes>\n"
-         b'            <decvar maxvalue="100" minvalue="0" varname="SCORE" vartype="Decimal" />\n'
-         b"          </outcomes>" + _GENERAL_CONDITION.encode() + b"%s\n"   # the explanation, whatever the answer
-         b'          <respcondition continue="No">\n            <conditionvar>\n'   # the key scores
-         b'              <varequal respident="response1">%s</varequal>\n'
-         b"            </conditionvar>\n"
-         b'            <setvar action="Set" varname="SCORE">100</setvar>\n          </respcondition>\n'
-         b"        </resprocessing>%s\n      </item>")
-_META_XML = (_META_QUESTION_TYPE + _META_FIELD.format("original_answer_ids", "%s")
-             + _META_FIELD.format("assessment_question_identifierref", "%s_ref")).encode()
-
-
-def _item(q: Question, feedback: Feedback, prefix: str) -> bytes:
+def _item(q: Question, feedback: Feedback, prefix: str) -> str:
     """One <item>, written at its place in the document (six spaces in), indented as ElementTree indents.
 
     The items are nearly all of a package, and ElementTree's serializer is pure Python: a
     text template is several times faster. The tests read the document back, indent and
     write it again with ElementTree, and require the same bytes. ``prefix`` is what
-    `item_ident` puts before the fact id. A bytes template, each text encoded by itself: most of
-    an item is markup, and encoding it with the texts (as one text wider than Latin-1 as soon as
-    one of them is) costs more than all the rest of the item.
+    `item_ident` puts before the fact id.
     """
     ident = f"{prefix}{q.fact.id}"                            # item_ident
     # ids as attribute values and as text (they differ only where an id holds a quote or a line
     # break); an option's is the item's and a hex digest (`option_ident`), which needs no escaping
-    ident_attr, ident_text = _attr(ident).encode("utf-8"), _text(ident).encode("utf-8")
-    digests = [_digest(o.text, 10).encode() for o in q.options]
-    attr_ids = [b"%s_%s" % (ident_attr, d) for d in digests]
-    text_ids = [b"%s_%s" % (ident_text, d) for d in digests]
-    meta = _META_XML % (b",".join(text_ids), ident_text)
-    choices = b"".join(_CHOICE % (cid, _mattext_xml(html_text(o.text), b"                "))
-                       for cid, o in zip(attr_ids, q.options))
+    ident_attr, ident_text = _attr(ident), _text(ident)
+    digests = [_digest(o.text, 10) for o in q.options]
+    attr_ids = [f"{ident_attr}_{d}" for d in digests]
+    text_ids = [f"{ident_text}_{d}" for d in digests]
+    meta = (f"{_META_QUESTION_TYPE}{_META_FIELD.format('original_answer_ids', ','.join(text_ids))}"
+            f"{_META_FIELD.format('assessment_question_identifierref', ident_text + '_ref')}")
+    choices = "".join(
+        f'\n              <response_label ident="{cid}">\n'
+        f"{_mattext(html_text(o.text), '                ')}\n              </response_label>"
+        for cid, o in zip(attr_ids, q.options))
     wrong = [(attr_id, text_id, fb) for attr_id, text_id, fb
              in zip(attr_ids, text_ids, map(feedback.option, q.options)) if fb]
-    conditions = b"".join(_WRONG_CONDITION % (text_id, attr_id) for attr_id, text_id, _ in wrong)   # what a wrong answer reveals
-    feedbacks = b"".join(
-        _FEEDBACK % (fb_ident, _mattext_xml(html, b"            "))
-        for fb_ident, html in [(b"general_fb", feedback.general(q))] + [(attr_id + b"_fb", fb) for attr_id, _, fb in wrong])
-    return _ITEM % (ident_attr, _attr(question_name(q)).encode("utf-8"), meta,
-                    _mattext_xml(f"<p>{html_text(q.fact.question)}</p>", b"          "),
-                    choices, conditions, text_ids[q.key_index], feedbacks)
+    conditions = "".join(                                     # what a wrong answer reveals
+        f'\n          <respcondition continue="Yes">\n            <conditionvar>\n'
+        f'              <varequal respident="response1">{text_id}</varequal>\n            </conditionvar>\n'
+        f'            <displayfeedback feedbacktype="Response" linkrefid="{attr_id}_fb" />\n'
+        f"          </respcondition>"
+        for attr_id, text_id, _ in wrong)
+    feedbacks = "".join(
+        f'\n        <itemfeedback ident="{fb_ident}">\n          <flow_mat>\n'
+        f"{_mattext(html, '            ')}\n          </flow_mat>\n        </itemfeedback>"
+        for fb_ident, html in [("general_fb", feedback.general(q))] + [(f"{attr_id}_fb", fb) for attr_id, _, fb in wrong])
+    return (
+        f'<item ident="{ident_attr}" title="{_attr(question_name(q))}">\n'
+        f"        <itemmetadata>\n          <qtimetadata>{meta}\n          </qtimetadata>\n        </itemmetadata>\n"
+        f"        <presentation>\n{_mattext(f'<p>{html_text(q.fact.question)}</p>', '          ')}\n"
+        f'          <response_lid ident="response1" rcardinality="Single">\n'
+        f"            <render_choice>{choices}\n            </render_choice>\n          </response_lid>\n"
+        f"        </presentation>\n"
+        f"        <resprocessing>\n          <outcomes>\n"
+        f'            <decvar maxvalue="100" minvalue="0" varname="SCORE" vartype="Decimal" />\n'
+        f"          </outcomes>{_GENERAL_CONDITION}{conditions}\n"   # the explanation, whatever the answer
+        f'          <respcondition continue="No">\n            <conditionvar>\n'   # the key scores
+        f'              <varequal respident="response1">{text_ids[q.key_index]}</varequal>\n'
+        f"            </conditionvar>\n"
+        f'            <setvar action="Set" varname="SCORE">100</setvar>\n          </respcondition>\n'
+        f"        </resprocessing>{feedbacks}\n      </item>")
 
 
-# Items gathered into pieces of about this many bytes before they are compressed: fewer, larger
-# calls; DEFLATE writes the same bytes however its input is cut.
+# Items gathered into pieces of about this many characters before they are encoded and
+# compressed: fewer, larger calls; DEFLATE writes the same bytes however its input is cut.
 _PIECE = 1 << 20
 
 
@@ -191,17 +175,17 @@ def assessment_xml(quiz: Quiz, aid: str) -> Iterator[bytes]:
     yield head + b'<section ident="root_section">'
     feedback = Feedback(quiz.bank)
     prefix = f"errata_{quiz.bank.deck.id}_"
-    items: list[bytes] = [b""]
+    items: list[str] = []
     size = 0
     for q in quiz.questions:
         item = _item(q, feedback, prefix)
         items.append(item)
         size += len(item)
         if size >= _PIECE:
-            yield b"\n      ".join(items)
-            items, size = [b""], 0
-    if len(items) > 1:
-        yield b"\n      ".join(items)
+            yield "\n      ".join(["", *items]).encode("utf-8")
+            items, size = [], 0
+    if items:
+        yield "\n      ".join(["", *items]).encode("utf-8")
     yield b"\n    </section>" + tail
 
 
