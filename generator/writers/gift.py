@@ -14,30 +14,50 @@ and why they are wrong as its feedback; the explanation is the general feedback.
 
 from __future__ import annotations
 
+import functools
 import re
 
-from .lms_feedback import general_feedback_html, html_text, option_feedback_html, question_name
+from .lms_feedback import Feedback, html_text, question_name
 from ..quiz import Quiz
 
 SUFFIX = ".gift.txt"
 BINARY = False
 
-_SPECIAL = re.compile(r"[\\~=#{}:]")
+_SPECIAL = re.compile(r"[\\~=#{}:]")   # the characters GIFT escapes (ASCII all)
+
+
+@functools.lru_cache(maxsize=4)
+def _special_chars(special: re.Pattern) -> tuple[str, ...]:
+    """The characters of the class, the backslash first."""
+    return tuple(sorted((c for c in map(chr, range(128)) if special.fullmatch(c)), key=lambda c: c != "\\"))
 
 
 def escape(text: str) -> str:
-    """GIFT-escape text (one pass, so a backslash is never escaped twice)."""
-    text = _SPECIAL.sub(lambda m: "\\" + m.group(), text)
+    """GIFT-escape text: a backslash before each special character. One character at a time with
+    str.replace, several times faster than a regular expression's substitution; the backslash
+    first, so that no backslash put in is escaped again."""
+    for c in _special_chars(_SPECIAL):
+        if c in text:
+            text = text.replace(c, "\\" + c)
     return text.replace("\r", "").replace("\n", "\\n")
 
 
 def field(html: str) -> str:
+    return escape(unmarked(html))
+
+
+def unmarked(html: str) -> str:
     # Moodle reads a leading '[html]', '[plain]'… as the text's format, and a leading '%50%'
     # as an option's weight: a text that starts with '[' or '%' gets it as a character
     # reference instead, which the HTML shows as the same character.
     if html[:1] in ("[", "%"):
-        html = f"&#{ord(html[0])};" + html[1:]
-    return escape(html)
+        return f"&#{ord(html[0])};" + html[1:]
+    return html
+
+
+# Between a question's texts while they are escaped together, in one call instead of one a
+# text: no text holds it (names and HTML drop control characters) and escaping leaves it.
+_APART = "\x00"
 
 
 def category_path(*names: str) -> str:
@@ -59,24 +79,31 @@ def comment(text: str) -> str:
 
 def dumps(quiz: Quiz) -> str:
     bank = quiz.bank
+    feedback = Feedback(bank)
     out = [comment(f"{bank.deck.title} ({bank.deck.id}): {len(quiz.questions)} questions, seed {quiz.seed}, "
                    f"written by Errata"), ""]
+    append = out.append
+    categories: dict[str, str] = {}   # a topic's category line: topics recur all through a shuffled quiz
     topic = None
     for q in quiz.questions:
-        if q.fact.topic != topic:
-            topic = q.fact.topic
-            out += [f"$CATEGORY: {category_path(bank.deck.title, topic)}", ""]
-        lines = [comment(f"[id:{id_number(q.fact.id)}]"),
-                 f"::{escape(question_name(q))}::[html]{field(html_text(q.fact.question))}{{"]
+        fact = q.fact
+        if fact.topic != topic:
+            topic = fact.topic
+            line = categories.get(topic)
+            if line is None:
+                line = categories[topic] = f"$CATEGORY: {category_path(bank.deck.title, topic)}\n"
+            append(line)
+        texts = [question_name(q), unmarked(html_text(fact.question))]
         for o in q.options:
-            line = ("\t=" if o.correct else "\t~") + field(html_text(o.text))
-            feedback = option_feedback_html(o, bank)
-            if feedback:
-                line += "#" + field(feedback)
-            lines.append(line)
-        lines.append("\t####" + field(general_feedback_html(q, bank)))
-        lines.append("}")
-        out += lines + [""]
+            texts += (unmarked(html_text(o.text)), unmarked(feedback.option(o)))
+        texts.append(unmarked(feedback.general(q)))
+        texts = escape(_APART.join(texts)).split(_APART)
+        append(comment(f"[id:{id_number(fact.id)}]"))
+        append(f"::{texts[0]}::[html]{texts[1]}{{")
+        for i, o in enumerate(q.options, 1):
+            text, wrong = texts[2 * i], texts[2 * i + 1]
+            append(f"\t{'=' if o.correct else '~'}{text}#{wrong}" if wrong else f"\t{'=' if o.correct else '~'}{text}")
+        append(f"\t####{texts[-1]}\n}}\n")
     return "\n".join(out)
 
 

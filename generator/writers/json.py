@@ -37,31 +37,49 @@ def provenance_json(o: Option, quiz: Quiz) -> dict:
 
 
 def quiz_json(quiz: Quiz) -> dict:
+    """The quiz as JSON values. What repeats (an answer's or a curated option's provenance, a set of
+    references) is one object shared by every question: a read-only tree, built and written at once."""
     bank = quiz.bank
+    answer, curated = {"kind": "answer"}, {"kind": CURATED}
+    ref_sets: dict[tuple[str, ...], list[dict]] = {}
+    questions = []
+    for q in quiz.questions:
+        fact = q.fact
+        options = []
+        for o in q.options:
+            p = o.provenance
+            if o.correct or p is None:
+                provenance = answer
+            elif p.kind == CURATED:
+                provenance = curated
+            else:
+                provenance = provenance_json(o, quiz)
+            options.append({"text": o.text, "correct": o.correct, "provenance": provenance})
+        key = tuple(fact.refs)
+        refs = ref_sets.get(key)
+        if refs is None:
+            refs = ref_sets[key] = [{"id": r, "title": bank.references[r].title,
+                                     "publisher": bank.references[r].publisher,
+                                     "year": bank.references[r].year, "url": bank.references[r].url} for r in key]
+        questions.append({
+            "fact_id": fact.id,
+            "topic": fact.topic,
+            "kind": fact.kind,
+            "tags": fact.tags,
+            "question": fact.question,
+            "options": options,
+            "answer": fact.answer,
+            "accept": fact.accept,
+            "explain": fact.explain,
+            "refs": refs,
+        })
     return {
         "format": FORMAT,
         "version": VERSION,
         "deck": {"id": bank.deck.id, "title": bank.deck.title, "description": bank.deck.description},
         "seed": quiz.seed,
         "options": quiz.options,
-        "questions": [
-            {
-                "fact_id": q.fact.id,
-                "topic": q.fact.topic,
-                "kind": q.fact.kind,
-                "tags": q.fact.tags,
-                "question": q.fact.question,
-                "options": [{"text": o.text, "correct": o.correct,
-                             "provenance": provenance_json(o, quiz)} for o in q.options],
-                "answer": q.fact.answer,
-                "accept": q.fact.accept,
-                "explain": q.fact.explain,
-                "refs": [{"id": r, "title": bank.references[r].title, "publisher": bank.references[r].publisher,
-                          "year": bank.references[r].year, "url": bank.references[r].url}
-                         for r in q.fact.refs],
-            }
-            for q in quiz.questions
-        ],
+        "questions": questions,
     }
 
 

@@ -14,6 +14,7 @@ those of the bank's markup subset (`generator.text.markup`).
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ..text.markup import plain_html, spans, text_html
@@ -31,35 +32,48 @@ NAME_STEM = 60
 
 def question_name(question: Question) -> str:
     """A readable name: "Pharmacology: Which receptor does ketamine…" (plain text, markup rendered away)."""
-    stem = " ".join("".join(r.get("t", " ") for r in spans(question.fact.question)).split())
+    text = question.fact.question
+    if is_plain(text):   # one run of the text itself: what `spans` gives for it, without building it
+        stem = " ".join(text.split())
+    else:
+        stem = xml_chars(" ".join("".join(r.get("t", " ") for r in spans(text)).split()))
     if len(stem) > NAME_STEM:
         stem = stem[:NAME_STEM].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
-    return xml_chars(f"{' '.join(question.fact.topic.split())}: {stem}")
+    return f"{_topic_label(question.fact.topic)}: {stem}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _topic_label(topic: str) -> str:
+    # A bank has few topics, and each names many questions.
+    return xml_chars(" ".join(topic.split()))
 
 
 def xml_chars(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
+def is_plain(text: str) -> bool:
+    """True when the text is its own HTML once stripped: no markup, nothing to escape, no control
+    character, nothing XML cannot carry. Nearly every text of a bank is, and the exports handle
+    some ten texts a question: `in` and `isprintable` scan several times faster than a regular
+    expression. (Not printable: the C0 and C1 controls, surrogates and U+FFFE/U+FFFF, which are
+    what `xml_chars` drops, and some harmless spaces, which merely take the full path.)"""
+    return (text.isprintable() and "*" not in text and "~" not in text and "^" not in text
+            and "\\" not in text and "[" not in text and "&" not in text and "<" not in text and ">" not in text)
+
+
 def html_text(text: str) -> str:
     """Bank text as HTML, with the bank's small markup subset (see `generator.text.markup`)."""
-    return text_html(xml_chars(text))
+    return text.strip() if is_plain(text) else text_html(xml_chars(text))
 
 
 def html_plain(text: str) -> str:
     """Text shown exactly as it is (a source's words, titles): escaped; line breaks kept."""
-    return plain_html(xml_chars(text))
+    return text.strip() if is_plain(text) else plain_html(xml_chars(text))
 
 
 def option_feedback_html(option: Option, bank: Bank) -> str:
-    p = option.provenance
-    if option.correct or p is None or p.kind != SOURCE_ERROR:
-        return ""
-    parts = [f"<p>{html_text(w)}</p>" for w in p.whys]
-    for e in p.errors:
-        parts.append(f"<p>Stated by <em>{html_plain(bank.source_title(e.source))}</em>: "
-                     f"\u201c{html_plain(e.quote)}\u201d</p>")
-    return "".join(parts)
+    return Feedback(bank).option(option)
 
 
 def reference_line(bank: Bank, rid: str) -> str:
@@ -69,8 +83,48 @@ def reference_line(bank: Bank, rid: str) -> str:
 
 
 def general_feedback_html(question: Question, bank: Bank) -> str:
-    text = f"<p>{html_text(question.fact.explain)}</p>"
-    refs = [reference_line(bank, r) for r in question.fact.refs]
-    if refs:
-        text += f"<p>References: {html_plain('; '.join(refs))}</p>"
-    return text
+    return Feedback(bank).general(question)
+
+
+class Feedback:
+    """The feedback HTML of one bank's questions. What many questions share (a source's title,
+    a fact's references) is made once: an export asks for it once per question."""
+
+    def __init__(self, bank: Bank):
+        self.bank = bank
+        self._titles: dict[str, str] = {}
+        self._references: dict[tuple[str, ...], str] = {}
+
+    def _title(self, source: str) -> str:
+        title = self._titles.get(source)
+        if title is None:
+            title = self._titles[source] = html_plain(self.bank.source_title(source))
+        return title
+
+    def option(self, option: Option) -> str:
+        """A wrong option that sources state: why it is wrong, then each source and its words."""
+        p = option.provenance
+        if option.correct or p is None or p.kind != SOURCE_ERROR:
+            return ""
+        errors = p.errors
+        if len(errors) == 1:   # most wrong options: one source states them
+            e = errors[0]
+            return (f"<p>{html_text(e.why)}</p>"
+                    f"<p>Stated by <em>{self._title(e.source)}</em>: \u201c{html_plain(e.quote)}\u201d</p>")
+        parts = [f"<p>{html_text(w)}</p>" for w in p.whys]
+        for e in errors:
+            parts.append(f"<p>Stated by <em>{self._title(e.source)}</em>: \u201c{html_plain(e.quote)}\u201d</p>")
+        return "".join(parts)
+
+    def general(self, question: Question) -> str:
+        """The explanation, then the references."""
+        fact = question.fact
+        text = f"<p>{html_text(fact.explain)}</p>"
+        if fact.refs:
+            key = tuple(fact.refs)
+            refs = self._references.get(key)
+            if refs is None:
+                lines = "; ".join(reference_line(self.bank, r) for r in key)
+                refs = self._references[key] = f"<p>References: {html_plain(lines)}</p>"
+            text += refs
+        return text

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 
 from ..bank import gc_paused
-from .lms_feedback import general_feedback_html, html_text, option_feedback_html, question_name, xml_chars
-from ..quiz import Option, Question, Quiz
+from .lms_feedback import Feedback, html_text, question_name, xml_chars
+from ..quiz import Question, Quiz
 
 SUFFIX = ".moodle.xml"
 BINARY = False
@@ -44,31 +44,36 @@ _EMPTY_FEEDBACK = "".join(f"\n{_field(tag, '', '    ')}"
                           for tag in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"))
 
 
-def _answer(o: Option, bank) -> str:
-    text = html_text(o.text)
-    return (f'\n    <answer fraction="{"100" if o.correct else "0"}" format="html">\n'
-            f"      {f'<text>{_text(text)}</text>' if text else '<text />'}\n"
-            f"{_field('feedback', option_feedback_html(o, bank), '      ')}\n    </answer>")
+def _text_element(text: str) -> str:
+    return f"<text>{_text(text)}</text>" if text else "<text />"
 
 
-def _question(q: Question, bank) -> str:
+def _question(q: Question, feedback: Feedback, tags: str) -> str:
     """One multichoice <question>, two spaces in. A text template: the documents are large and
     ElementTree's serializer is pure Python; the tests read each one back and write it again with
     ElementTree, and require the same bytes."""
-    fid = _text(q.fact.id)
-    answers = "".join(_answer(o, bank) for o in q.options)
-    tags = ""
-    if q.fact.tags:
-        tags = "\n    <tags>" + "".join(f"\n{_field('tag', xml_chars(t), '      ', None)}"
-                                         for t in q.fact.tags) + "\n    </tags>"
-    return (f'  <question type="multichoice">\n{_field("name", question_name(q), "    ", None)}\n'
-            f'{_field("questiontext", html_text(q.fact.question), "    ")}\n'
-            f'{_field("generalfeedback", general_feedback_html(q, bank), "    ")}\n'
+    fact = q.fact
+    answers = "".join(
+        f'\n    <answer fraction="{"100" if o.correct else "0"}" format="html">\n'
+        f"      {_text_element(html_text(o.text))}\n"
+        f'      <feedback format="html">\n        {_text_element(feedback.option(o))}\n      </feedback>\n'
+        f"    </answer>"
+        for o in q.options)
+    return (f'  <question type="multichoice">\n    <name>\n      {_text_element(question_name(q))}\n    </name>\n'
+            f'    <questiontext format="html">\n      {_text_element(html_text(fact.question))}\n    </questiontext>\n'
+            f'    <generalfeedback format="html">\n      {_text_element(feedback.general(q))}\n'
+            f"    </generalfeedback>\n"
             f"    <defaultgrade>1</defaultgrade>\n    <penalty>0.3333333</penalty>\n    <hidden>0</hidden>\n"
-            f"    <idnumber>{fid}</idnumber>\n    <single>true</single>\n"
+            f"    <idnumber>{_text(fact.id)}</idnumber>\n    <single>true</single>\n"
             f"    <shuffleanswers>true</shuffleanswers>\n    <answernumbering>ABCD</answernumbering>\n"
             f"    <showstandardinstruction>0</showstandardinstruction>{_EMPTY_FEEDBACK}{answers}{tags}\n"
             f"  </question>")
+
+
+def _tags(tags: list[str]) -> str:
+    if not tags:
+        return ""
+    return "\n    <tags>" + "".join(f"\n{_field('tag', xml_chars(t), '      ', None)}" for t in tags) + "\n    </tags>"
 
 
 def _category(path: str) -> str:
@@ -82,13 +87,25 @@ def render(quiz: Quiz) -> bytes:
     # A comment may not hold '--', and is written as it is.
     parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n'.encode(),
              f"  <!-- {re.sub(r'-(?=-)', '- ', xml_chars(' '.join(note.split())))} -->".encode("utf-8")]
+    feedback = Feedback(bank)
+    # What many questions share, made once: a topic's category, a set of tags.
+    categories: dict[str, str] = {}
+    tag_sets: dict[tuple[str, ...], str] = {}
     topic = None
     with gc_paused():
         for q in quiz.questions:  # each piece encoded at once: one large text would take twice the memory
-            if q.fact.topic != topic:
-                topic = q.fact.topic
-                parts.append(f"\n{_category(xml_chars(category_path(bank.deck.title, topic)))}".encode("utf-8"))
-            parts.append(f"\n{_question(q, bank)}".encode("utf-8"))
+            fact = q.fact
+            if fact.topic != topic:
+                topic = fact.topic
+                category = categories.get(topic)
+                if category is None:
+                    category = categories[topic] = f"\n{_category(xml_chars(category_path(bank.deck.title, topic)))}"
+                parts.append(category.encode("utf-8"))
+            key = tuple(fact.tags)
+            tags = tag_sets.get(key)
+            if tags is None:
+                tags = tag_sets[key] = _tags(fact.tags)
+            parts.append(f"\n{_question(q, feedback, tags)}".encode("utf-8"))
     parts.append(b"\n</quiz>\n")
     return b"".join(parts)
 

@@ -23,7 +23,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 
 from ..bank import gc_paused
-from .lms_feedback import general_feedback_html, html_text, option_feedback_html, question_name, xml_chars
+from .lms_feedback import Feedback, html_text, question_name, xml_chars
 from ..quiz import Option, Question, Quiz
 
 SUFFIX = ".qti.zip"
@@ -48,7 +48,7 @@ def assessment_ident(quiz: Quiz) -> str:
 
 
 def item_ident(quiz: Quiz, q: Question) -> str:
-    return f"errata_{quiz.bank.deck.id}_{q.fact.id}"
+    return f"errata_{quiz.bank.deck.id}_{q.fact.id}"   # as `_item` writes it
 
 
 def option_ident(quiz: Quiz, q: Question, o: Option) -> str:
@@ -68,10 +68,6 @@ def _metadata(parent: ET.Element, fields: list[tuple[str, str]]) -> None:
         f = _el(md, "qtimetadatafield")
         _el(f, "fieldlabel", label)
         _el(f, "fieldentry", entry)
-
-
-def _mattext(parent: ET.Element, html: str) -> None:
-    _el(_el(parent, "material"), "mattext", html, texttype="text/html")
 
 
 def _text(text: str) -> str:
@@ -104,41 +100,41 @@ _GENERAL_CONDITION = """
           </respcondition>"""
 
 
-def _item(quiz: Quiz, q: Question) -> str:
+def _item(q: Question, feedback: Feedback, prefix: str) -> str:
     """One <item>, written at its place in the document (six spaces in), indented as ElementTree indents.
 
     The items are nearly all of a package, and ElementTree's serializer is pure Python: a
     text template is several times faster. The tests read the document back, indent and
-    write it again with ElementTree, and require the same bytes.
+    write it again with ElementTree, and require the same bytes. ``prefix`` is what
+    `item_ident` puts before the fact id.
     """
-    bank = quiz.bank
-    ident = item_ident(quiz, q)
-    choice_ids = [option_ident(quiz, q, o) for o in q.options]
-    # ids as attribute values and as text (they differ only where an id holds a quote or a line break)
-    attr_ids = [_attr(cid) for cid in choice_ids]
-    text_ids = [_text(cid) for cid in choice_ids]
+    ident = f"{prefix}{q.fact.id}"                            # item_ident
+    # ids as attribute values and as text (they differ only where an id holds a quote or a line
+    # break); an option's is the item's and a hex digest (`option_ident`), which needs no escaping
+    ident_attr, ident_text = _attr(ident), _text(ident)
+    digests = [_digest(o.text, 10) for o in q.options]
+    attr_ids = [f"{ident_attr}_{d}" for d in digests]
+    text_ids = [f"{ident_text}_{d}" for d in digests]
     meta = (f"{_META_QUESTION_TYPE}{_META_FIELD.format('original_answer_ids', ','.join(text_ids))}"
-            f"{_META_FIELD.format('assessment_question_identifierref', _text(ident) + '_ref')}")
+            f"{_META_FIELD.format('assessment_question_identifierref', ident_text + '_ref')}")
     choices = "".join(
         f'\n              <response_label ident="{cid}">\n'
         f"{_mattext(html_text(o.text), '                ')}\n              </response_label>"
         for cid, o in zip(attr_ids, q.options))
-    feedback = [(attr_id, text_id, option_feedback_html(o, bank))
-                for attr_id, text_id, o in zip(attr_ids, text_ids, q.options)]
-    feedback = [f for f in feedback if f[2]]
+    wrong = [(attr_id, text_id, fb) for attr_id, text_id, fb
+             in zip(attr_ids, text_ids, map(feedback.option, q.options)) if fb]
     conditions = "".join(                                     # what a wrong answer reveals
         f'\n          <respcondition continue="Yes">\n            <conditionvar>\n'
         f'              <varequal respident="response1">{text_id}</varequal>\n            </conditionvar>\n'
         f'            <displayfeedback feedbacktype="Response" linkrefid="{attr_id}_fb" />\n'
         f"          </respcondition>"
-        for attr_id, text_id, _ in feedback)
+        for attr_id, text_id, _ in wrong)
     feedbacks = "".join(
         f'\n        <itemfeedback ident="{fb_ident}">\n          <flow_mat>\n'
         f"{_mattext(html, '            ')}\n          </flow_mat>\n        </itemfeedback>"
-        for fb_ident, html in [("general_fb", general_feedback_html(q, bank))]
-        + [(f"{attr_id}_fb", fb) for attr_id, _, fb in feedback])
+        for fb_ident, html in [("general_fb", feedback.general(q))] + [(f"{attr_id}_fb", fb) for attr_id, _, fb in wrong])
     return (
-        f'<item ident="{_attr(ident)}" title="{_attr(question_name(q))}">\n'
+        f'<item ident="{ident_attr}" title="{_attr(question_name(q))}">\n'
         f"        <itemmetadata>\n          <qtimetadata>{meta}\n          </qtimetadata>\n        </itemmetadata>\n"
         f"        <presentation>\n{_mattext(f'<p>{html_text(q.fact.question)}</p>', '          ')}\n"
         f'          <response_lid ident="response1" rcardinality="Single">\n'
@@ -152,6 +148,11 @@ def _item(quiz: Quiz, q: Question) -> str:
         f"            </conditionvar>\n"
         f'            <setvar action="Set" varname="SCORE">100</setvar>\n          </respcondition>\n'
         f"        </resprocessing>{feedbacks}\n      </item>")
+
+
+# Items gathered into pieces of about this many characters before they are encoded and
+# compressed: fewer, larger calls; DEFLATE writes the same bytes however its input is cut.
+_PIECE = 1 << 20
 
 
 def assessment_xml(quiz: Quiz, aid: str) -> Iterator[bytes]:
@@ -172,8 +173,19 @@ def assessment_xml(quiz: Quiz, aid: str) -> Iterator[bytes]:
         return
     head, tail = frame.split(b'<section ident="root_section" />')
     yield head + b'<section ident="root_section">'
+    feedback = Feedback(quiz.bank)
+    prefix = f"errata_{quiz.bank.deck.id}_"
+    items: list[str] = []
+    size = 0
     for q in quiz.questions:
-        yield ("\n      " + _item(quiz, q)).encode("utf-8")
+        item = _item(q, feedback, prefix)
+        items.append(item)
+        size += len(item)
+        if size >= _PIECE:
+            yield "\n      ".join(["", *items]).encode("utf-8")
+            items, size = [], 0
+    if items:
+        yield "\n      ".join(["", *items]).encode("utf-8")
     yield b"\n    </section>" + tail
 
 

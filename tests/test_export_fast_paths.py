@@ -1,0 +1,191 @@
+"""The exports' fast lanes give what their full paths give.
+
+- A plain text (no markup, nothing to escape, no control character) is its own HTML once
+  stripped: `html_text`, `html_plain` and `question_name` skip the markup engine for it.
+- GIFT escapes a question's texts together, in one call.
+- `export` checks the bank without the lint, whose warnings it never shows; a bank with errors is
+  checked again in full, so what the command prints is the same.
+
+Each is held to the full path on texts drawn from every character class that matters.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+import cli
+from generator.check import check_bank
+from generator.quiz import generate
+from generator.text.markup import plain_html, spans, text_html
+from generator.writers import gift as write_gift, moodle_xml as write_moodle, qti as write_qti
+from generator.writers import lms_feedback
+from generator.writers.lms_feedback import NAME_STEM, html_plain, html_text, is_plain, question_name, xml_chars
+from tests.quiz_banks import hostile_data, load, plain_data, write_bank
+from tests.test_export_bytes import rewritten_by_elementtree
+from tests.tools import run_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Every character some step treats specially, and ordinary ones around them.
+ALPHABET = (list("abc XYZ 09.,;?!'\"()/%=#{}:$") + list("*~^\\[]&<>") + ["**", "\\*", "[sound:", "&amp;"]
+            + ["\n", "\r\n", "\r", "\t", "\x00", "\x01", "\x0b", "\x1c", "\x1f", "\x7f", "\x85", "\x9f"]
+            + ["\xa0", "\u2028", "\u200b", "\xad", "\ufffe", "\uffff", "\ud800", "\udfff", "\ufeff"]
+            + ["é", "αβγ", "“", "’", "—", "…", "😀", "CO₂"])
+
+
+def random_texts(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    texts = ["", " ", "plain words", " padded plain ", "[plain]", "%50% x", "a" * (NAME_STEM + 5)]
+    for _ in range(n):
+        texts.append("".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 30))))
+        texts.append("word " * rng.randint(0, 20) + rng.choice(ALPHABET) + " end")
+    return texts
+
+
+def full_question_name(question) -> str:
+    stem = " ".join("".join(r.get("t", " ") for r in spans(question.fact.question)).split())
+    if len(stem) > NAME_STEM:
+        stem = stem[:NAME_STEM].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+    return xml_chars(f"{' '.join(question.fact.topic.split())}: {stem}")
+
+
+def test_plain_texts_are_their_own_html():
+    for text in random_texts(3000, seed=1):
+        assert html_text(text) == text_html(xml_chars(text)), repr(text)
+        assert html_plain(text) == plain_html(xml_chars(text)), repr(text)
+        if is_plain(text):
+            assert text_html(text) == text.strip() and xml_chars(text) == text, repr(text)
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    return generate(load(write_bank(tmp_path, hostile_data())), seed=5)
+
+
+def scrambled(quiz, seed: int):
+    """The quiz with every text the exports write replaced by a random one (no lone surrogates:
+    a bank read from UTF-8 cannot hold them)."""
+    texts = iter(t for t in random_texts(2000, seed) if not any("\ud800" <= c <= "\udfff" for c in t))
+    bank = quiz.bank
+    for s in bank.sources.values():
+        s.title = next(texts)
+    for q in quiz.questions:
+        f = q.fact
+        f.question, f.explain, f.topic = next(texts), next(texts), next(texts) or "topic"
+        for o in q.options:
+            o.text = next(texts)
+            for e in (o.provenance.errors if o.provenance else []):
+                e.quote, e.why = next(texts), next(texts)
+    return quiz
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_question_names_as_the_full_path_makes_them(hostile, seed):
+    quiz = scrambled(hostile, seed)
+    lms_feedback._topic_label.cache_clear()
+    for q in quiz.questions:
+        assert question_name(q) == full_question_name(q)
+
+
+def gift_escape_by_pattern(text: str) -> str:
+    """GIFT escaping in one pass of the pattern of special characters."""
+    text = write_gift._SPECIAL.sub(lambda m: "\\" + m.group(), text)
+    return text.replace("\r", "").replace("\n", "\\n")
+
+
+def test_gift_escape_is_one_pass_of_the_pattern():
+    for text in random_texts(3000, seed=4):
+        assert write_gift.escape(text) == gift_escape_by_pattern(text), repr(text)
+
+
+def gift_one_text_at_a_time(quiz) -> str:
+    """GIFT as written one text at a time, with each text's HTML from the full path."""
+    bank = quiz.bank
+    g = write_gift
+
+    def field(html: str) -> str:
+        return gift_escape_by_pattern(g.unmarked(html))
+    out = [g.comment(f"{bank.deck.title} ({bank.deck.id}): {len(quiz.questions)} questions, seed {quiz.seed}, "
+                     f"written by Errata"), ""]
+    topic = None
+    for q in quiz.questions:
+        if q.fact.topic != topic:
+            topic = q.fact.topic
+            out += [f"$CATEGORY: {g.category_path(bank.deck.title, topic)}", ""]
+        lines = [g.comment(f"[id:{g.id_number(q.fact.id)}]"),
+                 f"::{gift_escape_by_pattern(full_question_name(q))}::[html]{field(text_html(xml_chars(q.fact.question)))}{{"]
+        for o in q.options:
+            line = ("\t=" if o.correct else "\t~") + field(text_html(xml_chars(o.text)))
+            p = o.provenance
+            if not o.correct and p is not None and p.kind == "source-error":
+                feedback = "".join(f"<p>{text_html(xml_chars(w))}</p>" for w in p.whys) + "".join(
+                    f"<p>Stated by <em>{plain_html(xml_chars(bank.source_title(e.source)))}</em>: "
+                    f"\u201c{plain_html(xml_chars(e.quote))}\u201d</p>" for e in p.errors)
+                line += "#" + field(feedback)
+            lines.append(line)
+        general = f"<p>{text_html(xml_chars(q.fact.explain))}</p>"
+        refs = [lms_feedback.reference_line(bank, r) for r in q.fact.refs]
+        if refs:
+            general += f"<p>References: {plain_html(xml_chars('; '.join(refs)))}</p>"
+        lines += ["\t####" + field(general), "}"]
+        out += lines + [""]
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_gift_is_what_one_text_at_a_time_writes(hostile, tmp_path, seed):
+    quiz = hostile if seed == 0 else scrambled(hostile, seed)
+    lms_feedback._topic_label.cache_clear()
+    assert write_gift.dumps(quiz) == gift_one_text_at_a_time(quiz)
+    plain = generate(load(write_bank(tmp_path, plain_data())), seed=seed)
+    assert write_gift.dumps(plain) == gift_one_text_at_a_time(plain)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_xml_of_any_text_is_what_elementtree_writes(hostile, seed):
+    import io
+    import zipfile
+
+    quiz = scrambled(hostile, seed)
+    lms_feedback._topic_label.cache_clear()
+    document = write_moodle.render(quiz).decode("utf-8")
+    assert rewritten_by_elementtree(document) == document
+    with zipfile.ZipFile(io.BytesIO(write_qti.render(quiz))) as zf:
+        name = next(n for n in zf.namelist() if n.count("/") == 1 and not n.endswith("assessment_meta.xml")
+                    and n.endswith(".xml"))
+        document = zf.read(name).decode("utf-8")
+    assert rewritten_by_elementtree(document) == document
+
+
+BAD_BANKS = sorted((ROOT / "tests" / "bad_banks").glob("*.yaml"))
+
+
+def error_and_lint_bank(tmp_path) -> Path:
+    """A bank with an error and lint warnings: its summary counts both."""
+    text = (ROOT / "tests" / "bad_banks" / "lint-warnings.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "both.yaml"
+    path.write_text(text.replace("refs: [r1]", "refs: [r9]", 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("bank", BAD_BANKS + ["both", ROOT / "questions.yaml"], ids=lambda b: getattr(b, "stem", b))
+def test_export_prints_what_a_linted_check_would(bank, tmp_path, capsys, monkeypatch):
+    if bank == "both":
+        bank = error_and_lint_bank(tmp_path)
+    args = ["export", bank, "--format", "gift", "-o", tmp_path / "out.gift", "--options", "5"]
+    fast = run_cli(args, capsys, monkeypatch)
+    monkeypatch.setattr(cli, "check_bank", lambda *a, lint=True, **kw: check_bank(*a, **kw))
+    linted = run_cli(args, capsys, monkeypatch)
+    assert fast == linted
+
+
+def test_qti_package_is_the_same_however_items_are_cut(tmp_path, monkeypatch):
+    quiz = generate(load(write_bank(tmp_path, plain_data(60))), seed=3)
+    whole = write_qti.render(quiz)
+    monkeypatch.setattr(write_qti, "_PIECE", 1)          # one item a piece
+    assert write_qti.render(quiz) == whole
+    monkeypatch.setattr(write_qti, "_PIECE", 5000)       # a few items a piece
+    assert write_qti.render(quiz) == whole
