@@ -204,16 +204,16 @@ def print_shortfalls(report: Report, facts) -> None:
             say(d.format(), err=True)
 
 
-def load_checked(bank: str, options: int = DEFAULT_OPTIONS, strict: bool = False,
-                 lint: bool = True) -> tuple[Bank, Report]:
+def load_checked(bank: str, options: int = DEFAULT_OPTIONS, strict: bool = False) -> tuple[Bank, Report]:
     """The bank and its report, or exit 1 with its errors printed (warnings are summarised only).
 
-    ``lint=False`` leaves out the lint's warnings for a caller that shows none of them; a bank
-    with errors is checked again in full, so that its summary counts them as `errata check` does."""
+    The commands that call this show no lint warnings (only shortfalls), so the bank is checked
+    without the lint; a bank with errors is checked again in full, so that its summary counts
+    the warnings as `errata check` does."""
     path = _bank_path(bank)
     with working(f"reading and checking {path}"):
-        result, report = check_bank(path, options=options, strict=strict, lint=lint)
-        if not lint and (not report.ok or result is None):
+        result, report = check_bank(path, options=options, strict=strict, lint=False)
+        if not report.ok or result is None:
             result, report = check_bank(path, options=options, strict=strict)
     if not report.ok or result is None:
         print_report(report, quiet_warnings=True)
@@ -299,8 +299,7 @@ def export(
 
     format = choice(format, EXPORT_FORMATS, "--format")
     writer = exporter(format)
-    # The lint's warnings are left out: an export shows only the shortfalls of its own questions.
-    b, report = load_checked(bank, _options(options), lint=False)
+    b, report = load_checked(bank, _options(options))
     facts = selected_facts(b, topic, tag, count, seed)
     print_shortfalls(report, facts)
     with working(f"writing {len(facts)} questions as {format}"):
