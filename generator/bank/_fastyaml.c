@@ -429,8 +429,13 @@ static int scalar(Reader *r, PyObject *text, Py_ssize_t a, Py_ssize_t b, Py_ssiz
             e = q;
             break;
         }
-    while (e > a && Py_UNICODE_ISSPACE(CH(e - 1)))
+    /* str.rstrip() also strips no-break and other Unicode spaces, which libyaml keeps: give
+     * such a value to the Python reader, as it is, rather than copy a doubtful result. */
+    while (e > a && Py_UNICODE_ISSPACE(CH(e - 1))) {
+        if (CH(e - 1) != ' ')
+            return GIVE_UP;
         e--;
+    }
     if (is_null(r, a, e))
         return GIVE_UP;
     for (Py_ssize_t q = a; q < e; q++) {
