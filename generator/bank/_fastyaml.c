@@ -593,6 +593,8 @@ static int mapping(Reader *r, PyObject *text, Py_ssize_t i, int indent, Py_ssize
                 rc = push(r, place(N->row + 1, N->indent + 1));
                 if (rc == 0)
                     rc = sequence(r, text, i, indent, &value, &i);
+            } else if (CH(ke) != ':') {
+                rc = GIVE_UP; /* 'key :' with no value: the Python reader places it as it always has */
             } else {
                 rc = push(r, place(line, ind + (ke - a) + 2)); /* just after the colon */
                 value = Py_None;
