@@ -9,7 +9,10 @@ around the read, the file already in memory; wall and CPU time of the read, best
 as such (none of them is a dependency: `pip install libfyaml rapidyaml ruamel.yaml yaml-rs`
 to compare). What each row does:
 
-- errata: `read_yaml_text`, the bank reader (text only, positions recorded for diagnostics);
+- errata: `read_yaml_text`, the bank reader (text only, positions recorded for diagnostics),
+  with its C reader when built (`python setup.py build_ext --inplace`);
+- errata-c: the same, its C reader required (listed as not installed when it is not built);
+- errata-python: the same with the Python reader alone (what a machine without a compiler gets);
 - errata-libyaml: the same reader made to take its libyaml path (what a bank outside the
   fast subset costs);
 - pyyaml-csafe: `yaml.load(text, CSafeLoader)`: libyaml with PyYAML's typing, no positions;
@@ -35,6 +38,18 @@ from bench_pipeline import ROOT, bank_file  # noqa: E402
 
 READERS = {
     "errata": ("generator.bank.yamlsource", "def read(text): return mod.read_yaml_text(text, 'bank.yaml').data"),
+    "errata-c": ("generator.bank._fastyaml", """
+from generator.bank.yamlsource import read_yaml_text
+def read(text):
+    doc = read_yaml_text(text, 'bank.yaml')
+    assert doc.places.flat is not None, 'the C reader stepped aside'
+    return doc.data
+"""),
+    "errata-python": ("generator.bank.fastyaml", """
+from generator.bank.yamlsource import read_yaml_text
+mod._fastyaml = None
+def read(text): return read_yaml_text(text, 'bank.yaml').data
+"""),
     # A directive line is outside the fast subset: the reader takes its libyaml path.
     "errata-libyaml": ("generator.bank.yamlsource",
                        "def read(text): return mod.read_yaml_text('%YAML 1.1\\n---\\n' + text, 'bank.yaml').data"),

@@ -207,9 +207,28 @@ class Places:
         self.table: dict[int, array] = {}
         self.root = 1 << _COL_BITS | 1
         self.splits: list[tuple[int, int, str, str]] = []  # flow items that look like a split number
+        # The C reader writes every container's positions into one buffer instead, with each
+        # container's id and span (offset << 32 | count) there; the dict of spans by id is made
+        # on the first question (most reads locate nothing).
+        self.flat: memoryview | None = None
+        self.flat_ids: memoryview | None = None
+        self.flat_spans: memoryview | None = None
+        self._spans: dict[int, int] | None = None
 
     def new(self, container) -> array:
         pos = self.table[id(container)] = array("q")
+        return pos
+
+    def _positions(self, container):
+        """The positions recorded for ``container`` (an array or a memoryview of int64), or None."""
+        pos = self.table.get(id(container))
+        if pos is None and self.flat is not None:
+            if self._spans is None:
+                self._spans = dict(zip(self.flat_ids, self.flat_spans))
+            span = self._spans.get(id(container))
+            if span is not None:
+                start = span >> 32
+                return self.flat[start:start + (span & 0xFFFFFFFF)]
         return pos
 
     @staticmethod
@@ -221,7 +240,7 @@ class Places:
         node, where = data, self.root
         last = len(path) - 1
         for step_no, step in enumerate(path):
-            pos = self.table.get(id(node))
+            pos = self._positions(node)
             if pos is None:
                 break
             if isinstance(node, dict):
@@ -238,16 +257,38 @@ class Places:
 
     def lines(self, container) -> list[int]:
         """The line of each item of a list, or of each key of a mapping, in order."""
-        pos = self.table.get(id(container))
+        pos = self._positions(container)
         if pos is None:
             return []
         return [p >> _COL_BITS for p in (pos[::2] if isinstance(container, dict) else pos)]
+
+
+try:
+    # The same reader for the common part of the subset, in C (built by setup.py; optional).
+    from . import _fastyaml
+except ImportError:
+    _fastyaml = None
 
 
 def read(text: str) -> tuple[object, Places]:
     """Plain data and the places of its parts, for a document in the subset; raises Unsupported otherwise."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")  # Windows line ends: the same lines and columns
+    if _fastyaml is not None:
+        got = _fastyaml.read(text)  # None: something outside the part it reads
+        if got is not None:
+            data, root, flat, ids, spans = got
+            places = Places()
+            places.root = root
+            places.flat = memoryview(flat).cast("q")
+            places.flat_ids = memoryview(ids).cast("Q")
+            places.flat_spans = memoryview(spans).cast("q")
+            return data, places
+    return read_python(text)
+
+
+def read_python(text: str) -> tuple[object, Places]:
+    """`read` by the Python reader alone (the reference for the C one); Windows line ends already read."""
     if _NOT_PRINTABLE.search(text):
         raise Unsupported("tabs, lone carriage returns or characters YAML does not allow")
     places = Places()

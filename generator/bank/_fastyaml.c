@@ -1,0 +1,785 @@
+/* The common part of the bank subset of YAML, read in C.
+ *
+ * `read(text)` returns (data, root, positions, spans) for a document made only of the
+ * lines banks are mostly written in, or None for anything else: then `fastyaml` reads the
+ * text with its Python reader, which is the reference. Every rule here mirrors a rule of
+ * that reader (named in the comments); where mirroring would take more than a few lines
+ * (escapes, single quotes, block scalars, comments after values, nulls, flow lists
+ * written other than '[a, "b"]'), this reader gives up on the whole document instead.
+ *
+ * Text is read as code points (PyUnicode kinds), so columns count code points as Python
+ * does. Whitespace tests use Py_UNICODE_ISSPACE, the test behind str.rstrip() and re's \s.
+ *
+ * Positions (line << 20 | column, 1-based) of every container go to one flat int64
+ * buffer; two more buffers hold each container's id() and its span there, offset << 32 |
+ * count (Python makes a dict of them only if a place is ever asked for).
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define COL_BITS 20
+#define COL_MASK ((1 << COL_BITS) - 1)
+#define MAX_DEPTH 100 /* banks nest a few levels; deeper documents go to the Python reader */
+#define GIVE_UP 1     /* return code: not handled here (no exception set) */
+#define KEY_CACHE 256 /* a power of two */
+
+typedef struct {
+    Py_ssize_t start; /* first character after the indentation */
+    Py_ssize_t row;   /* 0-based line number in the text */
+    int32_t len;      /* up to the last non-space character */
+    int32_t indent;
+} Line;
+
+typedef struct {
+    int kind;
+    const void *data;
+    Py_ssize_t n;
+    Line *lines;
+    Py_ssize_t nlines, lines_cap;
+    int64_t *scratch; /* positions of the containers being read, innermost last */
+    Py_ssize_t scratch_len, scratch_cap;
+    int64_t *flat; /* positions of finished containers */
+    Py_ssize_t flat_len, flat_cap;
+    int64_t *ids; /* id() of each finished container, and its span in `flat` */
+    int64_t *spans;
+    Py_ssize_t spans_len, ids_cap, spans_cap;
+    PyObject *keys[KEY_CACHE]; /* recent keys, by a hash of their text */
+    int depth;
+} Reader;
+
+#define CH(i) PyUnicode_READ(r->kind, r->data, (i))
+
+static int in_set(Py_UCS4 c, const char *set)
+{
+    return c != 0 && c < 128 && strchr(set, (int)c) != NULL;
+}
+
+/* _SIMPLE_PAIR's key and plain value may not start with these (nor with whitespace). */
+#define SIMPLE_KEY_BAD "-?:,[]{}#&*!|>'\"%@`"
+#define SIMPLE_VALUE_BAD "-?:,[]{}#&*!|>'\"%@`~"
+/* _BAD_KEY_START, _BAD_PLAIN_START */
+#define KEY_START_BAD " '\"#?:,[]{}&*!|>%@`"
+#define PLAIN_START_BAD "-?:,[]{}#&*!|>'\"%@`"
+/* _PLAIN_ITEM: first character, and characters that end an item */
+#define ITEM_START_BAD "-?:,[]{}#&*!|>'\"%@`~"
+#define ITEM_STOP ",[]{}#'\"\t"
+
+static int grow(int64_t **buf, Py_ssize_t *cap, Py_ssize_t need)
+{
+    if (need <= *cap)
+        return 0;
+    Py_ssize_t cap2 = *cap ? *cap : 1024;
+    while (cap2 < need) {
+        if (cap2 > PY_SSIZE_T_MAX / 2 / (Py_ssize_t)sizeof(int64_t)) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        cap2 *= 2;
+    }
+    int64_t *b = PyMem_Realloc(*buf, (size_t)cap2 * sizeof(int64_t));
+    if (b == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *buf = b;
+    *cap = cap2;
+    return 0;
+}
+
+static int push(Reader *r, int64_t pos)
+{
+    if (r->scratch_len == r->scratch_cap && grow(&r->scratch, &r->scratch_cap, r->scratch_len + 1) < 0)
+        return -1;
+    r->scratch[r->scratch_len++] = pos;
+    return 0;
+}
+
+/* A container is complete: its positions (scratch from `mark` on) move to the flat buffer. */
+static int finish(Reader *r, PyObject *container, Py_ssize_t mark)
+{
+    Py_ssize_t count = r->scratch_len - mark;
+    Py_ssize_t off = r->flat_len;
+    if (off >= ((Py_ssize_t)1 << 30) || count >= ((Py_ssize_t)1 << 31))
+        return GIVE_UP;
+    if (grow(&r->flat, &r->flat_cap, off + count) < 0)
+        return -1;
+    if (count)
+        memcpy(r->flat + off, r->scratch + mark, (size_t)count * sizeof(int64_t));
+    r->flat_len += count;
+    r->scratch_len = mark;
+    if (grow(&r->ids, &r->ids_cap, r->spans_len + 1) < 0 || grow(&r->spans, &r->spans_cap, r->spans_len + 1) < 0)
+        return -1;
+    r->ids[r->spans_len] = (int64_t)(uintptr_t)container; /* what id() returns */
+    r->spans[r->spans_len++] = ((int64_t)off << 32) | (int64_t)count;
+    return 0;
+}
+
+/* _NOT_PRINTABLE: the characters YAML allows, minus tab, CR, NEL, LS and PS. */
+static inline int printable(Py_UCS4 c)
+{
+    if (c < 0x7f)
+        return c >= 0x20 || c == '\n';
+    if (c < 0xa0)
+        return 0;
+    if (c < 0xd800)
+        return c != 0x2028 && c != 0x2029;
+    if (c < 0xe000)
+        return 0;
+    if (c < 0x10000)
+        return c <= 0xfffd;
+    return c <= 0x10ffff;
+}
+
+#define ALL_PRINTABLE(TYPE)                                                                        \
+    do {                                                                                           \
+        const TYPE *p = (const TYPE *)r->data;                                                     \
+        for (Py_ssize_t i = 0; i < r->n; i++)                                                      \
+            if (!printable(p[i]))                                                                  \
+                return GIVE_UP;                                                                    \
+    } while (0)
+
+/* _Reader.__init__: the meaningful lines (not blank, not a comment). */
+static int split_lines(Reader *r)
+{
+    if (r->kind == PyUnicode_1BYTE_KIND)
+        ALL_PRINTABLE(Py_UCS1);
+    else if (r->kind == PyUnicode_2BYTE_KIND)
+        ALL_PRINTABLE(Py_UCS2);
+    else
+        ALL_PRINTABLE(Py_UCS4);
+    Py_ssize_t row = 0, ls = 0;
+    while (ls <= r->n) {
+        Py_ssize_t le = ls;
+        while (le < r->n && CH(le) != '\n')
+            le++;
+        /* Columns must fit in COL_BITS (the Python reader's limit is looser: stricter is safe). */
+        if (le - ls >= COL_MASK)
+            return GIVE_UP;
+        Py_ssize_t s = ls;
+        while (s < le && CH(s) == ' ')
+            s++;
+        if (s < le && CH(s) != '#') {
+            Py_ssize_t e = le;
+            while (e > s && CH(e - 1) == ' ')
+                e--;
+            if (s == ls) {
+                Py_UCS4 c = CH(s);
+                if (c == '%')
+                    return GIVE_UP; /* a directive */
+                if ((c == '-' || c == '.') && e - s >= 3 && CH(s + 1) == c && CH(s + 2) == c)
+                    return GIVE_UP; /* '---' or '...' */
+            }
+            if (r->nlines == r->lines_cap) {
+                Py_ssize_t cap = r->lines_cap ? r->lines_cap * 2 : 4096;
+                if (cap > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(Line)) {
+                    PyErr_NoMemory();
+                    return -1;
+                }
+                Line *l = PyMem_Realloc(r->lines, (size_t)cap * sizeof(Line));
+                if (l == NULL) {
+                    PyErr_NoMemory();
+                    return -1;
+                }
+                r->lines = l;
+                r->lines_cap = cap;
+            }
+            Line *L = &r->lines[r->nlines++];
+            L->start = s;
+            L->row = row;
+            L->len = (int32_t)(e - s);
+            L->indent = (int32_t)(s - ls);
+        }
+        row++;
+        ls = le + 1;
+    }
+    return 0;
+}
+
+static int is_dash(Reader *r, const Line *L) /* s.startswith("- ") or s == "-" */
+{
+    return CH(L->start) == '-' && (L->len == 1 || CH(L->start + 1) == ' ');
+}
+
+static int64_t place(Py_ssize_t line, Py_ssize_t col)
+{
+    return ((int64_t)line << COL_BITS) | (int64_t)col;
+}
+
+/* _NULLS */
+static int is_null(Reader *r, Py_ssize_t a, Py_ssize_t b)
+{
+    Py_ssize_t n = b - a;
+    if (n == 0)
+        return 1;
+    if (n == 1)
+        return CH(a) == '~';
+    if (n != 4)
+        return 0;
+    Py_UCS4 c0 = CH(a), c1 = CH(a + 1), c2 = CH(a + 2), c3 = CH(a + 3);
+    if (c0 != 'n' && c0 != 'N')
+        return 0;
+    return (c1 == 'u' && c2 == 'l' && c3 == 'l') || (c0 == 'N' && c1 == 'U' && c2 == 'L' && c3 == 'L');
+}
+
+/* _key: 1 when s[a:b] is a 'key: ...' or 'key:' line (key is s[a:key_end], the value starts at rest). */
+static int key_line(Reader *r, Py_ssize_t a, Py_ssize_t b, Py_ssize_t *key_end, Py_ssize_t *rest)
+{
+    Py_ssize_t i = a;
+    while (i < b && CH(i) != ':')
+        i++;
+    if (i >= b || i == a)
+        return 0;
+    if (i + 1 < b && CH(i + 1) != ' ')
+        return 0;
+    Py_ssize_t e = i;
+    while (e > a && CH(e - 1) == ' ')
+        e--;
+    if (e == a)
+        return 0;
+    Py_UCS4 c0 = CH(a);
+    if (in_set(c0, KEY_START_BAD))
+        return 0;
+    for (Py_ssize_t k = a; k < e; k++)
+        if (CH(k) == '#')
+            return 0;
+    if (c0 == '-' && (e - a == 1 || CH(a + 1) == ' '))
+        return 0;
+    Py_ssize_t p = i + 1;
+    while (p < b && CH(p) == ' ')
+        p++;
+    *key_end = e;
+    *rest = p;
+    return 1;
+}
+
+enum { NO_MATCH = 0, V_QUOTED = 2, V_PLAIN = 3, V_FLOW = 4 }; /* _SIMPLE_PAIR's groups */
+
+/* _SIMPLE_PAIR.fullmatch(s[a:b]): which value group matched, the key's end and the value's span
+ * (a quoted value's span includes its quotes). */
+static int simple_pair(Reader *r, Py_ssize_t a, Py_ssize_t b, Py_ssize_t *key_end, Py_ssize_t *vs,
+                       Py_ssize_t *ve)
+{
+    Py_UCS4 c = CH(a);
+    if (Py_UNICODE_ISSPACE(c) || in_set(c, SIMPLE_KEY_BAD))
+        return NO_MATCH;
+    Py_ssize_t colon = a + 1;
+    for (;; colon++) {
+        if (colon >= b)
+            return NO_MATCH;
+        c = CH(colon);
+        if (c == '#')
+            return NO_MATCH;
+        if (c == ':')
+            break;
+    }
+    Py_ssize_t e = colon;
+    while (e > a + 1 && CH(e - 1) == ' ')
+        e--;
+    Py_ssize_t p = colon + 1;
+    if (p >= b || CH(p) != ' ')
+        return NO_MATCH;
+    while (p < b && CH(p) == ' ')
+        p++;
+    if (p >= b)
+        return NO_MATCH;
+    *key_end = e;
+    *vs = p;
+    *ve = b;
+    c = CH(p);
+    if (c == '"') {
+        for (Py_ssize_t q = p + 1; q < b; q++) {
+            c = CH(q);
+            if (c == '\\')
+                return NO_MATCH;
+            if (c == '"')
+                return q == b - 1 ? V_QUOTED : NO_MATCH;
+        }
+        return NO_MATCH;
+    }
+    if (c == '[')
+        return V_FLOW;
+    if (Py_UNICODE_ISSPACE(c) || in_set(c, SIMPLE_VALUE_BAD))
+        return NO_MATCH;
+    for (Py_ssize_t q = p + 1; q < b; q++) {
+        c = CH(q);
+        if (c == ':' || c == '#')
+            return NO_MATCH;
+    }
+    return V_PLAIN;
+}
+
+static PyObject *substring(Reader *r, PyObject *text, Py_ssize_t a, Py_ssize_t b)
+{
+    (void)r;
+    return PyUnicode_Substring(text, a, b);
+}
+
+/* _flow_list, its first path only: '[' items separated by ', ' ']' where an item is "text
+ * without escapes" or a _PLAIN_ITEM; also '[]'. s[a:b] is the whole rest of the line. */
+static int flow_list(Reader *r, PyObject *text, Py_ssize_t a, Py_ssize_t b, Py_ssize_t line,
+                     Py_ssize_t col, PyObject **out)
+{
+    PyObject *list = PyList_New(0);
+    if (list == NULL)
+        return -1;
+    Py_ssize_t mark = r->scratch_len;
+    int rc = GIVE_UP;
+    if (b - a == 2 && CH(a + 1) == ']')
+        goto done;
+    for (Py_ssize_t p = a + 1;;) {
+        if (p >= b)
+            goto fail;
+        Py_UCS4 c = CH(p);
+        Py_ssize_t vs, ve, q;
+        if (c == '"') {
+            for (q = p + 1; q < b && CH(q) != '"'; q++)
+                if (CH(q) == '\\')
+                    goto fail;
+            if (q >= b)
+                goto fail;
+            vs = p + 1;
+            ve = q++;
+        } else {
+            if (Py_UNICODE_ISSPACE(c) || in_set(c, ITEM_START_BAD))
+                goto fail;
+            for (q = p + 1; q < b; q++) {
+                Py_UCS4 d = CH(q);
+                if (in_set(d, ITEM_STOP))
+                    break;
+                if (d == ':' && q + 1 < b) {
+                    Py_UCS4 f = CH(q + 1);
+                    if (Py_UNICODE_ISSPACE(f) || f == ',' || f == ']')
+                        break;
+                }
+            }
+            if (CH(q - 1) == ' ')
+                goto fail;
+            vs = p;
+            ve = q;
+            if (is_null(r, vs, ve))
+                goto fail; /* the general path reads it as None */
+        }
+        if (push(r, place(line, col + (p - a))) < 0) {
+            rc = -1;
+            goto fail;
+        }
+        PyObject *item = substring(r, text, vs, ve);
+        if (item == NULL || PyList_Append(list, item) < 0) {
+            Py_XDECREF(item);
+            rc = -1;
+            goto fail;
+        }
+        Py_DECREF(item);
+        if (q >= b)
+            goto fail;
+        c = CH(q);
+        if (c == ']') {
+            if (q != b - 1)
+                goto fail;
+            break;
+        }
+        if (c != ',' || q + 1 >= b || CH(q + 1) != ' ')
+            goto fail;
+        p = q + 2;
+    }
+done:
+    rc = finish(r, list, mark);
+    if (rc != 0)
+        goto fail;
+    *out = list;
+    return 0;
+fail:
+    r->scratch_len = mark;
+    Py_DECREF(list);
+    return rc;
+}
+
+/* _scalar for a sequence item s[a:b]: "text without escapes" (a comment may follow), a flow
+ * list, or _plain. */
+static int scalar(Reader *r, PyObject *text, Py_ssize_t a, Py_ssize_t b, Py_ssize_t line, Py_ssize_t col,
+                  PyObject **out)
+{
+    Py_UCS4 c = CH(a);
+    if (c == '"') {
+        Py_ssize_t q = a + 1;
+        for (; q < b && CH(q) != '"'; q++)
+            if (CH(q) == '\\')
+                return GIVE_UP;
+        if (q >= b)
+            return GIVE_UP;
+        Py_ssize_t t = q + 1; /* _COMMENT_TAIL */
+        while (t < b && CH(t) == ' ')
+            t++;
+        if (t < b && CH(t) != '#')
+            return GIVE_UP;
+        *out = substring(r, text, a + 1, q);
+        return *out ? 0 : -1;
+    }
+    if (c == '\'')
+        return GIVE_UP;
+    if (c == '[')
+        return flow_list(r, text, a, b, line, col, out);
+    /* _plain */
+    Py_ssize_t e = b;
+    for (Py_ssize_t q = a; q + 1 < b; q++)
+        if (CH(q) == ' ' && CH(q + 1) == '#') {
+            e = q;
+            break;
+        }
+    /* str.rstrip() also strips no-break and other Unicode spaces, which libyaml keeps: give
+     * such a value to the Python reader, as it is, rather than copy a doubtful result. */
+    while (e > a && Py_UNICODE_ISSPACE(CH(e - 1))) {
+        if (CH(e - 1) != ' ')
+            return GIVE_UP;
+        e--;
+    }
+    if (is_null(r, a, e))
+        return GIVE_UP;
+    for (Py_ssize_t q = a; q < e; q++) {
+        Py_UCS4 d = CH(q);
+        if (d == '\t' || (d == ':' && q + 1 < e && CH(q + 1) == ' '))
+            return GIVE_UP;
+    }
+    if (CH(e - 1) == ':')
+        return GIVE_UP;
+    if (in_set(c, PLAIN_START_BAD) && !(in_set(c, "-?:") && e - a > 1 && CH(a + 1) != ' '))
+        return GIVE_UP;
+    *out = substring(r, text, a, e);
+    return *out ? 0 : -1;
+}
+
+static int block(Reader *r, PyObject *text, Py_ssize_t i, int indent, PyObject **out, Py_ssize_t *next);
+static int sequence(Reader *r, PyObject *text, Py_ssize_t i, int indent, PyObject **out, Py_ssize_t *next);
+
+/* A key's text, interned and cached: every fact repeats the same few keys. GIVE_UP for '<<'
+ * (a merge key to libyaml): the Python reader decides. */
+static int new_key(Reader *r, PyObject *text, Py_ssize_t a, Py_ssize_t e, PyObject **key)
+{
+    Py_ssize_t n = e - a;
+    if (n == 2 && CH(a) == '<' && CH(a + 1) == '<')
+        return GIVE_UP;
+    uint32_t h = 2166136261u; /* FNV-1a over the code points */
+    for (Py_ssize_t k = a; k < e; k++)
+        h = (h ^ (uint32_t)CH(k)) * 16777619u;
+    PyObject **slot = &r->keys[h & (KEY_CACHE - 1)];
+    PyObject *k = *slot;
+    if (k != NULL && PyUnicode_GET_LENGTH(k) == n) {
+        int kk = PyUnicode_KIND(k);
+        const void *kd = PyUnicode_DATA(k);
+        Py_ssize_t j = 0;
+        while (j < n && PyUnicode_READ(kk, kd, j) == CH(a + j))
+            j++;
+        if (j == n) {
+            Py_INCREF(k);
+            *key = k;
+            return 0;
+        }
+    }
+    k = substring(r, text, a, e);
+    if (k == NULL)
+        return -1;
+    PyUnicode_InternInPlace(&k);
+    Py_INCREF(k);
+    Py_XSETREF(*slot, k);
+    *key = k;
+    return 0;
+}
+
+/* dict[key] = value, or GIVE_UP when the key is already there (a duplicate key). */
+static int set_new(PyObject *dict, PyObject *key, PyObject *value)
+{
+    Py_ssize_t before = PyDict_GET_SIZE(dict);
+    if (PyDict_SetDefault(dict, key, value) == NULL)
+        return -1;
+    return PyDict_GET_SIZE(dict) == before ? GIVE_UP : 0;
+}
+
+/* _Reader.mapping; `first` >= 0: the first key starts there, after a sequence's '- '. */
+static int mapping(Reader *r, PyObject *text, Py_ssize_t i, int indent, Py_ssize_t first, PyObject **out,
+                   Py_ssize_t *next)
+{
+    if (++r->depth > MAX_DEPTH) {
+        r->depth--;
+        return GIVE_UP;
+    }
+    PyObject *dict = PyDict_New();
+    if (dict == NULL) {
+        r->depth--;
+        return -1;
+    }
+    Py_ssize_t mark = r->scratch_len;
+    int rc;
+    while (i < r->nlines) {
+        const Line *L = &r->lines[i];
+        Py_ssize_t a, b = L->start + L->len;
+        int ind;
+        if (first >= 0) {
+            a = first;
+            ind = indent;
+            first = -1;
+        } else {
+            if (L->indent != indent) {
+                if (L->indent > indent) {
+                    rc = GIVE_UP; /* unexpected indentation */
+                    goto fail;
+                }
+                break;
+            }
+            a = L->start;
+            ind = L->indent;
+        }
+        Py_ssize_t line = L->row + 1;
+        Py_ssize_t ke, vs, ve;
+        PyObject *key = NULL, *value = NULL;
+        int which = simple_pair(r, a, b, &ke, &vs, &ve);
+        if (which != NO_MATCH) {
+            rc = new_key(r, text, a, ke, &key);
+            if (rc)
+                goto fail;
+            Py_ssize_t col = ind + (vs - a) + 1;
+            if (which == V_QUOTED) {
+                value = substring(r, text, vs + 1, ve - 1);
+                rc = value ? 0 : -1;
+            } else if (which == V_PLAIN) {
+                if (is_null(r, vs, ve))
+                    rc = GIVE_UP;
+                else {
+                    value = substring(r, text, vs, ve);
+                    rc = value ? 0 : -1;
+                }
+            } else {
+                rc = flow_list(r, text, vs, ve, line, col, &value);
+            }
+            if (rc == 0)
+                rc = push(r, place(line, ind + 1));
+            if (rc == 0)
+                rc = push(r, place(line, col));
+            if (rc == 0)
+                rc = set_new(dict, key, value);
+            Py_DECREF(key);
+            Py_XDECREF(value);
+            if (rc)
+                goto fail;
+            i++;
+            if (i < r->nlines && r->lines[i].indent > indent) {
+                rc = GIVE_UP; /* a continuation line */
+                goto fail;
+            }
+            continue;
+        }
+        /* 'key:' alone (a comment may follow): a nested block, a sequence at the same indent,
+         * or an empty value. Any other line goes to the Python reader. */
+        Py_ssize_t rest;
+        if (!key_line(r, a, b, &ke, &rest) || (rest < b && CH(rest) != '#')) {
+            rc = GIVE_UP;
+            goto fail;
+        }
+        rc = new_key(r, text, a, ke, &key);
+        if (rc)
+            goto fail;
+        rc = push(r, place(line, ind + 1));
+        i++;
+        if (rc == 0) {
+            if (i < r->nlines && r->lines[i].indent > indent) {
+                const Line *N = &r->lines[i];
+                rc = push(r, place(N->row + 1, N->indent + 1));
+                if (rc == 0)
+                    rc = block(r, text, i, N->indent, &value, &i);
+            } else if (i < r->nlines && r->lines[i].indent == indent && is_dash(r, &r->lines[i])) {
+                const Line *N = &r->lines[i];
+                rc = push(r, place(N->row + 1, N->indent + 1));
+                if (rc == 0)
+                    rc = sequence(r, text, i, indent, &value, &i);
+            } else if (CH(ke) != ':') {
+                rc = GIVE_UP; /* 'key :' with no value: the Python reader places it as it always has */
+            } else {
+                rc = push(r, place(line, ind + (ke - a) + 2)); /* just after the colon */
+                value = Py_None;
+                Py_INCREF(value);
+            }
+        }
+        if (rc == 0)
+            rc = set_new(dict, key, value);
+        Py_DECREF(key);
+        Py_XDECREF(value);
+        if (rc)
+            goto fail;
+    }
+    rc = finish(r, dict, mark);
+    if (rc)
+        goto fail;
+    r->depth--;
+    *out = dict;
+    *next = i;
+    return 0;
+fail:
+    r->depth--;
+    r->scratch_len = mark;
+    Py_DECREF(dict);
+    return rc;
+}
+
+/* _Reader.sequence */
+static int sequence(Reader *r, PyObject *text, Py_ssize_t i, int indent, PyObject **out, Py_ssize_t *next)
+{
+    if (++r->depth > MAX_DEPTH) {
+        r->depth--;
+        return GIVE_UP;
+    }
+    PyObject *list = PyList_New(0);
+    if (list == NULL) {
+        r->depth--;
+        return -1;
+    }
+    Py_ssize_t mark = r->scratch_len;
+    int rc;
+    while (i < r->nlines) {
+        const Line *L = &r->lines[i];
+        if (L->indent != indent || !is_dash(r, L)) {
+            if (L->indent > indent) {
+                rc = GIVE_UP;
+                goto fail;
+            }
+            break;
+        }
+        Py_ssize_t a = L->start + 2, b = L->start + L->len;
+        while (a < b && CH(a) == ' ')
+            a++;
+        if (a >= b) { /* '-' alone: an empty entry */
+            rc = GIVE_UP;
+            goto fail;
+        }
+        Py_ssize_t item_indent = indent + (a - L->start);
+        Py_UCS4 c = CH(a);
+        if ((c == '-' && (b - a == 1 || CH(a + 1) == ' ')) || c == '|' || c == '>') {
+            rc = GIVE_UP;
+            goto fail;
+        }
+        rc = push(r, place(L->row + 1, item_indent + 1));
+        if (rc)
+            goto fail;
+        PyObject *value = NULL;
+        Py_ssize_t ke, rest;
+        if (c != '"' && c != '\'' && c != '[' && key_line(r, a, b, &ke, &rest)) {
+            /* '- key: value' starts a mapping whose keys line up with 'key' */
+            rc = mapping(r, text, i, (int)item_indent, a, &value, &i);
+            if (rc == 0)
+                rc = PyList_Append(list, value);
+            Py_XDECREF(value);
+            if (rc)
+                goto fail;
+            continue;
+        }
+        i++;
+        rc = scalar(r, text, a, b, L->row + 1, item_indent + 1, &value);
+        if (rc == 0)
+            rc = PyList_Append(list, value);
+        Py_XDECREF(value);
+        if (rc)
+            goto fail;
+        if (i < r->nlines && r->lines[i].indent > indent) {
+            rc = GIVE_UP;
+            goto fail;
+        }
+    }
+    rc = finish(r, list, mark);
+    if (rc)
+        goto fail;
+    r->depth--;
+    *out = list;
+    *next = i;
+    return 0;
+fail:
+    r->depth--;
+    r->scratch_len = mark;
+    Py_DECREF(list);
+    return rc;
+}
+
+/* _Reader.block */
+static int block(Reader *r, PyObject *text, Py_ssize_t i, int indent, PyObject **out, Py_ssize_t *next)
+{
+    if (is_dash(r, &r->lines[i]))
+        return sequence(r, text, i, indent, out, next);
+    return mapping(r, text, i, indent, -1, out, next);
+}
+
+PyDoc_STRVAR(read_doc,
+             "read(text) -> (data, root, positions, ids, spans) or None\n\n"
+             "The document in the common part of the bank subset, or None when anything in it lies\n"
+             "outside that part (the Python reader then reads it). positions, ids, spans: native\n"
+             "int64 bytes; positions: line << 20 | column; the container with id ids[k] has its\n"
+             "positions at spans[k] >> 32, spans[k] & 0xFFFFFFFF of them.");
+
+static PyObject *fy_read(PyObject *module, PyObject *text)
+{
+    (void)module;
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "read() needs a str");
+        return NULL;
+    }
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(text) < 0)
+        return NULL;
+#endif
+    Reader reader;
+    Reader *r = &reader;
+    memset(r, 0, sizeof *r);
+    r->kind = PyUnicode_KIND(text);
+    r->data = PyUnicode_DATA(text);
+    r->n = PyUnicode_GET_LENGTH(text);
+    PyObject *data = NULL, *result = NULL;
+    int rc = split_lines(r);
+    if (rc == 0 && r->nlines == 0)
+        rc = GIVE_UP; /* an empty document */
+    Py_ssize_t end = 0;
+    if (rc == 0)
+        rc = block(r, text, 0, r->lines[0].indent, &data, &end);
+    if (rc == 0 && end != r->nlines)
+        rc = GIVE_UP; /* trailing content */
+    if (rc == 0) {
+        PyObject *root = PyLong_FromLongLong(place(r->lines[0].row + 1, r->lines[0].indent + 1));
+        PyObject *flat = PyBytes_FromStringAndSize((const char *)r->flat,
+                                                   r->flat_len * (Py_ssize_t)sizeof(int64_t));
+        PyObject *ids = PyBytes_FromStringAndSize((const char *)r->ids,
+                                                  r->spans_len * (Py_ssize_t)sizeof(int64_t));
+        PyObject *spans = PyBytes_FromStringAndSize((const char *)r->spans,
+                                                    r->spans_len * (Py_ssize_t)sizeof(int64_t));
+        if (root && flat && ids && spans)
+            result = PyTuple_Pack(5, data, root, flat, ids, spans);
+        Py_XDECREF(root);
+        Py_XDECREF(flat);
+        Py_XDECREF(ids);
+        Py_XDECREF(spans);
+    } else if (rc == GIVE_UP) {
+        result = Py_None;
+        Py_INCREF(result);
+    }
+    Py_XDECREF(data);
+    for (int k = 0; k < KEY_CACHE; k++)
+        Py_XDECREF(r->keys[k]);
+    PyMem_Free(r->ids);
+    PyMem_Free(r->spans);
+    PyMem_Free(r->lines);
+    PyMem_Free(r->scratch);
+    PyMem_Free(r->flat);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"read", fy_read, METH_O, read_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_fastyaml", "The bank subset of YAML, its common part, read in C.", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__fastyaml(void)
+{
+    return PyModule_Create(&module_def);
+}
