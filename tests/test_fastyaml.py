@@ -179,6 +179,19 @@ def test_agrees_with_libyaml_on_odd_lines(reader, lines):
     agree(text, reader)
 
 
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize("text", [
+    "a: \xa0\n", "- 0\xa0\n", "a: x \xa0 \n", "- 0\u2003\n", "a: [x\xa0,y]\n", 'a: ["q", x\xa0 ]\n',
+    "key :\nb: 1\n", "key : # c\nb: 1\n",
+])
+def test_white_space_and_empty_values_as_libyaml_reads_them(reader, text):
+    """Only spaces end a plain scalar (a no-break space is text), and 'key :' has its empty value after the colon."""
+    if reader == "python":
+        assert agree(text, reader)
+    else:
+        agree(text, reader)   # the C reader may hand these back; whatever it returns must match
+
+
 BLOCK_LINE = st.one_of(st.just(""), st.just("   "), st.from_regex(r"[a-z#:'\"][a-z #:'\"-]{0,12}", fullmatch=True))
 
 

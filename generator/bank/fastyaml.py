@@ -70,7 +70,7 @@ def _plain(text: str) -> str | None:
     cut = text.find(" #")
     if cut >= 0:
         text = text[:cut]
-    text = text.rstrip()
+    text = text.rstrip(" ")  # YAML's white space is space and tab: a no-break space is text
     if ": " in text or text.endswith(":") or "\t" in text:
         raise Unsupported("colon or tab in a plain scalar")
     if text in _NULLS:
@@ -152,7 +152,7 @@ def _flow_list(text: str, line: int, col: int, places: "Places") -> list:
             m = _FLOW_PLAIN.match(text, i)
             if not m:
                 raise Unsupported("flow item")
-            plain = m.group(0).rstrip()
+            plain = m.group(0).rstrip(" ")  # only spaces: a no-break space is text
             if ": " in plain or plain.endswith(":") or " #" in plain or plain[0] in _BAD_PLAIN_START:
                 raise Unsupported("flow plain item")
             if after_comma == i and last_plain and looks_split(last_plain, plain):
@@ -410,7 +410,7 @@ class _Reader:
                 add(self._next_node(i))
                 out[key], i = self.sequence(i, indent)
             else:
-                add(line | ind + len(key) + 2)  # an empty value sits just after the colon
+                add(line | ind + s.find(":") + 2)  # an empty value sits just after the colon ('key :' too)
                 out[key] = None
         return out, i
 
