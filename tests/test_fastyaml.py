@@ -248,16 +248,19 @@ def test_c_reader_reads_the_synthetic_bank_as_the_python_reader(tmp_path):
     assert c_agrees_with_python(text.replace("\n", "\r\n"))
 
 
-@needs_c
-@pytest.mark.parametrize("bank", sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "bad_banks").rglob("*.yaml"))
-                         + ["questions.yaml", "examples/solar-system.yaml"])
-def test_c_reader_agrees_on_the_banks(bank):
-    raw = (ROOT / bank).read_bytes()
+def _utf8(path: Path) -> bool:
     try:
-        text = raw.decode("utf-8")
+        path.read_bytes().decode("utf-8")
+        return True
     except UnicodeDecodeError:
-        pytest.skip("not UTF-8: the loader reports it before any reader")
-    c_agrees_with_python(text)
+        return False   # the loader reports it before any reader sees it
+
+
+@needs_c
+@pytest.mark.parametrize("bank", sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "bad_banks").rglob("*.yaml")
+                                        if _utf8(p)) + ["questions.yaml", "examples/solar-system.yaml"])
+def test_c_reader_agrees_on_the_banks(bank):
+    c_agrees_with_python((ROOT / bank).read_text(encoding="utf-8"))
 
 
 # Documents in the C reader's part of the subset, with awkward text in every place.
