@@ -12,7 +12,8 @@ import re
 from dataclasses import replace
 
 from ..bank import Bank, Fact, finish, gc_paused, load_bank, suggest
-from ..diagnostics import BankError, Report
+from ..diagnostics import BankError, Diagnostic, Report
+from ..forked import Forked, Inline
 from ..quiz import DEFAULT_OPTIONS, Generator, Question, own_options
 from ..text.normalize import CONFUSABLES, has_lookalike, mixed_script_word
 from .lint_bank import lint_bank
@@ -294,6 +295,11 @@ def check_bank(file: str, options: int = DEFAULT_OPTIONS, strict: bool = False,
     bank, report, doc = load_bank(file)
     if bank is not None:
         with gc_paused():
+            # The cross-fact lint needs nothing from the checks below: on a large bank it runs in a
+            # child process on the other core meanwhile, and its warnings come after theirs, as before.
+            cross_fact = None
+            if lint:
+                cross_fact = (Forked if len(bank.facts) >= FORK_FROM else Inline)(_lint_bank, bank)
             check_semantics(bank, report)
             # Facts not read whole are checked above as far as they can be; here only whole facts get
             # a question. Any fact with a kind and an answer lends them. A fact whose answer could not be
@@ -320,10 +326,20 @@ def check_bank(file: str, options: int = DEFAULT_OPTIONS, strict: bool = False,
                         report.warning(msg, f.path, fact_id=f.id, hint=hint, code="too-few-options")
                 if lint:
                     lint_question(q, report)
-            if lint:
-                lint_bank(bank, report)
+            if cross_fact is not None:
+                report.diagnostics.extend(cross_fact.result())
     finish(report, doc)
     return bank, report
+
+
+# Below this many facts the lint takes less time than starting a process for it.
+FORK_FROM = 5000
+
+
+def _lint_bank(bank: Bank) -> list[Diagnostic]:
+    report = Report()
+    lint_bank(bank, report)
+    return report.diagnostics
 
 
 def read_bank(file: str) -> Bank:
