@@ -56,7 +56,11 @@ def bank_file(n: int, warning: bool = False) -> Path:
         return bank
     warned = OUT / f"bank-{n}-warning.yaml"
     if not warned.exists() or warned.stat().st_mtime < bank.stat().st_mtime:
-        warned.write_text(bank.read_text(encoding="utf-8") + WARNING_FACT, encoding="utf-8")
+        # Copied, not read: a bench process holding the bank's text would lend its memory to the
+        # commands' peak (a forked child's maximum resident size starts from its parent's).
+        shutil.copyfile(bank, warned)
+        with open(warned, "a", encoding="utf-8") as out:
+            out.write(WARNING_FACT)
     return warned
 
 
@@ -83,7 +87,7 @@ def measure(command: str, n: int, scratch: Path) -> tuple[float, float, float]:
         fmt = command.removeprefix("export-")
         return run(["export", str(bank_file(n)), "--format", fmt, "-o", str(scratch / f"quiz.{fmt}")])
     # build / rebuild: a private copy of the bank, so the lock and the deck stay in the scratch folder
-    folder = scratch / "build"
+    folder = scratch / f"build-{n}"
     bank = folder / "bank.yaml"
     if command == "build":
         shutil.rmtree(folder, ignore_errors=True)
@@ -105,12 +109,21 @@ _EDITS = iter(range(1, 1 << 30))
 
 
 def change_one_answer(bank: Path, n: int) -> None:
-    """Give the fact in the middle of the bank a new answer, as an author fixing a typo would."""
-    text = bank.read_text(encoding="utf-8")
-    start = text.index(f"\n  - id: fact-{n // 2}\n")
-    at = text.index("\n    answer: ", start) + len("\n    answer: ")
-    end = text.index("\n", at)
-    bank.write_text(f"{text[:at]}\"edited answer {next(_EDITS)}\"{text[end:]}", encoding="utf-8")
+    """Give the fact in the middle of the bank a new answer, as an author fixing a typo would.
+
+    Line by line, so that this process stays small (see `bank_file`)."""
+    edited = bank.with_suffix(".edited")
+    target, found = f"  - id: fact-{n // 2}\n", None
+    with open(bank, encoding="utf-8") as src, open(edited, "w", encoding="utf-8") as out:
+        for line in src:
+            if line == target:
+                found = False
+            elif found is False and line.startswith("    answer: "):
+                line, found = f'    answer: "edited answer {next(_EDITS)}"\n', True
+            out.write(line)
+    if not found:
+        raise SystemExit(f"{bank}: no answer of fact-{n // 2} to change")
+    edited.replace(bank)
 
 
 def main() -> int:
@@ -133,7 +146,7 @@ def main() -> int:
                 wall, cpu, peak = best[command, n]
                 print(f"{command:<18} {n:>8} {wall:>8.2f} {' '.join(f'{r[0]:.2f}' for r in runs):>22} "
                       f"{cpu:>7.2f} {peak:>8.0f}", flush=True)
-            shutil.rmtree(scratch / "build", ignore_errors=True)
+                shutil.rmtree(scratch / f"build-{n}", ignore_errors=True)
     sizes = sorted(args.sizes)
     for command in args.commands:
         for a, b in zip(sizes, sizes[1:]):
