@@ -17,11 +17,23 @@ from typing import Callable, Generic, TypeVar
 T = TypeVar("T")
 
 
-class Forked(Generic[T]):
-    """``fn(*args)`` started in a child process; `result()` waits for it and returns it (or raises its error)."""
+class Inline(Generic[T]):
+    """``fn(*args)`` done in this process when its result is asked for: for work too small to be worth a process."""
 
     def __init__(self, fn: Callable[..., T], *args):
         self._call = (fn, args)
+
+    def result(self) -> T:
+        fn, args = self._call
+        return fn(*args)
+
+
+class Forked(Inline[T]):
+    """``fn(*args)`` started in a child process; `result()` waits for it and returns it (or raises its error).
+    Without a child (no fork), it is done inline."""
+
+    def __init__(self, fn: Callable[..., T], *args):
+        super().__init__(fn, *args)
         self._pid = None
         try:
             read, write = os.pipe()
@@ -40,8 +52,7 @@ class Forked(Generic[T]):
 
     def result(self) -> T:
         if self._pid is None:
-            fn, args = self._call
-            return fn(*args)
+            return super().result()
         with os.fdopen(self._read, "rb") as src:
             data = src.read()
         _, status = os.waitpid(self._pid, 0)
@@ -73,13 +84,3 @@ def _child(read: int, write: int, fn, args) -> None:
     finally:
         os._exit(code)
 
-
-class Inline(Generic[T]):
-    """The same interface, for work too small to be worth a process: ``fn(*args)`` when asked for."""
-
-    def __init__(self, fn: Callable[..., T], *args):
-        self._call = (fn, args)
-
-    def result(self) -> T:
-        fn, args = self._call
-        return fn(*args)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 
-from .lms_feedback import Feedback, html_text, question_name
+from .lms_feedback import Feedback, html_text, question_name, with_categories
 from ..quiz import Quiz
 
 SUFFIX = ".gift.txt"
@@ -83,16 +83,11 @@ def dumps(quiz: Quiz) -> str:
     out = [comment(f"{bank.deck.title} ({bank.deck.id}): {len(quiz.questions)} questions, seed {quiz.seed}, "
                    f"written by Errata"), ""]
     append = out.append
-    categories: dict[str, str] = {}   # a topic's category line: topics recur all through a shuffled quiz
-    topic = None
-    for q in quiz.questions:
+    for category, q in with_categories(quiz.questions,
+                                       lambda topic: f"$CATEGORY: {category_path(bank.deck.title, topic)}\n"):
+        if category:
+            append(category)
         fact = q.fact
-        if fact.topic != topic:
-            topic = fact.topic
-            line = categories.get(topic)
-            if line is None:
-                line = categories[topic] = f"$CATEGORY: {category_path(bank.deck.title, topic)}\n"
-            append(line)
         texts = [question_name(q), unmarked(html_text(fact.question))]
         for o in q.options:
             texts += (unmarked(html_text(o.text)), unmarked(feedback.option(o)))

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Callable, Iterator, TypeVar
 
 from ..text.markup import plain_html, spans, text_html
 from ..bank import Bank
 from ..quiz import SOURCE_ERROR, Option, Question
+
+T = TypeVar("T")
 
 # Characters XML 1.0 cannot carry at all (not even as references); a bank can hold them
 # through YAML escapes such as "\x01". They carry no meaning in a question, so they go.
@@ -128,3 +131,19 @@ class Feedback:
                 refs = self._references[key] = f"<p>References: {html_plain(lines)}</p>"
             text += refs
         return text
+
+
+def with_categories(questions, category: Callable[[str], T]) -> Iterator[tuple[T | None, Question]]:
+    """Each question, with its topic's category wherever the topic changes (else None): the LMS files
+    in a category until the next one. Each topic's category is made once: topics recur all through a
+    shuffled quiz."""
+    made: dict[str, T] = {}
+    topic = None
+    for q in questions:
+        if q.fact.topic == topic:
+            yield None, q
+            continue
+        topic = q.fact.topic
+        if topic not in made:
+            made[topic] = category(topic)
+        yield made[topic], q

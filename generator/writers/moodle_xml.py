@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from ..bank import gc_paused
-from .lms_feedback import Feedback, html_text, question_name, xml_chars
+from .lms_feedback import Feedback, html_text, question_name, with_categories, xml_chars
 from ..quiz import Question, Quiz
 
 SUFFIX = ".moodle.xml"
@@ -89,18 +89,17 @@ def render(quiz: Quiz) -> bytes:
              f"  <!-- {re.sub(r'-(?=-)', '- ', xml_chars(' '.join(note.split())))} -->".encode("utf-8")]
     feedback = Feedback(bank)
     # What many questions share, made once: a topic's category, a set of tags.
-    categories: dict[str, str] = {}
     tag_sets: dict[tuple[str, ...], str] = {}
-    topic = None
+
+    def category_of(topic: str) -> bytes:
+        return f"\n{_category(xml_chars(category_path(bank.deck.title, topic)))}".encode("utf-8")
+
     with gc_paused():
-        for q in quiz.questions:  # each piece encoded at once: one large text would take twice the memory
+        # Each piece encoded at once: one large text would take twice the memory.
+        for category, q in with_categories(quiz.questions, category_of):
+            if category:
+                parts.append(category)
             fact = q.fact
-            if fact.topic != topic:
-                topic = fact.topic
-                category = categories.get(topic)
-                if category is None:
-                    category = categories[topic] = f"\n{_category(xml_chars(category_path(bank.deck.title, topic)))}"
-                parts.append(category.encode("utf-8"))
             key = tuple(fact.tags)
             tags = tag_sets.get(key)
             if tags is None:
