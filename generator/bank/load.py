@@ -10,7 +10,7 @@ from __future__ import annotations
 import unicodedata
 
 from ..diagnostics import ERROR, Diagnostic, Report
-from .model import Bank, Confirmation, Deck, Defect, Fact, Reference, Source, SourceError
+from .model import Bank, Confirmation, Deck, Defect, Fact, Reference, Source, SourceError, compute_norms
 from .schema import Validator, fast_fields
 from .yamlsource import Document, gc_paused, read_yaml
 
@@ -119,6 +119,10 @@ def load_bank(file: str, report: Report | None = None) -> tuple[Bank | None, Rep
         return None, report, doc
     with gc_paused():
         bank = _structure(doc, report)
+        if bank is not None:
+            # Every command compares normalised texts (the checks, the lint, the generator): all at once
+            # here, far cheaper than fact by fact, and before the cross-fact lint forks to share them.
+            compute_norms(bank.facts)
     return bank, report, doc
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from ..text.normalize import norm
+from ..text.normalize import norm, norm_all
 
 
 @dataclass(slots=True)
@@ -98,12 +98,33 @@ class Fact:
         return self._norms
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FactNorms:
     answer: str
     accept: list[str]
     says: list[str]          # one per error, in order
     distractors: list[str]   # one per curated distractor, in order
+
+
+def compute_norms(facts: list[Fact]) -> None:
+    """Every fact's `norms` at once, as the property would give them: the texts of all the facts
+    are normalised in one call (`norm_all`), far cheaper than text by text."""
+    texts: list[str] = []
+    add, extend = texts.append, texts.extend
+    for f in facts:
+        add(f.answer)
+        extend(f.accept)
+        extend([e.says for e in f.errors])
+        extend(f.distractors)
+    normed = norm_all(texts)
+    i = 0
+    for f in facts:
+        accept = i + 1
+        says = accept + len(f.accept)
+        distractors = says + len(f.errors)
+        end = distractors + len(f.distractors)
+        f._norms = FactNorms(normed[i], normed[accept:says], normed[says:distractors], normed[distractors:end])
+        i = end
 
 
 @dataclass

@@ -102,6 +102,32 @@ def norm(text: str) -> str:
     return _norm(text)
 
 
+# What a run of texts joined by line breaks may hold when every one of them is plain ASCII (norm only
+# lower-cases it): the bytes of _PLAIN_ASCII, and the line breaks.
+_PLAIN_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789$+<=>|` \n"
+_RUN = 32   # texts tried together; a run with any other text is normalised text by text
+
+
+def norm_all(texts: list[str]) -> list[str]:
+    """``[norm(t) for t in texts]``, a run of texts at a time: most texts of a bank are plain ASCII,
+    which normalisation only lower-cases, and a few passes over a run of them joined find that out
+    at C speed."""
+    out: list[str] = []
+    for start in range(0, len(texts), _RUN):
+        run = texts[start:start + _RUN]
+        joined = "\n".join(run)
+        if (joined.isascii() and not joined.encode().translate(None, _PLAIN_BYTES)
+                and joined.count("\n") == len(run) - 1   # no text holds a line break of its own
+                and joined[:1] not in ("", " ", "\n") and joined[-1] not in (" ", "\n")
+                # no two spaces, no space at a text's edge, no empty text
+                and "  " not in joined and " \n" not in joined and "\n " not in joined and "\n\n" not in joined):
+            # Every text is plain (_PLAIN_ASCII): its norm is itself in lower case (itself, if it is already).
+            out += run if joined.islower() else map(str.lower, run)
+        else:
+            out += map(norm, run)
+    return out
+
+
 def _norm(text: str) -> str:
     """`norm` by every step (the fast lane above must agree with it)."""
     if text.isascii():  # NFKC leaves ASCII as it is, and case folding is lower()
