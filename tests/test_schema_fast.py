@@ -25,6 +25,25 @@ BANKS = sorted([ROOT / "questions.yaml", *(ROOT / "examples").glob("*.yaml"),
                 *(ROOT / "tests" / "bad_banks").rglob("*.yaml")])
 
 
+C_FIELDS = schema._C_FIELDS.get("fact")
+
+
+def assert_c_lane_agrees(raw):
+    """The C lane says yes only where the Python lane does, with the same mapping (keys in the same
+    order); where it says None, `fast_fields` gives what the Python lane gives."""
+    python = schema.python_fast_fields("fact", raw)
+    assert schema.fast_fields("fact", raw) == python
+    if C_FIELDS is not None:
+        got = C_FIELDS(raw)
+        if got is not None:
+            assert got == python and list(got) == list(python)
+            for name in ("accept", "refs", "tags", "distractors", "formerly", "errors", "confirmed_by"):
+                if name in got:
+                    assert got[name] is not raw[name]   # new lists, as the Python lane makes
+        return got is not None
+    return False
+
+
 def slow_fact(raw, index=0):
     """`load._fact` through the general code only."""
     v = schema.Validator(Report())
@@ -48,6 +67,7 @@ def assert_same(raw, index=0):
     before = copy.deepcopy(raw, {id(INVALID): INVALID})
     taken = schema.fast_fields("fact", raw)
     assert raw == before   # neither lane changes what it reads
+    assert_c_lane_agrees(raw)
     slow, sv = slow_fact(raw, index)
     fast, fv = fast_fact(raw, index)
     assert raw == before
@@ -95,6 +115,36 @@ def test_every_fact_of_every_bank(file):
 def test_the_fast_lane_takes_every_fact_of_a_valid_bank():
     doc = read_yaml(str(ROOT / "questions.yaml"), Report())
     assert all(assert_same(raw, i) for i, raw in enumerate(doc.data["facts"]))
+
+
+@pytest.mark.skipif(C_FIELDS is None, reason="the C reader is not built")
+def test_the_c_lane_takes_every_fact_of_a_valid_bank():
+    doc = read_yaml(str(ROOT / "questions.yaml"), Report())
+    assert all(assert_c_lane_agrees(raw) for raw in doc.data["facts"])
+    # and a fact with texts beyond ASCII, written as banks write them
+    assert assert_c_lane_agrees({**BASE, "question": "Which “αβγ” site’s dose?", "tags": ["Ä::b"],
+                                 "accept": ["  x  "], "errors": [{"says": "é x", "source": "s", "quote": "q",
+                                                                   "why": "w"}]})
+
+
+@pytest.mark.skipif(C_FIELDS is None, reason="the C reader is not built")
+def test_the_c_lane_says_no_or_agrees_on_edges():
+    """Limits, spaces, bad and invisible characters, each at the edge of what is allowed."""
+    cases = [{**BASE, "topic": "x" * 255}, {**BASE, "topic": "x" * 256}, {**BASE, "explain": "x" * 9_000},
+             {**BASE, "explain": "x" * 10_000}, {**BASE, "id": "a" * 100}, {**BASE, "id": "a" * 101},
+             {**BASE, "id": "a.b_c-d9"}, {**BASE, "id": ".a"}, {**BASE, "id": "A"}, {**BASE, "id": "é"},
+             {**BASE, "tags": ["x" * 100]}, {**BASE, "tags": ["x" * 101]}, {**BASE, "tags": ["a\u00a0b"]},
+             {**BASE, "tags": ["a\u2028b"]}, {**BASE, "question": "tab\tok"}, {**BASE, "question": "a\x7f"},
+             {**BASE, "question": "a\x85"}, {**BASE, "question": "\u2066x"}, {**BASE, "question": "x\ud800"},
+             {**BASE, "question": "\u00e9\u00e8"}, {**BASE, "question": "\u200bx"}, {**BASE, "question": " \u3000x "},
+             {**BASE, "accept": None}, {**BASE, "accept": []}, {**BASE, "refs": None}, {**BASE, "errors": []},
+             {**BASE, "errors": None}, {**BASE, "accept": ["x"] * 100}, {**BASE, "accept": ["x"] * 101},
+             {**BASE, "accept": [1]}, {**BASE, "refs": ["r1", " r2 "]}, {**BASE, "formerly": ["old id"]},
+             {**BASE, "confirmed_by": [{"source": "s", "quote": "q"}]}, {**BASE, "confirmed_by": [{"source": "s"}]},
+             {**BASE, "errors": [{"says": "x", "source": "s", "quote": "q", "why": "w", "extra": 1}]},
+             {**BASE, 1: "x"}, {**BASE, "answer": INVALID}, {**BASE, "answer": ["x"]}]
+    for raw in cases:
+        assert_same(raw)
 
 
 def test_the_other_shapes_agree_on_a_valid_bank():

@@ -707,6 +707,296 @@ static int block(Reader *r, PyObject *text, Py_ssize_t i, int indent, PyObject *
     return mapping(r, text, i, indent, -1, out, next);
 }
 
+/* ---- The fast lane of the structural check, for the shapes of a fact ----------------------
+ *
+ * schema.fast_fields in C: a mapping plainly valid against its shape comes back as the same
+ * mapping `fast_fields` (and so `Validator.fields`) gives; anything else, or anything this code
+ * is unsure of, comes back as None, and then the Python fast lane decides, exactly as before.
+ * So this code only ever has to be right when it says yes. The shapes are given once by
+ * schema.py (`lane(shapes)`), from its SHAPES table. */
+
+enum { K_TEXT, K_SLUG, K_TEXTS, K_SLUGS, K_TAGS, K_LIST };
+#define LANE_SHAPES 8
+#define LANE_KEYS 24
+#define MAX_TEXT_LEN 10000 /* schema.MAX_TEXT: the limit of all of a mapping's texts together */
+
+typedef struct {
+    PyObject *name;
+    int kind, required, sub;
+    Py_ssize_t limit, max_items;
+} LaneKey;
+
+typedef struct {
+    int nkeys;
+    LaneKey keys[LANE_KEYS];
+} LaneShape;
+
+static LaneShape lane_shapes[LANE_SHAPES];
+static int lane_count = 0;
+
+typedef struct {
+    Py_ssize_t total; /* characters of the texts, each followed by a line break */
+    int ntexts;
+} TextSum;
+
+/* str.strip(): the very object when there is nothing to strip; NULL (no error) for anything but
+ * an exact str. */
+static PyObject *lane_strip(PyObject *v)
+{
+    if (!PyUnicode_CheckExact(v))
+        return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(v);
+    if (n == 0 || (!Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(v, 0)) &&
+                   !Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(v, n - 1)))) {
+        Py_INCREF(v);
+        return v;
+    }
+    PyObject *out = PyObject_CallMethod(v, "strip", NULL);
+    if (out == NULL)
+        PyErr_Clear();
+    return out;
+}
+
+/* slug_<limit>: [a-z0-9][a-z0-9._-]{0,limit-1}, whole */
+static int lane_slug(PyObject *t, Py_ssize_t limit)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(t);
+    if (n < 1 || n > limit || !PyUnicode_IS_ASCII(t))
+        return 0;
+    const Py_UCS1 *p = PyUnicode_1BYTE_DATA(t);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS1 c = p[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i && (c == '.' || c == '_' || c == '-'))))
+            return 0;
+    }
+    return 1;
+}
+
+/* One text of the mapping: no bad character (_BAD_ASCII, _BAD_WIDE), no lone surrogate, and beyond
+ * ASCII something visible, which here means some printable ASCII character (else: unsure, 0). */
+static int lane_text(PyObject *t, TextSum *sum)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(t);
+    sum->total += n + 1;
+    sum->ntexts++;
+    int kind = PyUnicode_KIND(t);
+    const void *d = PyUnicode_DATA(t);
+    int ascii = PyUnicode_IS_ASCII(t), visible = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, i);
+        if (c < 0x20) {
+            if (c != '\t' && c != '\n' && c != '\r')
+                return 0;
+        } else if (c < 0x7f) {
+            visible |= c != ' ';
+        } else if (c <= 0x9f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+                   (c >= 0xd800 && c <= 0xdfff)) {
+            return 0;
+        }
+    }
+    return ascii || visible;
+}
+
+static PyObject *lane_mapping(int shape, PyObject *value, TextSum *sum);
+
+/* A list of text (TEXTS, SLUGS, TAGS), stripped, or NULL (no error) when not plainly valid. */
+static PyObject *lane_texts(const LaneKey *k, PyObject *v, TextSum *sum)
+{
+    Py_ssize_t n = PyList_GET_SIZE(v);
+    PyObject *out = PyList_New(n);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *t = lane_strip(PyList_GET_ITEM(v, i));
+        if (t == NULL)
+            goto fail;
+        PyList_SET_ITEM(out, i, t);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(t);
+        if (k->kind == K_SLUGS) {
+            if (!lane_slug(t, k->limit))
+                goto fail;
+            continue;
+        }
+        if (len == 0 || (k->limit < MAX_TEXT_LEN && len > k->limit) || !lane_text(t, sum))
+            goto fail;
+        if (k->kind == K_TAGS) {
+            int tk = PyUnicode_KIND(t);
+            const void *td = PyUnicode_DATA(t);
+            for (Py_ssize_t j = 0; j < len; j++)
+                if (Py_UNICODE_ISSPACE(PyUnicode_READ(tk, td, j)))
+                    goto fail;
+        }
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+static PyObject *lane_value(const LaneKey *k, PyObject *v, TextSum *sum)
+{
+    if (k->kind == K_TEXT || k->kind == K_SLUG) {
+        PyObject *t = lane_strip(v);
+        if (t == NULL)
+            return NULL;
+        Py_ssize_t len = PyUnicode_GET_LENGTH(t);
+        int ok = k->kind == K_SLUG ? lane_slug(t, k->limit)
+                                   : len > 0 && (k->limit >= MAX_TEXT_LEN || len <= k->limit) && lane_text(t, sum);
+        if (!ok) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        return t;
+    }
+    if (!PyList_CheckExact(v))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(v);
+    if ((k->required && n == 0) || (k->max_items && n > k->max_items))
+        return NULL;
+    if (k->kind != K_LIST)
+        return lane_texts(k, v, sum);
+    PyObject *out = PyList_New(n);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = lane_mapping(k->sub, PyList_GET_ITEM(v, i), sum);
+        if (item == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, item);
+    }
+    return out;
+}
+
+static int lane_known(const LaneShape *sh, PyObject *key)
+{
+    for (int j = 0; j < sh->nkeys; j++)
+        if (sh->keys[j].name == key)
+            return 1;
+    if (!PyUnicode_CheckExact(key))
+        return 0;
+    for (int j = 0; j < sh->nkeys; j++)
+        if (PyUnicode_Compare(sh->keys[j].name, key) == 0)
+            return 1;
+    return 0;
+}
+
+/* The mapping's valid keys in the order of fast_<shape> (its required texts and ids first, then the
+ * rest in the shape's order), or NULL (no error) when it is not plainly valid. */
+static PyObject *lane_mapping(int shape, PyObject *value, TextSum *sum)
+{
+    const LaneShape *sh = &lane_shapes[shape];
+    if (!PyDict_CheckExact(value))
+        return NULL;
+    Py_ssize_t pos = 0;
+    PyObject *key, *v;
+    while (PyDict_Next(value, &pos, &key, &v))
+        if (!lane_known(sh, key))
+            return NULL;
+    PyObject *out = PyDict_New();
+    if (out == NULL)
+        return NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int j = 0; j < sh->nkeys; j++) {
+            const LaneKey *k = &sh->keys[j];
+            int first = k->required && (k->kind == K_TEXT || k->kind == K_SLUG);
+            if (first != (pass == 0))
+                continue;
+            v = PyDict_GetItemWithError(value, k->name);
+            if (v == NULL) {
+                if (PyErr_Occurred())
+                    PyErr_Clear();
+                if (k->required)
+                    goto fail;
+                continue;
+            }
+            if (v == Py_None && !k->required)
+                continue; /* an optional key left empty is left out */
+            PyObject *got = lane_value(k, v, sum);
+            if (got == NULL)
+                goto fail;
+            int rc = PyDict_SetItem(out, k->name, got);
+            Py_DECREF(got);
+            if (rc < 0) {
+                PyErr_Clear();
+                goto fail;
+            }
+        }
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+PyDoc_STRVAR(lane_doc,
+             "lane(shapes) -> None\n\n"
+             "The shapes the fast lane checks, shape 0 first: each a tuple of keys (name, kind, required,\n"
+             "limit, max_items, sub), kind 0-5: text, slug, texts, slugs, tags, list of shape `sub`.");
+
+static PyObject *fy_lane(PyObject *module, PyObject *shapes)
+{
+    (void)module;
+    if (!PyTuple_Check(shapes) || PyTuple_GET_SIZE(shapes) > LANE_SHAPES) {
+        PyErr_SetString(PyExc_ValueError, "lane() needs a tuple of at most 8 shapes");
+        return NULL;
+    }
+    LaneShape made[LANE_SHAPES];
+    Py_ssize_t ns = PyTuple_GET_SIZE(shapes);
+    for (Py_ssize_t i = 0; i < ns; i++) {
+        PyObject *keys = PyTuple_GET_ITEM(shapes, i);
+        if (!PyTuple_Check(keys) || PyTuple_GET_SIZE(keys) > LANE_KEYS) {
+            PyErr_SetString(PyExc_ValueError, "a shape is a tuple of at most 24 keys");
+            return NULL;
+        }
+        made[i].nkeys = (int)PyTuple_GET_SIZE(keys);
+        for (int j = 0; j < made[i].nkeys; j++) {
+            LaneKey *k = &made[i].keys[j];
+            PyObject *name;
+            if (!PyArg_ParseTuple(PyTuple_GET_ITEM(keys, j), "Uiinni", &name, &k->kind, &k->required, &k->limit,
+                                  &k->max_items, &k->sub))
+                return NULL;
+            if (k->kind < K_TEXT || k->kind > K_LIST || (k->kind == K_LIST && (k->sub <= 0 || k->sub >= ns))) {
+                PyErr_SetString(PyExc_ValueError, "bad key kind or sub-shape");
+                return NULL;
+            }
+            Py_INCREF(name);
+            PyUnicode_InternInPlace(&name);
+            k->name = name; /* kept for the life of the process */
+        }
+    }
+    memcpy(lane_shapes, made, sizeof made);
+    lane_count = (int)ns;
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(fields_doc,
+             "fields(value) -> dict or None\n\n"
+             "schema.fast_fields for shape 0 of lane(): the valid mapping, or None when the value is not\n"
+             "plainly valid or this code is unsure (then ask the Python fast lane).");
+
+static PyObject *fy_fields(PyObject *module, PyObject *value)
+{
+    (void)module;
+    if (lane_count == 0) {
+        PyErr_SetString(PyExc_RuntimeError, "no shapes: call lane() first");
+        return NULL;
+    }
+    TextSum sum = {0, 0};
+    PyObject *out = lane_mapping(0, value, &sum);
+    if (out != NULL && sum.total - (sum.ntexts > 0) > MAX_TEXT_LEN)
+        Py_CLEAR(out); /* together within the smallest long limit: see fast_fields */
+    if (out == NULL) {
+        if (PyErr_Occurred() && !PyErr_ExceptionMatches(PyExc_MemoryError))
+            PyErr_Clear();
+        if (PyErr_Occurred())
+            return NULL;
+        Py_RETURN_NONE;
+    }
+    return out;
+}
+
 PyDoc_STRVAR(read_doc,
              "read(text) -> (data, root, positions, ids, spans) or None\n\n"
              "The document in the common part of the bank subset, or None when anything in it lies\n"
@@ -771,6 +1061,8 @@ static PyObject *fy_read(PyObject *module, PyObject *text)
 
 static PyMethodDef methods[] = {
     {"read", fy_read, METH_O, read_doc},
+    {"lane", fy_lane, METH_O, lane_doc},
+    {"fields", fy_fields, METH_O, fields_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -442,9 +442,44 @@ def _fast_function(shape: str):
     return _FAST[shape]
 
 
+def _c_lane(shape: str):
+    """The C reader's fast lane for ``shape`` (its shapes handed over from SHAPES), or None: without
+    the extension, or for a shape it does not cover (choices, mappings by id, nested shapes)."""
+    from .fastyaml import _fastyaml
+    if _fastyaml is None or not hasattr(_fastyaml, "fields"):
+        return None
+    kinds = {TEXT: 0, SLUG: 1, TEXTS: 2, SLUGS: 3, TAGS: 4}
+    order = [shape] + [k.type[5:] for k in SHAPES[shape] if k.type.startswith("list:")]
+    spec = []
+    for name in order:
+        keys = []
+        for k in SHAPES[name]:
+            if k.choices or (k.type not in kinds and not (name == shape and k.type.startswith("list:"))):
+                return None
+            kind, sub = (5, order.index(k.type[5:])) if k.type.startswith("list:") else (kinds[k.type], 0)
+            keys.append((k.name, kind, k.required, k.limit, k.max_items, sub))
+        spec.append(tuple(keys))
+    _fastyaml.lane(tuple(spec))
+    return _fastyaml.fields
+
+
+# The C lane for facts, the bulk of every bank (one shape only: the C module holds one at a time).
+_C_FIELDS = {"fact": _c_lane("fact")}
+
+
 def fast_fields(shape: str, value) -> dict | None:
     """What `Validator.fields` returns for a mapping in which it finds nothing to report, or None
     when the mapping is not plainly valid (then ask `Validator.fields`)."""
+    c_fields = _C_FIELDS.get(shape)
+    if c_fields is not None:
+        out = c_fields(value)   # None: not plainly valid, or unsure; the Python lane decides
+        if out is not None:
+            return out
+    return python_fast_fields(shape, value)
+
+
+def python_fast_fields(shape: str, value) -> dict | None:
+    """`fast_fields` in Python alone: the reference for the C lane, and its fallback."""
     texts = []
     try:
         out = (_FAST.get(shape) or _fast_function(shape))(value, texts)
