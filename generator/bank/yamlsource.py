@@ -297,10 +297,11 @@ class _PastAliases(_Builder):
         return INVALID
 
 
-def read_yaml_text(text: str, file: str, report: Report | None = None) -> Document:
-    """Parse YAML text; problems go to ``report`` (``doc.data`` is None when unusable)."""
+def read_yaml_text(text: str, file: str, report: Report | None = None, *, nul_free: bool = False) -> Document:
+    """Parse YAML text; problems go to ``report`` (``doc.data`` is None when unusable).
+    ``nul_free``: the caller knows the text holds no NUL character."""
     report = report if report is not None else Report()
-    if "\x00" in text:
+    if not nul_free and "\x00" in text:
         i = text.index("\x00")
         line = text.count("\n", 0, i) + 1
         report.add(Diagnostic("error", "the file contains a NUL character (is it a binary file?)",
@@ -469,4 +470,8 @@ def read_yaml(file: str, report: Report | None = None) -> Document:
     text = _decode(raw, file, report)
     if text is None:
         return Document(file, None, None, report)
-    return read_yaml_text(text, file, report)
+    # In UTF-8 only the NUL character has a zero byte: seeking it in the bytes is a memchr, several
+    # times faster than in the decoded text (two bytes a character once it holds one beyond Latin-1).
+    nul_free = b"\x00" not in raw
+    del raw   # not needed while the text is read: a lower peak
+    return read_yaml_text(text, file, report, nul_free=nul_free)
