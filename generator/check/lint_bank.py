@@ -181,6 +181,16 @@ def numeric_value(normalised: str) -> tuple[str, tuple[float, ...]] | None:
 def middle_key(f: Fact) -> tuple[bool, int] | None:
     """For a numeric fact (the key and its own wrong options share one shape, numbers aside), whether
     the key is neither the smallest nor the largest value, and how many distinct values there are."""
+    n = f.norms
+    # One shape has one number of words, and normalised words are one space apart: an option with
+    # another count of spaces rules the fact out before any search.
+    spaces = n.answer.count(" ")
+    for t in n.says:
+        if t.count(" ") != spaces:
+            return None
+    for t in n.distractors:
+        if t.count(" ") != spaces:
+            return None
     wrong = _wrong(f)
     if not _HAS_NUMBER.search(f.norms.answer) or not all(_HAS_NUMBER.search(t) for t in wrong):
         return None
@@ -228,9 +238,28 @@ def _report_middle_keys(numeric_facts: list[tuple[str, tuple[bool, int]]], repor
 def lint_bank(bank: Bank, report: Report) -> None:
     """The cross-fact and bank-level item-writing cues, as warnings."""
     lint_giveaways(bank, report)
-    numeric_facts = []   # for lint_middle_keys, gathered in the same pass (each pass over a large bank is
-    for f in bank.facts:  # paid in cache misses)
-        lint_hedged_key(f, report)
+    lint_each_fact(bank, report)
+
+
+# A normalised answer holding a hedge as a whole word (answers one per line; normalised text is single-spaced).
+_HEDGE_WORD = re.compile(r"(?<![^ \n])(?:" + "|".join(sorted(_HEDGES)) + r")(?![^ \n])")
+
+
+def lint_each_fact(bank: Bank, report: Report) -> None:
+    """`lint_bank` but the give-aways: the hedged keys, then the middle keys."""
+    facts = bank.facts
+    # Few keys hold a hedge: one search over all of them finds the facts to look at.
+    answers = "\n".join([f.norms.answer for f in facts])
+    line, at, done = 0, 0, -1
+    for m in _HEDGE_WORD.finditer(answers):
+        start = m.start()
+        line += answers.count("\n", at, start)
+        at = start
+        if line != done:   # once a fact, however many hedges its key holds
+            lint_hedged_key(facts[line], report)
+            done = line
+    numeric_facts = []
+    for f in facts:
         m = middle_key(f)
         if m is not None:
             numeric_facts.append((f.id, m))
