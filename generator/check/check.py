@@ -17,7 +17,7 @@ from ..diagnostics import BankError, Diagnostic, Report
 from ..forked import Forked, Inline
 from ..quiz import DEFAULT_OPTIONS, MAX_OPTIONS, MIN_OPTIONS, Generator, Question, own_options
 from ..text.normalize import CONFUSABLES, has_lookalike, mixed_script_word
-from .lint_bank import lint_each_fact, lint_giveaways
+from .lint_bank import lint_each_fact, lint_giveaways, question_norms
 
 _ABOVE = re.compile(r"\b(all|none|both|neither) of (the )?(above|these|the options)\b", re.I)
 _ABSOLUTE_WORDS = ("always", "never", "all", "none", "every", "completely", "absolutely", "entirely", "guaranteed")
@@ -301,16 +301,18 @@ def check_bank(file: str, options: int = DEFAULT_OPTIONS, strict: bool = False,
         with gc_paused():
             # The give-away lint needs nothing from the checks below: on a large bank it runs in a
             # child process on the other core meanwhile, and its warnings come after theirs, as before.
-            # Every check compares normalised texts: they are computed once, before the fork, so that
-            # the child shares them instead of computing them again.
+            # Every check compares the facts' normalised texts: they are computed once, before that
+            # fork, so that the child shares them instead of computing them again; and meanwhile
+            # another child normalises the questions, which only the give-away lint reads.
             giveaways = None
             if lint:
                 if len(bank.facts) >= FORK_FROM:
+                    questions = Forked(question_norms, bank.facts)
                     for f in bank.facts:
                         f.norms
-                    giveaways = Forked(_lint_giveaways, bank)
+                    giveaways = Forked(_lint_giveaways, bank, questions.result())
                 else:
-                    giveaways = Inline(_lint_giveaways, bank)
+                    giveaways = Inline(_lint_giveaways, bank, None)
             check_semantics(bank, report)
             _check_questions(bank, options, strict, lint, report)
             if giveaways is not None:
@@ -398,9 +400,9 @@ def _pool_sizes(lenders: list[Fact]) -> dict[str, int]:
 FORK_FROM = 5000
 
 
-def _lint_giveaways(bank: Bank) -> list[Diagnostic]:
+def _lint_giveaways(bank: Bank, questions: list[str] | None) -> list[Diagnostic]:
     report = Report()
-    lint_giveaways(bank, report)
+    lint_giveaways(bank, report, questions)
     return report.diagnostics
 
 
