@@ -264,13 +264,15 @@ def check(
     strict: bool = typer.Option(False, "--strict", help="A fact that cannot reach --options options is an error."),
 ):
     """Validate a bank; print every problem, compiler style."""
-    from generator.results import add_history_warnings
-
     path = _bank_path(bank)
     options = _options(options)
     with working(f"checking {path}"):
         checked, report = check_bank(path, options=options, strict=strict)
-    add_history_warnings(path, checked, report)
+    # Without a history beside the bank there is nothing to add: the results package (numpy) is not imported.
+    if Path(path).with_name(Path(path).stem + ".history.jsonl").exists():
+        from generator.results import add_history_warnings
+
+        add_history_warnings(path, checked, report)
     print_report(report)
     say(summary(path, report), err=not report.ok)
     raise typer.Exit(0 if report.ok else 1)

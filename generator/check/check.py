@@ -9,14 +9,15 @@ knowing the answer.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 
 from ..bank import Bank, Fact, finish, gc_paused, load_bank, suggest
 from ..diagnostics import BankError, Diagnostic, Report
 from ..forked import Forked, Inline
-from ..quiz import DEFAULT_OPTIONS, Generator, Question, own_options
+from ..quiz import DEFAULT_OPTIONS, MAX_OPTIONS, MIN_OPTIONS, Generator, Question, own_options
 from ..text.normalize import CONFUSABLES, has_lookalike, mixed_script_word
-from .lint_bank import lint_bank
+from .lint_bank import lint_each_fact, lint_giveaways, question_norms
 
 _ABOVE = re.compile(r"\b(all|none|both|neither) of (the )?(above|these|the options)\b", re.I)
 _ABSOLUTE_WORDS = ("always", "never", "all", "none", "every", "completely", "absolutely", "entirely", "guaranteed")
@@ -230,15 +231,18 @@ def _report_option_clashes(f: Fact, report: Report) -> None:
 
 def lint_question(q: Question, report: Report) -> None:
     """Item-writing cues (Haladyna et al. 2002) that give the key away: warnings."""
-    f = q.fact
     options = q.options
     key = options[0] if options[0].correct else next(o for o in options if o.correct)  # the generator's: first
-    wrong = [o for o in options if not o.correct]
+    _lint_options(q.fact, key.text, [o.text for o in options], [o.text for o in options if not o.correct], report)
+
+
+def _lint_options(f: Fact, key: str, options: list[str], wrong: list[str], report: Report) -> None:
+    """`lint_question` on the texts of the question's options (all, in order), its key and its wrong ones."""
     if not wrong:
         return
-    longest_wrong = max([len(o.text) for o in wrong])
-    if len(key.text) >= 1.5 * longest_wrong and len(key.text) - longest_wrong >= 12:
-        report.warning(f"the key is clearly the longest option ({len(key.text)} characters against at most "
+    longest_wrong = max(map(len, wrong))
+    if len(key) >= 1.5 * longest_wrong and len(key) - longest_wrong >= 12:
+        report.warning(f"the key is clearly the longest option ({len(key)} characters against at most "
                        f"{longest_wrong}): test-wise students pick it", f.path + ("answer",), fact_id=f.id,
                        hint="shorten the answer (detail belongs in 'explain') or give longer wrong options",
                        code="long-key")
@@ -247,7 +251,7 @@ def lint_question(q: Question, report: Report) -> None:
     # show whether any option may match. In ASCII, a case-blind match is a match of the lower-cased text,
     # so a substring test rules most out; elsewhere letters such as 'ſ', 'İ' or 'K' (Kelvin) match too,
     # so the regex itself decides.
-    joined = "\n".join([o.text for o in options])
+    joined = "\n".join(options)
     if joined.isascii():
         low = joined.lower()
         above = " of " in low
@@ -256,27 +260,27 @@ def lint_question(q: Question, report: Report) -> None:
         above = absolute = True
     if above and _ABOVE.search(joined):
         for o in options:
-            if _ABOVE.search(o.text):
-                report.warning(f"option '{o.text}' is an 'all/none of the above' option", f.path, fact_id=f.id,
+            if _ABOVE.search(o):
+                report.warning(f"option '{o}' is an 'all/none of the above' option", f.path, fact_id=f.id,
                                hint="name the options instead; the order changes per version", code="above")
-    if absolute and _ABSOLUTE.search(joined) and not _ABSOLUTE.search(key.text):
+    if absolute and _ABSOLUTE.search(joined) and not _ABSOLUTE.search(key):
         for o in wrong:
-            m = None if _ABOVE.search(o.text) else _ABSOLUTE.search(o.text)
+            m = None if _ABOVE.search(o) else _ABSOLUTE.search(o)
             if m:
                 report.warning(f"only wrong options use absolute words like '{m.group(0)}' "
-                               f"(option '{o.text}'): students learn to avoid them", f.path, fact_id=f.id,
+                               f"(option '{o}'): students learn to avoid them", f.path, fact_id=f.id,
                                hint="qualify the wrong option or phrase the key as firmly", code="absolute")
                 break
     stem = f.question.rstrip(" .…_:?").rsplit(None, 1)
     article = stem[-1].casefold() if stem else ""
     if article in ("a", "an"):
         for o in options:
-            text = o.text.lstrip("\"'“‘(")
+            text = o.lstrip("\"'“‘(")
             if not text or _LETTER_ACRONYM.match(text):
                 continue
             vowel = bool(_VOWEL_START.match(text))
             if (article == "an") != vowel:
-                report.warning(f"the stem ends with '{article}' but option '{o.text}' does not fit it: "
+                report.warning(f"the stem ends with '{article}' but option '{o}' does not fit it: "
                                f"a grammatical cue", f.path + ("question",), fact_id=f.id,
                                hint="end the stem before the article, e.g. '… is:'", code="article")
                 break
@@ -295,50 +299,110 @@ def check_bank(file: str, options: int = DEFAULT_OPTIONS, strict: bool = False,
     bank, report, doc = load_bank(file)
     if bank is not None:
         with gc_paused():
-            # The cross-fact lint needs nothing from the checks below: on a large bank it runs in a
+            # The give-away lint needs nothing from the checks below: on a large bank it runs in a
             # child process on the other core meanwhile, and its warnings come after theirs, as before.
-            cross_fact = None
+            # Every check compares the facts' normalised texts: they are computed once, before that
+            # fork, so that the child shares them instead of computing them again; and meanwhile
+            # another child normalises the questions, which only the give-away lint reads.
+            giveaways = None
             if lint:
-                cross_fact = (Forked if len(bank.facts) >= FORK_FROM else Inline)(_lint_bank, bank)
+                if len(bank.facts) >= FORK_FROM:
+                    questions = Forked(question_norms, bank.facts)
+                    for f in bank.facts:
+                        f.norms
+                    giveaways = Forked(_lint_giveaways, bank, questions.result())
+                else:
+                    giveaways = Inline(_lint_giveaways, bank, None)
             check_semantics(bank, report)
-            # Facts not read whole are checked above as far as they can be; here only whole facts get
-            # a question. Any fact with a kind and an answer lends them. A fact whose answer could not be
-            # read might lend to its kind, one whose kind could not be read to any kind: a shortfall
-            # counted without it could be wrong, so it is reported once those errors are fixed.
-            lenders = [f for f in bank.facts if f.kind and f.answer]
-            gen = Generator(bank if len(lenders) == len(bank.facts) else replace(bank, facts=lenders), 0, options)
-            unsure_kinds = {f.kind for f in bank.facts if not f.answer}
-            unsure_all = "facts" in bank.incomplete or "" in unsure_kinds or any(not f.kind for f in bank.facts)
-            for f in bank.facts:
-                if not f.complete:
-                    continue
-                q = gen.question(f)
-                n = len(q.options)
-                if n < options and not (unsure_all or f.kind in unsure_kinds):
-                    own = len(own_options(f))
-                    msg = (f"only {n} option{'s' if n != 1 else ''} can be built, {options} requested "
-                           f"({own} from its own errors and distractors, {n - 1 - min(own, n - 1)} borrowed "
-                           f"from facts of kind '{f.kind}')")
-                    hint = "add curated 'distractors', or more facts of the same kind"
-                    if strict or n < 2:
-                        report.error(msg, f.path, fact_id=f.id, hint=hint, code="too-few-options")
-                    else:
-                        report.warning(msg, f.path, fact_id=f.id, hint=hint, code="too-few-options")
-                if lint:
-                    lint_question(q, report)
-            if cross_fact is not None:
-                report.diagnostics.extend(cross_fact.result())
+            _check_questions(bank, options, strict, lint, report)
+            if giveaways is not None:
+                fact_lint = Report()
+                lint_each_fact(bank, fact_lint)
+                report.diagnostics.extend(giveaways.result())
+                report.diagnostics.extend(fact_lint.diagnostics)
     finish(report, doc)
     return bank, report
+
+
+def _check_questions(bank: Bank, options: int, strict: bool, lint: bool, report: Report) -> None:
+    """Each whole fact's question: a shortfall of options (error or warning), and with ``lint`` its cues."""
+    # Facts not read whole are checked above as far as they can be; here only whole facts get
+    # a question. Any fact with a kind and an answer lends them. A fact whose answer could not be
+    # read might lend to its kind, one whose kind could not be read to any kind: a shortfall
+    # counted without it could be wrong, so it is reported once those errors are fixed.
+    if not MIN_OPTIONS <= options <= MAX_OPTIONS:   # as `Generator` says, which may not be needed below
+        raise ValueError(f"options must be between {MIN_OPTIONS} and {MAX_OPTIONS}, not {options}")
+    lenders = [f for f in bank.facts if f.kind and f.answer]
+    gen = None   # made when a question has to be built (its pools cost a pass over the bank)
+    unsure_kinds = {f.kind for f in bank.facts if not f.answer}
+    unsure_all = "facts" in bank.incomplete or "" in unsure_kinds or any(not f.kind for f in bank.facts)
+    want = options - 1
+    pool_sizes: dict[str, int] | None = None
+    id_counts: Counter | None = None
+    for f in bank.facts:
+        if not f.complete:
+            continue
+        # Quick lane: the question the generator would build is known without building it. Its key
+        # comes first, then its own wrong options in policy order; borrowed ones only when too few.
+        norms = f.norms
+        every = (norms.answer, *norms.accept, *norms.says, *norms.distractors)
+        if len(set(every)) == len(every):   # nothing blocked or merged (the generator's own test)
+            own = len(f.errors) + len(f.distractors)
+            if own >= want:   # no borrowing: `options` options, and their texts are the fact's own
+                if lint:
+                    wrong = [e.says for e in f.errors[:want]]
+                    wrong += f.distractors[:want - len(wrong)]
+                    _lint_options(f, f.answer, [f.answer, *wrong], wrong, report)
+                continue
+            taken = len(every)   # the texts it takes: its key, accepted phrasings and own options
+        else:
+            blocked = {norms.answer, *norms.accept}
+            own = len({*norms.says, *norms.distractors} - blocked)
+            if own >= want and not lint:
+                continue
+            taken = len(blocked) + min(own, want)
+        if not lint and own < want and f.kind:
+            # Borrowing draws from the distinct answers of the fact's kind, leaving out those it has
+            # taken (at most one each) and those of a fact with its id (its own answer is taken; other
+            # facts share it only when ids are duplicated): a pool that large surely lends what is missing.
+            if pool_sizes is None:
+                pool_sizes = _pool_sizes(lenders)
+                id_counts = Counter(g.id for g in lenders)
+            if f.kind in pool_sizes and pool_sizes[f.kind] - taken - id_counts[f.id] >= want - own:
+                continue
+        if gen is None:
+            gen = Generator(bank if len(lenders) == len(bank.facts) else replace(bank, facts=lenders), 0, options)
+        q = gen.question(f)
+        n = len(q.options)
+        if n < options and not (unsure_all or f.kind in unsure_kinds):
+            own = len(own_options(f))
+            msg = (f"only {n} option{'s' if n != 1 else ''} can be built, {options} requested "
+                   f"({own} from its own errors and distractors, {n - 1 - min(own, n - 1)} borrowed "
+                   f"from facts of kind '{f.kind}')")
+            hint = "add curated 'distractors', or more facts of the same kind"
+            if strict or n < 2:
+                report.error(msg, f.path, fact_id=f.id, hint=hint, code="too-few-options")
+            else:
+                report.warning(msg, f.path, fact_id=f.id, hint=hint, code="too-few-options")
+        if lint:
+            lint_question(q, report)
+
+
+def _pool_sizes(lenders: list[Fact]) -> dict[str, int]:
+    """How many distinct answers (normalised) each kind's pool holds, as `Generator` pools them."""
+    distinct: dict[str, set[str]] = {}
+    for f in lenders:
+        distinct.setdefault(f.kind, set()).add(f.norms.answer)
+    return {kind: len(answers) for kind, answers in distinct.items()}
 
 
 # Below this many facts the lint takes less time than starting a process for it.
 FORK_FROM = 5000
 
 
-def _lint_bank(bank: Bank) -> list[Diagnostic]:
+def _lint_giveaways(bank: Bank, questions: list[str] | None) -> list[Diagnostic]:
     report = Report()
-    lint_bank(bank, report)
+    lint_giveaways(bank, report, questions)
     return report.diagnostics
 
 

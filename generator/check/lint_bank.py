@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import insort
 from collections import Counter
 from functools import partial
 
@@ -68,7 +69,7 @@ def _wrong(f: Fact) -> list[str]:
     return [*f.norms.says, *f.norms.distractors]
 
 
-def _questions(facts: list[Fact]) -> list[str]:
+def question_norms(facts: list[Fact]) -> list[str]:
     """Every question normalised, in one pass over one string (a private-use mark, which normalisation
     keeps, separates them): one call instead of one per fact."""
     mark = "\ue00f"
@@ -99,7 +100,8 @@ def _where_in(f: Fact, phrase: str) -> str:
     return "its text"
 
 
-def lint_giveaways(bank: Bank, report: Report) -> None:
+def lint_giveaways(bank: Bank, report: Report, questions: list[str] | None = None) -> None:
+    """The give-away warnings; ``questions``: every question normalised (`question_norms`), if already done."""
     facts = bank.facts
     # Each distinct phrase (answers and accepted phrasings) with the facts and places it comes from.
     owners: dict[str, list[tuple[int, tuple]]] = {}
@@ -116,25 +118,39 @@ def lint_giveaways(bank: Bank, report: Report) -> None:
     # so a text is checked against a handful of candidates, whatever the size of the bank. (Which word
     # of a phrase anchors it changes only the speed: a text holding ' p ' holds each word of p.)
     freq = Counter(" ".join(owners).split())
-    rarest = partial(min, key=freq.__getitem__)
-    anchored: dict[str, list[tuple[str, str]]] = {}   # anchor → (phrase, phrase with a space either side)
-    for p, w in zip(owners, map(rarest, map(str.split, owners))):
+    anchor_of = dict(zip(owners, map(partial(min, key=freq.__getitem__), map(str.split, owners))))
+    anchored: dict[str, list[str]] = {}   # anchor → the phrases anchored on it
+    # anchor → the one fact that owns every phrase anchored on it, or -1. Most anchors are one fact's
+    # own (its answer's rarest word), and that fact's text holds it: the scan passes over such a hit
+    # and, for the few phrases also found elsewhere, looks for them in that fact's text afterwards.
+    alone: dict[str, int] = {}
+    for (p, places), w in zip(owners.items(), anchor_of.values()):
+        i = places[0][0] if len(places) == 1 else -1
         if w in anchored:
-            anchored[w].append((p, f" {p} "))
+            anchored[w].append(p)
+            if alone[w] != i:
+                alone[w] = -1
         else:
-            anchored[w] = [(p, f" {p} ")]
+            anchored[w] = [p]
+            alone[w] = i
     # Every fact's text, split into words and met with the anchors, in calls that loop in C; a slice of
     # facts at a time, so that the texts stay few and in cache.
     anchors = set(anchored)
-    questions = _questions(facts)
+    if questions is None:
+        questions = question_norms(facts)
     found: dict[str, list[int]] = {}
     for start in range(0, len(facts), _SLICE):
         seen = list(map(_seen, facts[start:start + _SLICE], questions[start:start + _SLICE]))
         for b, (text, hit) in enumerate(zip(seen, map(anchors.intersection, map(str.split, seen))), start):
             for w in hit:
-                for p, spaced in anchored[w]:
-                    if spaced in text:
-                        found.setdefault(p, []).append(b)
+                if alone[w] != b:
+                    for p in anchored[w]:
+                        if f" {p} " in text:
+                            found.setdefault(p, []).append(b)
+    for p, where_found in found.items():
+        b = alone[anchor_of[p]]
+        if b >= 0 and f" {p} " in _seen(facts[b], questions[b]):
+            insort(where_found, b)
     for p, where_found in sorted((p, bs) for p, bs in found.items() if bs != [owners[p][0][0]]):
         if len(where_found) + len(owners[p]) > VOCABULARY:
             continue    # the bank's own vocabulary, not one fact's give-away (and never a quadratic report)
@@ -181,6 +197,16 @@ def numeric_value(normalised: str) -> tuple[str, tuple[float, ...]] | None:
 def middle_key(f: Fact) -> tuple[bool, int] | None:
     """For a numeric fact (the key and its own wrong options share one shape, numbers aside), whether
     the key is neither the smallest nor the largest value, and how many distinct values there are."""
+    n = f.norms
+    # One shape has one number of words, and normalised words are one space apart: an option with
+    # another count of spaces rules the fact out before any search.
+    spaces = n.answer.count(" ")
+    for t in n.says:
+        if t.count(" ") != spaces:
+            return None
+    for t in n.distractors:
+        if t.count(" ") != spaces:
+            return None
     wrong = _wrong(f)
     if not _HAS_NUMBER.search(f.norms.answer) or not all(_HAS_NUMBER.search(t) for t in wrong):
         return None
@@ -228,9 +254,28 @@ def _report_middle_keys(numeric_facts: list[tuple[str, tuple[bool, int]]], repor
 def lint_bank(bank: Bank, report: Report) -> None:
     """The cross-fact and bank-level item-writing cues, as warnings."""
     lint_giveaways(bank, report)
-    numeric_facts = []   # for lint_middle_keys, gathered in the same pass (each pass over a large bank is
-    for f in bank.facts:  # paid in cache misses)
-        lint_hedged_key(f, report)
+    lint_each_fact(bank, report)
+
+
+# A normalised answer holding a hedge as a whole word (answers one per line; normalised text is single-spaced).
+_HEDGE_WORD = re.compile(r"(?<![^ \n])(?:" + "|".join(sorted(_HEDGES)) + r")(?![^ \n])")
+
+
+def lint_each_fact(bank: Bank, report: Report) -> None:
+    """`lint_bank` but the give-aways: the hedged keys, then the middle keys."""
+    facts = bank.facts
+    # Few keys hold a hedge: one search over all of them finds the facts to look at.
+    answers = "\n".join([f.norms.answer for f in facts])
+    line, at, done = 0, 0, -1
+    for m in _HEDGE_WORD.finditer(answers):
+        start = m.start()
+        line += answers.count("\n", at, start)
+        at = start
+        if line != done:   # once a fact, however many hedges its key holds
+            lint_hedged_key(facts[line], report)
+            done = line
+    numeric_facts = []
+    for f in facts:
         m = middle_key(f)
         if m is not None:
             numeric_facts.append((f.id, m))
