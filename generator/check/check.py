@@ -301,19 +301,16 @@ def check_bank(file: str, options: int = DEFAULT_OPTIONS, strict: bool = False,
         with gc_paused():
             # The give-away lint needs nothing from the checks below: on a large bank it runs in a
             # child process on the other core meanwhile, and its warnings come after theirs, as before.
-            # Every check compares the facts' normalised texts: they are computed once, before that
-            # fork, so that the child shares them instead of computing them again; and meanwhile
-            # another child normalises the questions, which only the give-away lint reads.
+            # It reads the questions normalised, which only it needs: another child normalises them
+            # while the checks of meaning run here (the facts' own normalised texts were computed when
+            # the bank was read, so every process shares them).
+            big = lint and len(bank.facts) >= FORK_FROM
+            questions = Forked(question_norms, bank.facts) if big else None
+            check_semantics(bank, report)
             giveaways = None
             if lint:
-                if len(bank.facts) >= FORK_FROM:
-                    questions = Forked(question_norms, bank.facts)
-                    for f in bank.facts:
-                        f.norms
-                    giveaways = Forked(_lint_giveaways, bank, questions.result())
-                else:
-                    giveaways = Inline(_lint_giveaways, bank, None)
-            check_semantics(bank, report)
+                giveaways = (Forked(_lint_giveaways, bank, questions.result()) if big
+                             else Inline(_lint_giveaways, bank, None))
             _check_questions(bank, options, strict, lint, report)
             if giveaways is not None:
                 fact_lint = Report()
