@@ -294,25 +294,27 @@ def export(
                                          help="Output file; '-' or none: standard output (text formats)."),
 ):
     """Write the generated questions as JSON (the canonical quiz model), GIFT, Moodle XML or QTI 1.2."""
-    from generator.atomic import write_bytes
-    from generator.writers import exporter
+    from generator.writers import exporter, write_export
 
     format = choice(format, EXPORT_FORMATS, "--format")
     writer = exporter(format)
     b, report = load_checked(bank, _options(options))
     facts = selected_facts(b, topic, tag, count, seed)
     print_shortfalls(report, facts)
+    to_stdout = output in (None, "-")
+    if to_stdout and writer.BINARY:
+        raise UsageError(f"{format} is a binary package: name the file with -o, "
+                         f"e.g. -o {b.deck.id}{writer.SUFFIX}")
     with working(f"writing {len(facts)} questions as {format}"):
         quiz = generate(b, seed=seed, options=options, facts=facts)
-        data = writer.render(quiz)
-    if output in (None, "-"):
-        if writer.BINARY:
-            raise UsageError(f"{format} is a binary package: name the file with -o, "
-                             f"e.g. -o {b.deck.id}{writer.SUFFIX}")
+        if to_stdout:
+            data = writer.render(quiz)
+        else:   # written as it is rendered: a large quiz on two cores
+            write_export(writer, quiz, output)
+    if to_stdout:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        write_bytes(output, data)
         say(f"wrote {output}: {len(quiz.questions)} questions", err=True)
 
 
