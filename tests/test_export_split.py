@@ -98,3 +98,14 @@ def test_a_failing_part_leaves_the_target_as_it_was(tmp_path, monkeypatch):
     assert e.value.filename == str(target)
     assert target.read_bytes() == b"before"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bank.yaml", "quiz.json"]
+
+
+@pytest.mark.parametrize("fmt", TEXT_FORMATS + ["qti"])
+def test_the_fewest_questions_split_or_not(fmt, tmp_path, monkeypatch):
+    bank = load(write_bank(tmp_path, plain_data(4)))
+    writer = exporter(fmt)
+    monkeypatch.setattr(registry, "SPLIT_FROM", 0)
+    for n in (1, 2, 3):
+        quiz = generate(bank, seed=2, facts=bank.facts[:n])
+        write_export(writer, quiz, tmp_path / f"out{n}")
+        assert (tmp_path / f"out{n}").read_bytes() == writer.render(quiz), n

@@ -50,17 +50,22 @@ def write_export(writer, quiz: Quiz, target) -> None:
         tmp = files.path(target)
         try:
             with open(tmp, "wb", buffering=0) as out:
-                if n < SPLIT_FROM:
+                if n < max(SPLIT_FROM, 2):
                     _write_all(out.fileno(), writer.render(quiz))
                 elif hasattr(writer, "render_part"):
-                    _write_text_split(writer, quiz, out.fileno(), round(n * TEXT_SPLIT))
+                    _write_text_split(writer, quiz, out.fileno(), _cut(n, TEXT_SPLIT))
                 else:
                     _write_all(out.fileno(), _render_qti_split(writer, quiz, os.path.dirname(tmp),
-                                                                  n - round(n * QTI_SPLIT)))
+                                                                  n - _cut(n, QTI_SPLIT)))
         except OSError as e:
             if e.filename is None:   # a write on a full disk names no file
                 e.filename = os.fspath(target)
             raise
+
+
+def _cut(n: int, share: float) -> int:
+    """``share`` of ``n`` questions, at least one and leaving one."""
+    return min(max(round(n * share), 1), n - 1)
 
 
 def _write_all(fd: int, data: bytes) -> None:
