@@ -144,3 +144,19 @@ def test_same_output_whatever_the_hash_seed(tmp_path):
         assert r.returncode == 0, r.stderr
         outputs.append(r.stdout)
     assert outputs[0] == outputs[1] == outputs[2]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=banks(), seed=st.integers(0, 50), options=st.integers(2, 5))
+def test_generate_arranges_as_arrange_does(tmp_path_factory, data, seed, options):
+    """`generate` arranges its own questions in place (`_arrange_built`): the public `arrange` of the
+    same questions, unarranged, gives the same options in the same order."""
+    from generator.quiz import MIN_OPTIONS, Generator, arrange
+
+    bank = load(tmp_path_factory, data)
+    assume(bank is not None)
+    gen = Generator(bank, seed, options)
+    built = [q for q in (gen.question(f) for f in bank.facts) if len(q.options) >= MIN_OPTIONS]
+    expected = [[(o.text, o.correct) for o in q.options] for q in arrange(built, seed)]
+    got = [[(o.text, o.correct) for o in q.options] for q in generate(bank, seed, options).questions]
+    assert got == expected

@@ -172,6 +172,33 @@ def arrange(questions: list[Question], seed: int) -> list[Question]:
     return out
 
 
+def _arrange_built(questions: list[Question], seed: int) -> list[Question]:
+    """`arrange` for questions as `Generator.question` builds them (the key first, the only one marked
+    correct), in place: the same draws in the same order, without looking for the key or making each
+    question again. Questions with fewer than `MIN_OPTIONS` options are left out first."""
+    rng = random.Random(f"arrange\x1f{seed}")
+    shuffle = rng.shuffle
+    blocks: dict[int, list[int]] = {}
+    out = []
+    for q in questions:
+        options = q.options
+        k = len(options)
+        if k < MIN_OPTIONS:
+            continue
+        block = blocks.get(k)
+        if not block:
+            block = list(range(k))
+            shuffle(block)
+            blocks[k] = block
+        key_pos = block.pop()
+        rest = options[1:]
+        shuffle(rest)
+        rest.insert(key_pos, options[0])
+        q.options = rest
+        out.append(q)
+    return out
+
+
 def select_facts(bank: Bank, topics=(), tags=(), count: int | None = None, seed: int = 0) -> list[Fact]:
     """Facts matching any of ``topics`` and any of ``tags`` (case-insensitive); ``count`` drawn by seed."""
     want_topics = {t.casefold() for t in topics}
@@ -190,4 +217,4 @@ def generate(bank: Bank, seed: int = 0, options: int = DEFAULT_OPTIONS, facts: l
     with gc_paused():  # ~10 objects a question, none in a cycle: the collector would only slow it down
         gen = Generator(bank, seed, options)
         built = [gen.question(f) for f in (bank.facts if facts is None else facts)]
-        return Quiz(bank, arrange([q for q in built if len(q.options) >= MIN_OPTIONS], seed), seed, options)
+        return Quiz(bank, _arrange_built(built, seed), seed, options)

@@ -4,6 +4,6 @@
 page; `json`, `gift`, `moodle_xml` and `qti` the exports, found by name through `exporter`.
 """
 
-from .registry import EXPORTERS, exporter
+from .registry import EXPORTERS, exporter, write_export
 
-__all__ = ["EXPORTERS", "exporter"]
+__all__ = ["EXPORTERS", "exporter", "write_export"]

@@ -77,14 +77,21 @@ def comment(text: str) -> str:
     return "// " + " ".join(text.split())
 
 
-def dumps(quiz: Quiz) -> str:
+def _header(quiz: Quiz) -> str:
+    bank = quiz.bank
+    return comment(f"{bank.deck.title} ({bank.deck.id}): {len(quiz.questions)} questions, seed {quiz.seed}, "
+                   f"written by Errata")
+
+
+def _lines(quiz: Quiz, start: int, stop: int | None) -> list[str]:
+    """The lines of the questions ``start:stop`` (a category's line wherever the topic changes)."""
     bank = quiz.bank
     feedback = Feedback(bank)
-    out = [comment(f"{bank.deck.title} ({bank.deck.id}): {len(quiz.questions)} questions, seed {quiz.seed}, "
-                   f"written by Errata"), ""]
+    out: list[str] = []
     append = out.append
-    for category, q in with_categories(quiz.questions,
-                                       lambda topic: f"$CATEGORY: {category_path(bank.deck.title, topic)}\n"):
+    for category, q in with_categories(quiz.questions[start:stop],
+                                       lambda topic: f"$CATEGORY: {category_path(bank.deck.title, topic)}\n",
+                                       quiz.questions[start - 1] if start > 0 else None):
         if category:
             append(category)
         fact = q.fact
@@ -99,8 +106,20 @@ def dumps(quiz: Quiz) -> str:
             text, wrong = texts[2 * i], texts[2 * i + 1]
             append(f"\t{'=' if o.correct else '~'}{text}#{wrong}" if wrong else f"\t{'=' if o.correct else '~'}{text}")
         append(f"\t####{texts[-1]}\n}}\n")
-    return "\n".join(out)
+    return out
+
+
+def dumps(quiz: Quiz) -> str:
+    return "\n".join([_header(quiz), "", *_lines(quiz, 0, None)])
 
 
 def render(quiz: Quiz) -> bytes:
     return dumps(quiz).encode("utf-8")
+
+
+def render_part(quiz: Quiz, start: int, stop: int) -> bytes:
+    """The bytes of `render` that hold the questions ``start:stop`` (0 <= start < stop), the header
+    with the first: the parts of consecutive ranges put together are `render`'s bytes."""
+    if start == 0:
+        return "\n".join([_header(quiz), "", *_lines(quiz, 0, stop)]).encode("utf-8")
+    return ("\n" + "\n".join(_lines(quiz, start, stop))).encode("utf-8")

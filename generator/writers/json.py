@@ -36,14 +36,15 @@ def provenance_json(o: Option, quiz: Quiz) -> dict:
     return {"kind": CURATED}
 
 
-def quiz_json(quiz: Quiz) -> dict:
-    """The quiz as JSON values. What repeats (an answer's or a curated option's provenance, a set of
-    references) is one object shared by every question: a read-only tree, built and written at once."""
+def quiz_json(quiz: Quiz, start: int = 0, stop: int | None = None) -> dict:
+    """The quiz as JSON values (with only the questions ``start:stop``, when given). What repeats (an
+    answer's or a curated option's provenance, a set of references) is one object shared by every
+    question: a read-only tree, built and written at once."""
     bank = quiz.bank
     answer, curated = {"kind": "answer"}, {"kind": CURATED}
     ref_sets: dict[tuple[str, ...], list[dict]] = {}
     questions = []
-    for q in quiz.questions:
+    for q in quiz.questions[start:stop]:
         fact = q.fact
         options = []
         for o in q.options:
@@ -87,8 +88,35 @@ def dumps(quiz: Quiz) -> str:
     return render(quiz).decode("utf-8")
 
 
+_INDENTED = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+
+
 def render(quiz: Quiz) -> bytes:
     # orjson writes the same bytes as json.dumps(indent=2, ensure_ascii=False), ~10x faster;
     # the tree built here is acyclic and short-lived, so the cyclic collector has nothing to find.
     with gc_paused():
-        return orjson.dumps(quiz_json(quiz), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+        return orjson.dumps(quiz_json(quiz), option=_INDENTED)
+
+
+# The questions written alone under the same key are indented as in the whole document; between
+# these, their items.
+_QUESTIONS_OPEN, _QUESTIONS_CLOSE = b'{\n  "questions": [\n', b"\n  ]\n}\n"
+
+
+def render_part(quiz: Quiz, start: int, stop: int) -> bytes:
+    """The bytes of `render` that hold the questions ``start:stop`` (0 <= start < stop): with the
+    document's head when ``start`` is 0, its tail when ``stop`` is the last, so that the parts of
+    consecutive ranges put together are `render`'s bytes."""
+    n = len(quiz.questions)
+    if start == 0 and stop >= n:
+        return render(quiz)
+    with gc_paused():
+        tree = quiz_json(quiz, start, stop)
+        items = orjson.dumps({"questions": tree["questions"]}, option=_INDENTED)
+        items = items[len(_QUESTIONS_OPEN):-len(_QUESTIONS_CLOSE)]
+        if start > 0:
+            head = b",\n"
+        else:   # the document without questions ends '"questions": []', then its tail
+            tree["questions"] = []
+            head = orjson.dumps(tree, option=_INDENTED)[:-len(b"]\n}\n")] + b"\n"
+        return head + items + (_QUESTIONS_CLOSE if stop >= n else b"")

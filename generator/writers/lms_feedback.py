@@ -133,12 +133,13 @@ class Feedback:
         return text
 
 
-def with_categories(questions, category: Callable[[str], T]) -> Iterator[tuple[T | None, Question]]:
+def with_categories(questions, category: Callable[[str], T],
+                    before: Question | None = None) -> Iterator[tuple[T | None, Question]]:
     """Each question, with its topic's category wherever the topic changes (else None): the LMS files
     in a category until the next one. Each topic's category is made once: topics recur all through a
-    shuffled quiz."""
+    shuffled quiz. ``before``: the question written just before these (a part of a quiz written apart)."""
     made: dict[str, T] = {}
-    topic = None
+    topic = None if before is None else before.fact.topic
     for q in questions:
         if q.fact.topic == topic:
             yield None, q

@@ -82,11 +82,21 @@ def _category(path: str) -> str:
 
 
 def render(quiz: Quiz) -> bytes:
+    return render_part(quiz, 0, len(quiz.questions))
+
+
+def render_part(quiz: Quiz, start: int, stop: int) -> bytes:
+    """The bytes of `render` that hold the questions ``start:stop``: with the document's head when
+    ``start`` is 0, its tail when ``stop`` is the last, so that the parts of consecutive ranges put
+    together are `render`'s bytes."""
     bank = quiz.bank
-    note = f"{bank.deck.title} ({bank.deck.id}): {len(quiz.questions)} questions, seed {quiz.seed}, written by Errata"
-    # A comment may not hold '--', and is written as it is.
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n'.encode(),
-             f"  <!-- {re.sub(r'-(?=-)', '- ', xml_chars(' '.join(note.split())))} -->".encode("utf-8")]
+    parts = []
+    if start == 0:
+        note = (f"{bank.deck.title} ({bank.deck.id}): {len(quiz.questions)} questions, seed {quiz.seed}, "
+                f"written by Errata")
+        # A comment may not hold '--', and is written as it is.
+        parts += ['<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n'.encode(),
+                  f"  <!-- {re.sub(r'-(?=-)', '- ', xml_chars(' '.join(note.split())))} -->".encode("utf-8")]
     feedback = Feedback(bank)
     # What many questions share, made once: a topic's category, a set of tags.
     tag_sets: dict[tuple[str, ...], str] = {}
@@ -96,7 +106,8 @@ def render(quiz: Quiz) -> bytes:
 
     with gc_paused():
         # Each piece encoded at once: one large text would take twice the memory.
-        for category, q in with_categories(quiz.questions, category_of):
+        for category, q in with_categories(quiz.questions[start:stop], category_of,
+                                           quiz.questions[start - 1] if start > 0 else None):
             if category:
                 parts.append(category)
             fact = q.fact
@@ -105,7 +116,8 @@ def render(quiz: Quiz) -> bytes:
             if tags is None:
                 tags = tag_sets[key] = _tags(fact.tags)
             parts.append(f"\n{_question(q, feedback, tags)}".encode("utf-8"))
-    parts.append(b"\n</quiz>\n")
+    if stop >= len(quiz.questions):
+        parts.append(b"\n</quiz>\n")
     return b"".join(parts)
 
 

@@ -155,8 +155,9 @@ def _item(q: Question, feedback: Feedback, prefix: str) -> str:
 _PIECE = 1 << 20
 
 
-def assessment_xml(quiz: Quiz, aid: str) -> Iterator[bytes]:
-    """The questions document in pieces: its frame from ElementTree, each item from `_item`.
+def assessment_xml(quiz: Quiz, aid: str, items: Iterable[bytes] | None = None) -> Iterator[bytes]:
+    """The questions document in pieces: its frame from ElementTree, each item from `_item`
+    (``items``: every item's bytes, from `item_pieces`, when made elsewhere).
 
     In pieces, so that a large quiz streams into the zip instead of standing in memory whole
     (100k questions are ~400 MB of XML).
@@ -173,11 +174,18 @@ def assessment_xml(quiz: Quiz, aid: str) -> Iterator[bytes]:
         return
     head, tail = frame.split(b'<section ident="root_section" />')
     yield head + b'<section ident="root_section">'
+    yield from item_pieces(quiz, 0, None) if items is None else items
+    yield b"\n    </section>" + tail
+
+
+def item_pieces(quiz: Quiz, start: int, stop: int | None) -> Iterator[bytes]:
+    """The items of the questions ``start:stop`` as they stand in the questions document (each on
+    its own line), in pieces of about `_PIECE` characters."""
     feedback = Feedback(quiz.bank)
     prefix = f"errata_{quiz.bank.deck.id}_"
     items: list[str] = []
     size = 0
-    for q in quiz.questions:
+    for q in quiz.questions[start:stop]:
         item = _item(q, feedback, prefix)
         items.append(item)
         size += len(item)
@@ -186,7 +194,6 @@ def assessment_xml(quiz: Quiz, aid: str) -> Iterator[bytes]:
             items, size = [], 0
     if items:
         yield "\n      ".join(["", *items]).encode("utf-8")
-    yield b"\n    </section>" + tail
 
 
 # Canvas's quiz settings, as text2qti writes them (Canvas fills in nothing it can rely on).
@@ -263,21 +270,24 @@ def _xml_bytes(root: ET.Element) -> bytes:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n").encode()
 
 
-def package_files(quiz: Quiz) -> dict[str, Iterable[bytes]]:
-    """The package's files by path, each in pieces, in zip order (a path ending in '/' is a folder)."""
+def package_files(quiz: Quiz, items: Iterable[bytes] | None = None) -> dict[str, Iterable[bytes]]:
+    """The package's files by path, each in pieces, in zip order (a path ending in '/' is a folder).
+    ``items``: as `assessment_xml` takes them."""
     aid = assessment_ident(quiz)
     return {
         "imsmanifest.xml": [_xml_bytes(manifest_xml(quiz, aid))],
         "non_cc_assessments/": [],
         f"{aid}/assessment_meta.xml": [_xml_bytes(assessment_meta_xml(quiz, aid))],
-        f"{aid}/{aid}.xml": assessment_xml(quiz, aid),
+        f"{aid}/{aid}.xml": assessment_xml(quiz, aid, items),
     }
 
 
-def render(quiz: Quiz) -> bytes:
+def render(quiz: Quiz, items: Iterable[bytes] | None = None) -> bytes:
+    """The package. ``items``: every item's bytes in order, when made elsewhere (pieces of
+    `item_pieces` for consecutive ranges of the questions: the same bytes however they are cut)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf, gc_paused():
-        for path, pieces in package_files(quiz).items():
+        for path, pieces in package_files(quiz, items).items():
             info = zipfile.ZipInfo(path, date_time=ZIP_TIME)
             if path.endswith("/"):
                 info.external_attr = (0o40755 << 16) | 0x10
