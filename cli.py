@@ -223,6 +223,25 @@ def load_checked(bank: str, options: int = DEFAULT_OPTIONS, strict: bool = False
     return result, report
 
 
+# From this many facts, a command leaves what it read and made to the end of the process (see there).
+LEFT_TO_EXIT = 5_000
+
+
+def leave_to_exit(facts: int, *objects) -> None:
+    """Keep a large bank and what was made from it until the process ends.
+
+    They are millions of small objects: freeing them one by one takes longer (~0.6 s at 100k
+    facts) than the system takes to reclaim the process's memory when it ends. Held by a cycle
+    that only the collector could break, frozen where the collector never looks, they are never
+    freed. Only for the end of a command."""
+    if facts >= LEFT_TO_EXIT:
+        import gc
+
+        kept = [*objects]
+        kept.append(kept)
+        gc.freeze()
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -274,6 +293,7 @@ def check(
 
         add_history_warnings(path, checked, report)
     print_report(report)
+    leave_to_exit(len(checked.facts) if checked else 0, checked, report)
     say(summary(path, report), err=not report.ok)
     raise typer.Exit(0 if report.ok else 1)
 
@@ -282,8 +302,6 @@ EXPORT_FORMATS = ["json", "gift", "moodle-xml", "qti"]
 PAPERS = ["a4", "letter"]
 
 
-# From this many facts, `export` leaves what it read and made to the end of the process (see there).
-EXPORT_LEFT_TO_EXIT = 5_000
 
 
 @app.command()
@@ -322,16 +340,7 @@ def export(
         sys.stdout.flush()
     else:
         say(f"wrote {output}: {len(quiz.questions)} questions", err=True)
-    if len(b.facts) >= EXPORT_LEFT_TO_EXIT:
-        # A large bank and its quiz are millions of small objects: freeing them one by one takes longer
-        # (~0.6 s at 100k facts) than the system takes to reclaim the process's memory when it ends. Held
-        # by a cycle that only the collector could break, frozen where the collector never looks, they
-        # are never freed.
-        import gc
-
-        kept = [b, report, facts, quiz]
-        kept.append(kept)
-        gc.freeze()
+    leave_to_exit(len(b.facts), b, report, facts, quiz)
 
 
 @app.command()
