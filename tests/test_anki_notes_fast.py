@@ -108,3 +108,29 @@ def test_fact_and_myth_guids_are_guid_for_of_their_parts(tmp_path):
 def test_plain_html_fast_lane_is_its_full_path():
     for text in random_texts(3000, seed=2):
         assert plain_html(text) == _plain_html(text), repr(text)
+
+
+def test_a_lock_names_its_first_repeated_guid_or_note_id(tmp_path):
+    import json
+
+    import pytest
+
+    from generator.writers.anki.lock import LockError, read_lock
+
+    def lock(*rows, retired=()):
+        path = tmp_path / "bank.lock.json"
+        path.write_text(json.dumps({"format": "errata-anki-lock", "version": 2, "deck": "d", "note_types": {},
+                                    "notes": [list(r) for r in rows], "retired": list(retired)}))
+        return str(path)
+
+    assert len(read_lock(lock(("a", "", 0, "g1", 1000, 5, "x"), ("b", "", 0, "g2", 1004, 5, "x"))).notes) == 2
+    with pytest.raises(LockError, match="note g1 is listed twice"):
+        read_lock(lock(("a", "", 0, "g1", 1000, 5, "x"), ("c", "", 0, "g1", 1008, 5, "x"),
+                       ("b", "", 0, "g2", 1000, 5, "x")))
+    with pytest.raises(LockError, match="notes g1 and g2 share the note id 1000"):
+        read_lock(lock(("a", "", 0, "g1", 1000, 5, "x"), ("b", "", 0, "g2", 1000, 5, "x"),
+                       ("c", "", 0, "g1", 1008, 5, "x")))
+    retired = {"fact": "r", "source": "", "n": 0, "guid": "g1", "id": 1012, "mod": 5, "digest": "x", "kind": "fact",
+               "label": "r", "deck": "D", "tags": [], "fields": {}}
+    with pytest.raises(LockError, match="note g1 is listed twice"):
+        read_lock(lock(("a", "", 0, "g1", 1000, 5, "x"), retired=[retired]))

@@ -35,7 +35,7 @@ class LockError(Exception):
     """The lock file exists but cannot be used, or the build would lose students' data."""
 
 
-@dataclass
+@dataclass(slots=True)
 class LockedNote:
     fact: str          # the fact's id when last built
     source: str        # "" for a fact note; the source id for a myth note
@@ -50,7 +50,7 @@ class LockedNote:
         return [self.fact, self.source, self.n, self.guid, self.id, self.mod, self.digest]
 
 
-@dataclass
+@dataclass(slots=True)
 class RetiredContent:
     """What a retired note shows: kept in the lock, since its fact left the bank."""
 
@@ -201,15 +201,23 @@ def read_lock(path: str) -> Lock | None:
                 notes.append(note)
     except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise _bad(path, f"missing {e}" if isinstance(e, KeyError) else str(e)) from e
+    lock.notes = {note.guid: note for note in notes}
+    if len(lock.notes) != len(notes) or len({note.id for note in notes}) != len(notes):
+        _first_repeat(path, notes)
+    return lock
+
+
+def _first_repeat(path: str, notes: list[LockedNote]) -> None:
+    """Raise for the first note, in the lock's order, whose GUID or note id an earlier one has."""
+    guids: set[str] = set()
     by_id: dict[int, str] = {}
     for note in notes:
-        if note.guid in lock.notes:
+        if note.guid in guids:
             raise _bad(path, f"note {note.guid} is listed twice")
         if note.id in by_id:
             raise _bad(path, f"notes {by_id[note.id]} and {note.guid} share the note id {note.id}")
+        guids.add(note.guid)
         by_id[note.id] = note.guid
-        lock.notes[note.guid] = note
-    return lock
 
 
 def _notes_v1(rows) -> list[LockedNote]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import marshal
 import random
 import re
 import unicodedata
@@ -342,16 +343,17 @@ def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, p
     rest = Forked(_note_rows, bank, gen, identity, facts[cut:])
     out = _notes(bank, gen, identity, facts[:cut], progress)
     out.extend(NoteSpec(kind, guid, fact_id, label, deck, values, tags, False, source, n, None, digest)
-               for kind, guid, fact_id, label, deck, values, tags, source, n, digest in rest.result())
+               for kind, guid, fact_id, label, deck, values, tags, source, n, digest in marshal.loads(rest.result()))
     if progress:
         progress(len(facts) - cut)
     return out
 
 
-def _note_rows(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact]) -> list[tuple]:
-    """`_notes` as plain tuples: what a child sends back (quicker to pickle than objects)."""
-    return [(s.kind, s.guid, s.fact_id, s.label, s.deck, s.values, s.tags, s.source, s.n, s.known_digest)
-            for s in _notes(bank, gen, identity, facts, None)]
+def _note_rows(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact]) -> bytes:
+    """`_notes` as tuples of strings, lists and ints, marshalled: what a child sends back (marshal
+    writes them in two thirds of pickle's time, and keeps shared tag lists shared)."""
+    return marshal.dumps([(s.kind, s.guid, s.fact_id, s.label, s.deck, s.values, s.tags, s.source, s.n,
+                           s.known_digest) for s in _notes(bank, gen, identity, facts, None)])
 
 
 def _notes(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact], progress) -> list[NoteSpec]:
