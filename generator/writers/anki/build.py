@@ -222,8 +222,9 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     for n in old.notes.values():
         if same_deck and n.source and n.retired is None:
             slots.setdefault((n.fact, n.source), []).append((n.n, n.guid))
-    identity = Identity(deck_id, (old.notes.keys() | shipped.keys() if shipped else old.notes) if same_deck else frozenset(),
-                        {k: [g for _, g in sorted(v)] for k, v in slots.items()})
+    known = (old.notes.keys() | shipped.keys() if shipped else old.notes) if same_deck else frozenset()
+    identity = Identity(deck_id, known,
+                        {k: [v[0][1]] if len(v) == 1 else [g for _, g in sorted(v)] for k, v in slots.items()})
     specs = bank_notes(bank, identity, opts, progress)
 
     next_id = max(now * 1000, max(old.max_id(), max((s.id for s in shipped.values()), default=0)) + ID_STEP)

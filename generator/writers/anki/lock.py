@@ -23,6 +23,7 @@ import json
 import os
 from json.encoder import encode_basestring  # json.dumps's own string encoder (ensure_ascii=False)
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from .notes import NoteSpec, content_digest
 
@@ -87,9 +88,9 @@ class Lock:
 
     def note_lines(self) -> tuple[list[str], list[str]]:
         """The lines of the live and of the retired notes, in the order `dumps` writes them."""
-        live = sorted((n for n in self.notes.values() if n.retired is None), key=lambda n: (n.fact, n.source, n.n))
+        live = sorted((n for n in self.notes.values() if n.retired is None), key=attrgetter("fact", "source", "n"))
         retired = sorted((n for n in self.notes.values() if n.retired is not None),
-                         key=lambda n: (n.fact, n.source, n.n, n.guid))
+                         key=attrgetter("fact", "source", "n", "guid"))
         dumps, enc = json.dumps, encode_basestring
         # json.dumps(n.row(), ensure_ascii=False), written out: the same text at a fifth of the cost.
         lines = [f"[{enc(n.fact)}, {enc(n.source)}, {n.n:d}, {enc(n.guid)}, {n.id:d}, {n.mod:d}, {enc(n.digest)}]"

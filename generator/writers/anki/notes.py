@@ -328,7 +328,7 @@ assert FACT.field_names == _FACT_FIELDS and MYTH.field_names == _MYTH_FIELDS, "n
 # and more); below it a process costs more than it saves.
 FORK_FROM = 4000
 # The child's part: a little less than half, as it also pickles its notes, which this process reads back.
-CHILD_SHARE = 0.47
+CHILD_SHARE = 0.43
 
 
 def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, progress=None,
