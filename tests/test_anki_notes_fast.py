@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 
 import genanki
+import pytest
 
 from generator.text.markup import _plain_html, plain_html
 from generator.text.normalize import norm
@@ -113,8 +114,6 @@ def test_plain_html_fast_lane_is_its_full_path():
 def test_a_lock_names_its_first_repeated_guid_or_note_id(tmp_path):
     import json
 
-    import pytest
-
     from generator.writers.anki.lock import LockError, read_lock
 
     def lock(*rows, retired=()):
@@ -134,3 +133,18 @@ def test_a_lock_names_its_first_repeated_guid_or_note_id(tmp_path):
                "label": "r", "deck": "D", "tags": [], "fields": {}}
     with pytest.raises(LockError, match="note g1 is listed twice"):
         read_lock(lock(("a", "", 0, "g1", 1000, 5, "x"), retired=[retired]))
+
+
+def test_a_caller_that_stops_early_leaves_no_child_behind(tmp_path):
+    import os
+
+    from generator.writers.anki.notes import iter_notes
+
+    bank = load(write_bank(tmp_path, plain_data(40)))
+    notes = iter_notes(bank, Identity(bank.deck.id), fork_from=1)
+    next(notes)
+    pid = notes.gi_frame.f_locals["rest"]._pid
+    assert pid is not None
+    notes.close()  # waits for the child
+    with pytest.raises(ChildProcessError):  # reaped already
+        os.waitpid(pid, os.WNOHANG)

@@ -47,7 +47,7 @@ from ...quiz import DEFAULT_OPTIONS
 from ...text.markup import plain_html
 from .lock import (Lock, LockedNote, LockedType, LockError, RetiredContent, legacy_lock_path, lock_path,
                    number_slots, read_lock, read_lock_header, source_of)
-from .notes import RETIRED_TAG, Identity, NoteSpec, bank_notes, deck_title, retire
+from .notes import RETIRED_TAG, Identity, NoteSpec, deck_title, iter_notes, retire
 from .notetypes import FACT, MYTH, NOTE_TYPES
 from .package import ID_STEP, PlannedNote, ShippedNote, description_html, read_apkg, write_apkg
 
@@ -225,7 +225,7 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     known = (old.notes.keys() | shipped.keys() if shipped else old.notes) if same_deck else frozenset()
     identity = Identity(deck_id, known,
                         {k: [v[0][1]] if len(v) == 1 else [g for _, g in sorted(v)] for k, v in slots.items()})
-    specs = bank_notes(bank, identity, opts, progress)
+    specs = iter_notes(bank, identity, opts, progress)  # planned as they come: the last ones may still be made
 
     next_id = max(now * 1000, max(old.max_id(), max((s.id for s in shipped.values()), default=0)) + ID_STEP)
     planned: list[PlannedNote] = []

@@ -23,6 +23,7 @@ import random
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Iterator
 
 import genanki
 
@@ -323,30 +324,45 @@ _MYTH_FIELDS = ["Quote", "Source", "Claim", "Why", "Answer", "FactId", "Notice",
 assert FACT.field_names == _FACT_FIELDS and MYTH.field_names == _MYTH_FIELDS, "note type fields moved"
 
 
-# From this many facts on, the notes of the bank's second part are made in a forked child on the
-# other core while this process makes the first part (half the time of making them at 10,000 facts
-# and more); below it a process costs more than it saves.
+# From this many facts on, the notes of the bank's last part are made in a forked child on the
+# other core while this process makes (and the build plans) the first part; below it a process
+# costs more than it saves.
 FORK_FROM = 4000
-# The child's part: a little less than half, as it also pickles its notes, which this process reads back.
-CHILD_SHARE = 0.43
+# The child's part: a little less than half, as it also marshals its notes, which this process reads back.
+CHILD_SHARE = 0.45
 
 
 def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, progress=None,
                fork_from: int = FORK_FROM) -> list[NoteSpec]:
     """Every note of the bank, in bank order: each fact's note, then its myth notes; each note's
     digest made with it. From ``fork_from`` facts on, the last part is made in a forked child."""
+    return list(iter_notes(bank, identity, options, progress, fork_from))
+
+
+def iter_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, progress=None,
+               fork_from: int = FORK_FROM) -> Iterator[NoteSpec]:
+    """`bank_notes` one by one: the first part's notes are given while the child still makes the
+    last part's, so the caller's work on them overlaps the child's."""
     gen = Generator(bank, DECK_SEED, options)
     facts = bank.facts
     if len(facts) < fork_from:
-        return _notes(bank, gen, identity, facts, progress)
+        yield from _notes(bank, gen, identity, facts, progress)
+        return
     cut = len(facts) - int(len(facts) * CHILD_SHARE)
     rest = Forked(_note_rows, bank, gen, identity, facts[cut:])
-    out = _notes(bank, gen, identity, facts[:cut], progress)
-    out.extend(NoteSpec(kind, guid, fact_id, label, deck, values, tags, False, source, n, None, digest)
-               for kind, guid, fact_id, label, deck, values, tags, source, n, digest in marshal.loads(rest.result()))
+    try:
+        yield from _notes(bank, gen, identity, facts[:cut], progress)
+    except GeneratorExit:  # the caller stopped early (an error): wait for the child, never leave it behind
+        try:
+            rest.result()
+        except Exception:
+            pass  # the caller's error is the one to report
+        raise
+    rows = marshal.loads(rest.result())
     if progress:
         progress(len(facts) - cut)
-    return out
+    for kind, guid, fact_id, label, deck, values, tags, source, n, digest in rows:
+        yield NoteSpec(kind, guid, fact_id, label, deck, values, tags, False, source, n, None, digest)
 
 
 def _note_rows(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact]) -> bytes:
