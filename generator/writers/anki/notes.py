@@ -352,7 +352,7 @@ def iter_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, p
     rest = Forked(_note_rows, bank, gen, identity, facts[cut:])
     try:
         yield from _notes(bank, gen, identity, facts[:cut], progress)
-    except GeneratorExit:  # the caller stopped early (an error): wait for the child, never leave it behind
+    except BaseException:  # an error here or the caller's (it stopped early): wait for the child, never leave it behind
         try:
             rest.result()
         except Exception:
@@ -381,6 +381,7 @@ def _notes(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact], pr
     source_titles: dict[str, str] = {}  # and their sources
     tag_lists: dict[tuple, list[str]] = {}
     tag_texts: dict[int, str] = {}  # `tag_text` of each list in tag_lists, by its id (they all stay alive)
+    decks: dict[str, str] = {}  # by topic
     digest = _digest
     pending = 0  # facts done since the last progress call
     for fact in facts:
@@ -402,14 +403,16 @@ def _notes(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact], pr
         tags = tag_lists.get(tag_key)
         if tags is None:
             tags = tag_lists[tag_key] = _fact_tags(fact)
-        deck = deck_name(bank, fact.topic)
+        deck = decks.get(fact.topic)
+        if deck is None:
+            deck = decks[fact.topic] = deck_name(bank, fact.topic)
         refs = tuple(fact.refs)
         if refs not in references:
             references[refs] = _references(bank, fact)
         fact_id = plain_html(fact.id)
         question = text_html(fact.question)
-        values = [question, answer, ", ".join(text_html(a) for a in fact.accept), text_html(fact.explain),
-                  references[refs], choose, fact_id, "", "", "", ""]
+        values = [question, answer, ", ".join([text_html(a) for a in fact.accept]) if fact.accept else "",
+                  text_html(fact.explain), references[refs], choose, fact_id, "", "", "", ""]
         tags_text = tag_texts.get(id(tags))
         if tags_text is None:
             tags_text = tag_texts[id(tags)] = tag_text(tags)
