@@ -148,3 +148,23 @@ def test_a_caller_that_stops_early_leaves_no_child_behind(tmp_path):
     notes.close()  # waits for the child
     with pytest.raises(ChildProcessError):  # reaped already
         os.waitpid(pid, os.WNOHANG)
+
+
+class Text(str):
+    """A string of a type marshal does not take."""
+
+
+def test_notes_marshal_cannot_take_come_back_pickled(tmp_path, monkeypatch):
+    bank = load(write_bank(tmp_path, bank_dict()))
+    inline = bank_notes(bank, Identity(bank.deck.id), fork_from=10 ** 9)
+    made = notes_mod._notes
+
+    def with_a_str_subclass(*args):
+        out = made(*args)
+        for s in out:
+            s.fact_id = Text(s.fact_id)
+        return out
+
+    monkeypatch.setattr(notes_mod, "_notes", with_a_str_subclass)
+    forked = bank_notes(bank, Identity(bank.deck.id), fork_from=1)
+    assert _as_rows(forked) == _as_rows(inline)

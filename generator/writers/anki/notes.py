@@ -358,18 +358,25 @@ def iter_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, p
         except Exception:
             pass  # the caller's error is the one to report
         raise
-    rows = marshal.loads(rest.result())
+    rows = rest.result()
+    if isinstance(rows, bytes):
+        rows = marshal.loads(rows)
     if progress:
         progress(len(facts) - cut)
     for kind, guid, fact_id, label, deck, values, tags, source, n, digest in rows:
         yield NoteSpec(kind, guid, fact_id, label, deck, values, tags, False, source, n, None, digest)
 
 
-def _note_rows(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact]) -> bytes:
+def _note_rows(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact]) -> bytes | list[tuple]:
     """`_notes` as tuples of strings, lists and ints, marshalled: what a child sends back (marshal
-    writes them in two thirds of pickle's time, and keeps shared tag lists shared)."""
-    return marshal.dumps([(s.kind, s.guid, s.fact_id, s.label, s.deck, s.values, s.tags, s.source, s.n,
-                           s.known_digest) for s in _notes(bank, gen, identity, facts, None)])
+    writes them in two thirds of pickle's time, and keeps shared tag lists shared). Left to pickle
+    if some value is of a type marshal does not take."""
+    rows = [(s.kind, s.guid, s.fact_id, s.label, s.deck, s.values, s.tags, s.source, s.n, s.known_digest)
+            for s in _notes(bank, gen, identity, facts, None)]
+    try:
+        return marshal.dumps(rows)
+    except ValueError:
+        return rows
 
 
 def _notes(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact], progress) -> list[NoteSpec]:
