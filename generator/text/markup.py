@@ -69,6 +69,13 @@ def text_html(text: str) -> str:
 
 def plain_html(text: str) -> str:
     """Text shown verbatim (quotes, ids, titles): escaped, no markup; line breaks kept."""
+    if isinstance(text, str) and not _SPECIAL.search(text):
+        return text.strip()  # nothing to escape or drop: what `_plain_html` gives
+    return _plain_html(text)
+
+
+def _plain_html(text: str) -> str:
+    """`plain_html` by the full path, for any text."""
     t = _CONTROL.sub("", str(text).replace("\r\n", "\n").replace("\r", "\n")).strip()
     return _ANKI_COMMAND.sub("&#91;", _escape(t)).replace("\n", "<br>")
 

@@ -47,7 +47,7 @@ from ...quiz import DEFAULT_OPTIONS
 from ...text.markup import plain_html
 from .lock import (Lock, LockedNote, LockedType, LockError, RetiredContent, legacy_lock_path, lock_path,
                    number_slots, read_lock, read_lock_header, source_of)
-from .notes import RETIRED_TAG, Identity, NoteSpec, bank_notes, deck_title, retire
+from .notes import RETIRED_TAG, Identity, NoteSpec, deck_title, iter_notes, retire
 from .notetypes import FACT, MYTH, NOTE_TYPES
 from .package import ID_STEP, PlannedNote, ShippedNote, description_html, read_apkg, write_apkg
 
@@ -222,9 +222,10 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     for n in old.notes.values():
         if same_deck and n.source and n.retired is None:
             slots.setdefault((n.fact, n.source), []).append((n.n, n.guid))
-    identity = Identity(deck_id, old.notes.keys() | shipped.keys() if same_deck else frozenset(),
-                        {k: [g for _, g in sorted(v)] for k, v in slots.items()})
-    specs = bank_notes(bank, identity, opts, progress)
+    known = (old.notes.keys() | shipped.keys() if shipped else old.notes) if same_deck else frozenset()
+    identity = Identity(deck_id, known,
+                        {k: [v[0][1]] if len(v) == 1 else [g for _, g in sorted(v)] for k, v in slots.items()})
+    specs = iter_notes(bank, identity, opts, progress)  # planned as they come: the last ones may still be made
 
     next_id = max(now * 1000, max(old.max_id(), max((s.id for s in shipped.values()), default=0)) + ID_STEP)
     planned: list[PlannedNote] = []
@@ -236,26 +237,34 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
         new.notes[spec.guid] = note
         planned.append(PlannedNote(spec, note_id, mod, len(planned)))
 
+    # `keep` written out for the bank's notes (none of them retired): 200,000 notes at 100,000 facts.
+    new_notes, old_notes, added, changed = new.notes, old.notes, result.added, result.changed
+    unchanged = 0
     for spec in specs:
-        if spec.guid in new.notes:  # the checker keeps ids unique; never ship two notes with one GUID
-            raise ValueError(f"two notes of the bank share the GUID {spec.guid} ({spec.label})")
+        guid = spec.guid
+        if guid in new_notes:  # the checker keeps ids unique; never ship two notes with one GUID
+            raise ValueError(f"two notes of the bank share the GUID {guid} ({spec.label})")
         digest = spec.digest()
-        before, ship = old.notes.get(spec.guid), shipped.get(spec.guid)
+        before, ship = old_notes.get(guid), shipped.get(guid) if shipped else None
         if before is None and ship is None:
-            keep(spec, next_id, now, digest)
+            note_id, mod = next_id, now
             next_id += ID_STEP
-            result.added.append(spec.label)
-            continue
-        if ship is not None and (before is None or ship.mod > before.mod):
-            last, same = ship.mod, ship.digest() == digest   # the deck was shipped after the lock was written
+            added.append(spec.label)
         else:
-            last, same = before.mod, before.digest == digest
-        if same:
-            keep(spec, (before or ship).id, last, digest)
-            result.unchanged += 1
-        else:
-            keep(spec, (before or ship).id, _next_mod(now, last), digest)
-            result.changed.append(spec.label)
+            if ship is not None and (before is None or ship.mod > before.mod):
+                last, same = ship.mod, ship.digest() == digest   # the deck was shipped after the lock was written
+            else:
+                last, same = before.mod, before.digest == digest
+            note_id = (before or ship).id
+            if same:
+                mod = last
+                unchanged += 1
+            else:
+                mod = _next_mod(now, last)
+                changed.append(spec.label)
+        new_notes[guid] = LockedNote(spec.fact_id, spec.source, spec.n, guid, note_id, mod, digest)
+        planned.append(PlannedNote(spec, note_id, mod, len(planned)))
+    result.unchanged += unchanged
 
     gone = [g for g in old.notes.keys() | shipped.keys() if g not in new.notes]
     if gone and not shipped and previous_digest is not None and any(old.notes[g].retired is None for g in gone):

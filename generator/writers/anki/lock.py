@@ -23,6 +23,7 @@ import json
 import os
 from json.encoder import encode_basestring  # json.dumps's own string encoder (ensure_ascii=False)
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from .notes import NoteSpec, content_digest
 
@@ -35,7 +36,7 @@ class LockError(Exception):
     """The lock file exists but cannot be used, or the build would lose students' data."""
 
 
-@dataclass
+@dataclass(slots=True)
 class LockedNote:
     fact: str          # the fact's id when last built
     source: str        # "" for a fact note; the source id for a myth note
@@ -50,7 +51,7 @@ class LockedNote:
         return [self.fact, self.source, self.n, self.guid, self.id, self.mod, self.digest]
 
 
-@dataclass
+@dataclass(slots=True)
 class RetiredContent:
     """What a retired note shows: kept in the lock, since its fact left the bank."""
 
@@ -87,9 +88,9 @@ class Lock:
 
     def note_lines(self) -> tuple[list[str], list[str]]:
         """The lines of the live and of the retired notes, in the order `dumps` writes them."""
-        live = sorted((n for n in self.notes.values() if n.retired is None), key=lambda n: (n.fact, n.source, n.n))
+        live = sorted((n for n in self.notes.values() if n.retired is None), key=attrgetter("fact", "source", "n"))
         retired = sorted((n for n in self.notes.values() if n.retired is not None),
-                         key=lambda n: (n.fact, n.source, n.n, n.guid))
+                         key=attrgetter("fact", "source", "n", "guid"))
         dumps, enc = json.dumps, encode_basestring
         # json.dumps(n.row(), ensure_ascii=False), written out: the same text at a fifth of the cost.
         lines = [f"[{enc(n.fact)}, {enc(n.source)}, {n.n:d}, {enc(n.guid)}, {n.id:d}, {n.mod:d}, {enc(n.digest)}]"
@@ -201,15 +202,23 @@ def read_lock(path: str) -> Lock | None:
                 notes.append(note)
     except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise _bad(path, f"missing {e}" if isinstance(e, KeyError) else str(e)) from e
+    lock.notes = {note.guid: note for note in notes}
+    if len(lock.notes) != len(notes) or len({note.id for note in notes}) != len(notes):
+        _first_repeat(path, notes)
+    return lock
+
+
+def _first_repeat(path: str, notes: list[LockedNote]) -> None:
+    """Raise for the first note, in the lock's order, whose GUID or note id an earlier one has."""
+    guids: set[str] = set()
     by_id: dict[int, str] = {}
     for note in notes:
-        if note.guid in lock.notes:
+        if note.guid in guids:
             raise _bad(path, f"note {note.guid} is listed twice")
         if note.id in by_id:
             raise _bad(path, f"notes {by_id[note.id]} and {note.guid} share the note id {note.id}")
+        guids.add(note.guid)
         by_id[note.id] = note.guid
-        lock.notes[note.guid] = note
-    return lock
 
 
 def _notes_v1(rows) -> list[LockedNote]:

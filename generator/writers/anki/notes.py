@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import marshal
 import random
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Iterator
 
 import genanki
 
+from ...forked import Forked
 from ...quiz import DEFAULT_OPTIONS, MIN_OPTIONS, Generator
 from ...bank import Bank, Fact, SourceError
 from ...quiz import BORROWED, CURATED, SOURCE_ERROR, Option
@@ -42,8 +45,17 @@ DECK_SEED = 0  # the Choose card's options and their stored order; never changes
 
 def content_digest(kind: str, values: list[str], tags: list[str]) -> str:
     """The content a re-import would change: note type, fields in order, tags."""
-    text = kind + "\x1e" + "\x1f".join(values) + "\x1e" + " ".join(sorted(tags))
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return _digest(kind, values, tag_text(tags))
+
+
+def tag_text(tags: list[str]) -> str:
+    """The tags' part of `content_digest` (notes share their tag lists: made once per list)."""
+    return "\x1e" + " ".join(sorted(tags))
+
+
+def _digest(kind: str, values: list[str], tags_text: str) -> str:
+    return hashlib.sha256((kind + "\x1e" + "\x1f".join(values) + tags_text).encode("utf-8", "surrogatepass")
+                          ).hexdigest()[:24]
 
 
 @dataclass(slots=True)
@@ -61,6 +73,7 @@ class NoteSpec:
     source: str = ""             # a myth note's source id ("" for a fact note)
     n: int = 0                   # a myth note's place among its fact's errors from that source
     given_fields: dict[str, str] | None = None   # the fields by name as a lock kept them (see `with_fields`)
+    known_digest: str | None = None   # `digest()` once made (nothing changes a note's content once made)
 
     @classmethod
     def with_fields(cls, kind: str, guid: str, fact_id: str, label: str, deck: str, fields: dict[str, str],
@@ -82,7 +95,9 @@ class NoteSpec:
         return dict(zip(self.note_type.field_names, self.values))
 
     def digest(self) -> str:
-        return content_digest(self.kind, self.values, self.tags)
+        if self.known_digest is None:
+            self.known_digest = content_digest(self.kind, self.values, self.tags)
+        return self.known_digest
 
 
 _BASE91 = genanki.util.BASE91_TABLE
@@ -91,13 +106,33 @@ _BASE91_PAIRS = [a + b for a in _BASE91 for b in _BASE91]  # two digits per divi
 
 def guid_for(*values) -> str:
     """genanki's `guid_for`, the same GUIDs, without its byte-by-byte loop (a test compares them)."""
-    h = int.from_bytes(hashlib.sha256("__".join(map(str, values)).encode("utf-8")).digest()[:8], "big")
+    return _guid_of("__".join(map(str, values)))
+
+
+_sha256 = hashlib.sha256
+_TEN_DIGITS = 91 ** 9  # 98 % of the hashes have ten digits: five pairs
+
+
+def _guid_of(text: str) -> str:
+    """`guid_for` of the values already joined with '__'."""
+    return _base91(int.from_bytes(_sha256(text.encode("utf-8")).digest()[:8], "big"))
+
+
+def _base91(h: int) -> str:
+    """``h`` (below 2 ** 64) in genanki's base 91, two digits per division."""
+    pairs = _BASE91_PAIRS
+    if h >= _TEN_DIGITS:  # and below 91 ** 10: the first pair's first digit is not 0
+        high, low = divmod(h, 8281 * 8281)
+        first, middle = divmod(high, 8281 * 8281)
+        a, b = divmod(middle, 8281)
+        c, d = divmod(low, 8281)
+        return pairs[first] + pairs[a] + pairs[b] + pairs[c] + pairs[d]
     out = []
     while h >= 8281:
         h, r = divmod(h, 8281)
-        out.append(_BASE91_PAIRS[r])
+        out.append(pairs[r])
     if h >= 91:
-        out.append(_BASE91_PAIRS[h])  # its first digit is not 0: no leading zero
+        out.append(pairs[h])  # its first digit is not 0: no leading zero
     elif h:
         out.append(_BASE91[h])
     out.reverse()
@@ -105,13 +140,13 @@ def guid_for(*values) -> str:
 
 
 def fact_guid(deck_id: str, fact_id: str) -> str:
-    return guid_for(GUID_NAMESPACE, deck_id, fact_id)
+    return _guid_of(f"{GUID_NAMESPACE}__{deck_id}__{fact_id}")  # guid_for(GUID_NAMESPACE, deck_id, fact_id)
 
 
 def myth_guid(deck_id: str, base_id: str, error: SourceError) -> str:
     # The quote is the myth card's front; compared like options are, so a fixed typo or
     # case change keeps the note.
-    return guid_for(GUID_NAMESPACE, deck_id, base_id, "myth", error.source, norm(error.quote))
+    return _guid_of(f"{GUID_NAMESPACE}__{deck_id}__{base_id}__myth__{error.source}__{norm(error.quote)}")
 
 
 def base_id(fact: Fact, deck_id: str, known_guids) -> str:
@@ -150,10 +185,12 @@ class Identity:
         """(GUID, place among the fact's errors from its source) of each error's note, in order."""
         if len(fact.errors) == 1:  # most facts: the general rule below, for one error
             e = fact.errors[0]
-            natural = myth_guid(self.deck_id, base, e)
             if not self.slots:
-                return [(natural, 0)]
+                return [(myth_guid(self.deck_id, base, e), 0)]
             known = [g for fid in (fact.id, *fact.formerly) for g in self.slots.get((fid, e.source), ())]
+            if len(known) == 1:  # its one known GUID, whatever GUID its quote gives now: no need to make that
+                return [(known[0], 0)]
+            natural = myth_guid(self.deck_id, base, e)
             return [(natural if natural in known or not known else known[0], 0)]
         by_source: dict[str, list[int]] = {}
         for i, e in enumerate(fact.errors):
@@ -287,17 +324,74 @@ _MYTH_FIELDS = ["Quote", "Source", "Claim", "Why", "Answer", "FactId", "Notice",
 assert FACT.field_names == _FACT_FIELDS and MYTH.field_names == _MYTH_FIELDS, "note type fields moved"
 
 
-def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, progress=None) -> list[NoteSpec]:
-    """Every note of the bank, in bank order: each fact's note, then its myth notes."""
+# From this many facts on, the notes of the bank's last part are made in a forked child on the
+# other core while this process makes (and the build plans) the first part; below it a process
+# costs more than it saves.
+FORK_FROM = 4000
+# The child's part: a little less than half, as it also marshals its notes, which this process reads back.
+CHILD_SHARE = 0.45
+
+
+def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, progress=None,
+               fork_from: int = FORK_FROM) -> list[NoteSpec]:
+    """Every note of the bank, in bank order: each fact's note, then its myth notes; each note's
+    digest made with it. From ``fork_from`` facts on, the last part is made in a forked child."""
+    return list(iter_notes(bank, identity, options, progress, fork_from))
+
+
+def iter_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, progress=None,
+               fork_from: int = FORK_FROM) -> Iterator[NoteSpec]:
+    """`bank_notes` one by one: the first part's notes are given while the child still makes the
+    last part's, so the caller's work on them overlaps the child's."""
     gen = Generator(bank, DECK_SEED, options)
+    facts = bank.facts
+    if len(facts) < fork_from:
+        yield from _notes(bank, gen, identity, facts, progress)
+        return
+    cut = len(facts) - int(len(facts) * CHILD_SHARE)
+    rest = Forked(_note_rows, bank, gen, identity, facts[cut:])
+    try:
+        yield from _notes(bank, gen, identity, facts[:cut], progress)
+    except BaseException:  # an error here or the caller's (it stopped early): wait for the child, never leave it behind
+        try:
+            rest.result()
+        except Exception:
+            pass  # the caller's error is the one to report
+        raise
+    rows = rest.result()
+    if isinstance(rows, bytes):
+        rows = marshal.loads(rows)
+    if progress:
+        progress(len(facts) - cut)
+    for kind, guid, fact_id, label, deck, values, tags, source, n, digest in rows:
+        yield NoteSpec(kind, guid, fact_id, label, deck, values, tags, False, source, n, None, digest)
+
+
+def _note_rows(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact]) -> bytes | list[tuple]:
+    """`_notes` as tuples of strings, lists and ints, marshalled: what a child sends back (marshal
+    writes them in two thirds of pickle's time, and keeps shared tag lists shared). Left to pickle
+    if some value is of a type marshal does not take."""
+    rows = [(s.kind, s.guid, s.fact_id, s.label, s.deck, s.values, s.tags, s.source, s.n, s.known_digest)
+            for s in _notes(bank, gen, identity, facts, None)]
+    try:
+        return marshal.dumps(rows)
+    except ValueError:
+        return rows
+
+
+def _notes(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact], progress) -> list[NoteSpec]:
+    """The notes of ``facts``, in order (see `bank_notes`)."""
     out: list[NoteSpec] = []
     append = out.append
     fact_kind, myth_kind = FACT.key, MYTH.key
     references: dict[tuple, str] = {}  # facts share their references
     source_titles: dict[str, str] = {}  # and their sources
     tag_lists: dict[tuple, list[str]] = {}
+    tag_texts: dict[int, str] = {}  # `tag_text` of each list in tag_lists, by its id (they all stay alive)
+    decks: dict[str, str] = {}  # by topic
+    digest = _digest
     pending = 0  # facts done since the last progress call
-    for fact in bank.facts:
+    for fact in facts:
         # Each error's HTML once: its myth note and the Choose card's explanation show it.
         errors_html: dict[int, tuple[str, str, str, str]] = {}
         for e in fact.errors:
@@ -316,16 +410,21 @@ def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, p
         tags = tag_lists.get(tag_key)
         if tags is None:
             tags = tag_lists[tag_key] = _fact_tags(fact)
-        deck = deck_name(bank, fact.topic)
+        deck = decks.get(fact.topic)
+        if deck is None:
+            deck = decks[fact.topic] = deck_name(bank, fact.topic)
         refs = tuple(fact.refs)
         if refs not in references:
             references[refs] = _references(bank, fact)
         fact_id = plain_html(fact.id)
         question = text_html(fact.question)
-        append(NoteSpec(fact_kind, guid, fact.id, fact.id, deck,
-                        [question, answer, ", ".join(text_html(a) for a in fact.accept), text_html(fact.explain),
-                         references[refs], choose, fact_id, "", "", "", ""],
-                        tags))
+        values = [question, answer, ", ".join([text_html(a) for a in fact.accept]) if fact.accept else "",
+                  text_html(fact.explain), references[refs], choose, fact_id, "", "", "", ""]
+        tags_text = tag_texts.get(id(tags))
+        if tags_text is None:
+            tags_text = tag_texts[id(tags)] = tag_text(tags)
+        append(NoteSpec(fact_kind, guid, fact.id, fact.id, deck, values, tags, False, "", 0, None,
+                        digest(fact_kind, values, tags_text)))
         if fact.errors:
             for e, (guid, n) in zip(fact.errors, identity.myths(fact, base)):
                 quote, source, claim, why = errors_html[id(e)]
@@ -334,9 +433,12 @@ def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, p
                     myth_tags = tag_lists[(tag_key, e.source)] = (
                         [t for t in tags if not t.startswith(f"{TAG_ROOT}::source::")]
                         + [f"{TAG_ROOT}::source::{tag_part(e.source)}"])
-                append(NoteSpec(myth_kind, guid, fact.id, _myth_label(fact.id, e), deck,
-                                [quote, source, claim, why, answer, fact_id, "", question, "", ""],
-                                myth_tags, source=e.source, n=n))
+                values = [quote, source, claim, why, answer, fact_id, "", question, "", ""]
+                tags_text = tag_texts.get(id(myth_tags))
+                if tags_text is None:
+                    tags_text = tag_texts[id(myth_tags)] = tag_text(myth_tags)
+                append(NoteSpec(myth_kind, guid, fact.id, _myth_label(fact.id, e), deck, values, myth_tags, False,
+                                e.source, n, None, digest(myth_kind, values, tags_text)))
         if progress:
             pending += 1
             if pending == 256:  # a terminal's progress bar redraws at each call: not once a fact

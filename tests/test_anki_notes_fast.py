@@ -1,0 +1,170 @@
+"""The deck's notes made the quick way are the notes made the plain way.
+
+- The notes of a large bank's last part are made in a forked child: the same notes, digests
+  and progress as all made in the process.
+- Each note's digest is made with it: `content_digest` of its content.
+- A myth note with one known GUID keeps it without its quote's GUID being made.
+- GUIDs: the ten-digit base-91 shortcut is genanki's conversion; `fact_guid` and `myth_guid`
+  are `guid_for` of their parts.
+- `plain_html` returns a text with nothing to escape as it is, stripped: what its full path gives.
+"""
+
+from __future__ import annotations
+
+import random
+
+import genanki
+import pytest
+
+from generator.text.markup import _plain_html, plain_html
+from generator.text.normalize import norm
+from generator.writers.anki import notes as notes_mod
+from generator.writers.anki.notes import (GUID_NAMESPACE, Identity, _base91, bank_notes, content_digest,
+                                          fact_guid, guid_for, myth_guid)
+from tests.quiz_banks import hostile_data, load, plain_data, write_bank
+from tests.test_anki_build import bank_dict
+from tests.test_export_fast_paths import random_texts
+
+FIELDS = ("kind", "guid", "fact_id", "label", "deck", "values", "tags", "retired", "source", "n", "given_fields")
+
+
+def _banks(tmp_path):
+    return [load(write_bank(tmp_path, data, f"bank{i}.yaml"))
+            for i, data in enumerate((bank_dict(), hostile_data(), plain_data(40)))]
+
+
+def _as_rows(specs):
+    return [tuple(getattr(s, f) for f in FIELDS) + (s.known_digest,) for s in specs]
+
+
+def _identity_with_slots(bank, specs) -> Identity:
+    """An identity as a rebuild has it: every note known, the myth notes in their slots (one GUID
+    moved to a wrong slot, so that the rule of several known GUIDs is taken too)."""
+    slots: dict = {}
+    for s in specs:
+        if s.source:
+            slots.setdefault((s.fact_id, s.source), []).append(s.guid)
+    first = next(iter(slots))
+    slots[first] = slots[first] + ["someone-elses-guid"]
+    return Identity(bank.deck.id, {s.guid for s in specs}, slots)
+
+
+def test_forked_notes_are_the_inline_notes(tmp_path):
+    for bank in _banks(tmp_path):
+        inline = bank_notes(bank, Identity(bank.deck.id), fork_from=10 ** 9)
+        for identity in (Identity(bank.deck.id), _identity_with_slots(bank, inline)):
+            here_counts, forked_counts = [], []
+            here = bank_notes(bank, identity, progress=here_counts.append, fork_from=10 ** 9)
+            forked = bank_notes(bank, identity, progress=forked_counts.append, fork_from=1)
+            assert _as_rows(forked) == _as_rows(here), bank.deck.id
+            assert sum(forked_counts) == sum(here_counts) == len(bank.facts)
+            assert all(type(s) is type(here[0]) for s in forked)
+
+
+def test_a_notes_digest_is_its_content_digest(tmp_path):
+    for bank in _banks(tmp_path):
+        for forked in (False, True):
+            for s in bank_notes(bank, Identity(bank.deck.id), fork_from=1 if forked else 10 ** 9):
+                assert s.known_digest == content_digest(s.kind, s.values, s.tags) == s.digest()
+
+
+def test_one_known_guid_is_kept_without_making_the_quotes(tmp_path, monkeypatch):
+    bank = load(write_bank(tmp_path, bank_dict()))
+    fact = next(f for f in bank.facts if len(f.errors) == 1)
+    source = fact.errors[0].source
+    natural = myth_guid(bank.deck.id, fact.id, fact.errors[0])
+    for known in (["kept"], [natural], ["kept", natural], ["kept", "other"], []):
+        expected = natural if natural in known or not known else known[0]
+        identity = Identity(bank.deck.id, frozenset(), {(fact.id, source): known, ("x", "y"): ["z"]})
+        assert identity.myths(fact, fact.id) == [(expected, 0)], known
+    monkeypatch.setattr(notes_mod, "myth_guid", None)  # not called when one GUID is known
+    assert Identity(bank.deck.id, frozenset(), {(fact.id, source): ["kept"]}).myths(fact, fact.id) == [("kept", 0)]
+
+
+def _genanki_base91(h: int) -> str:
+    out = []
+    while h > 0:
+        out.append(genanki.util.BASE91_TABLE[h % 91])
+        h //= 91
+    return "".join(reversed(out))
+
+
+def test_base91_is_genankis():
+    rng = random.Random(3)
+    edges = [0, 1, 90, 91, 8280, 8281, 91 ** 9 - 1, 91 ** 9, 91 ** 9 + 1, 2 ** 64 - 1]
+    for h in edges + [rng.getrandbits(rng.randint(1, 64)) for _ in range(20000)]:
+        assert _base91(h) == _genanki_base91(h), h
+
+
+def test_fact_and_myth_guids_are_guid_for_of_their_parts(tmp_path):
+    for bank in _banks(tmp_path):
+        for f in bank.facts:
+            assert fact_guid(bank.deck.id, f.id) == guid_for(GUID_NAMESPACE, bank.deck.id, f.id) \
+                == genanki.guid_for(GUID_NAMESPACE, bank.deck.id, f.id)
+            for e in f.errors:
+                assert myth_guid(bank.deck.id, f.id, e) == guid_for(GUID_NAMESPACE, bank.deck.id, f.id, "myth",
+                                                                    e.source, norm(e.quote))
+
+
+def test_plain_html_fast_lane_is_its_full_path():
+    for text in random_texts(3000, seed=2):
+        assert plain_html(text) == _plain_html(text), repr(text)
+
+
+def test_a_lock_names_its_first_repeated_guid_or_note_id(tmp_path):
+    import json
+
+    from generator.writers.anki.lock import LockError, read_lock
+
+    def lock(*rows, retired=()):
+        path = tmp_path / "bank.lock.json"
+        path.write_text(json.dumps({"format": "errata-anki-lock", "version": 2, "deck": "d", "note_types": {},
+                                    "notes": [list(r) for r in rows], "retired": list(retired)}))
+        return str(path)
+
+    assert len(read_lock(lock(("a", "", 0, "g1", 1000, 5, "x"), ("b", "", 0, "g2", 1004, 5, "x"))).notes) == 2
+    with pytest.raises(LockError, match="note g1 is listed twice"):
+        read_lock(lock(("a", "", 0, "g1", 1000, 5, "x"), ("c", "", 0, "g1", 1008, 5, "x"),
+                       ("b", "", 0, "g2", 1000, 5, "x")))
+    with pytest.raises(LockError, match="notes g1 and g2 share the note id 1000"):
+        read_lock(lock(("a", "", 0, "g1", 1000, 5, "x"), ("b", "", 0, "g2", 1000, 5, "x"),
+                       ("c", "", 0, "g1", 1008, 5, "x")))
+    retired = {"fact": "r", "source": "", "n": 0, "guid": "g1", "id": 1012, "mod": 5, "digest": "x", "kind": "fact",
+               "label": "r", "deck": "D", "tags": [], "fields": {}}
+    with pytest.raises(LockError, match="note g1 is listed twice"):
+        read_lock(lock(("a", "", 0, "g1", 1000, 5, "x"), retired=[retired]))
+
+
+def test_a_caller_that_stops_early_leaves_no_child_behind(tmp_path):
+    import os
+
+    from generator.writers.anki.notes import iter_notes
+
+    bank = load(write_bank(tmp_path, plain_data(40)))
+    notes = iter_notes(bank, Identity(bank.deck.id), fork_from=1)
+    next(notes)
+    pid = notes.gi_frame.f_locals["rest"]._pid
+    assert pid is not None
+    notes.close()  # waits for the child
+    with pytest.raises(ChildProcessError):  # reaped already
+        os.waitpid(pid, os.WNOHANG)
+
+
+class Text(str):
+    """A string of a type marshal does not take."""
+
+
+def test_notes_marshal_cannot_take_come_back_pickled(tmp_path, monkeypatch):
+    bank = load(write_bank(tmp_path, bank_dict()))
+    inline = bank_notes(bank, Identity(bank.deck.id), fork_from=10 ** 9)
+    made = notes_mod._notes
+
+    def with_a_str_subclass(*args):
+        out = made(*args)
+        for s in out:
+            s.fact_id = Text(s.fact_id)
+        return out
+
+    monkeypatch.setattr(notes_mod, "_notes", with_a_str_subclass)
+    forked = bank_notes(bank, Identity(bank.deck.id), fork_from=1)
+    assert _as_rows(forked) == _as_rows(inline)
