@@ -2,14 +2,15 @@
 
 genanki stamps every note, card and note type with one package timestamp and inserts
 row by row; here each note brings its own id and modification time (from the lock),
-each note type its own modification time, the rows go in with `executemany` into an
+each note type its own modification time, and the rows go in with `executemany` into a
 scratch file in the output folder (a temporary file the next run removes if this one
-is killed), the zip is streamed, and it has fixed entry times, so the same notes give the same bytes. The collection is the legacy
+is killed). A large deck's cards are made in a forked child while the notes go in, and
+copied in by SQLite; the collection is compressed in pieces on two threads. The zip has
+fixed entry times, so the same notes give the same bytes. The collection is the legacy
 `collection.anki2` (schema 11) that every Anki client still imports.
 
 `read_apkg` reads a deck written earlier: the notes students were last given, with
-their times and content, for when the lock cannot say (see `build`).
-"""
+their times and content, for when the lock cannot say (see `build`)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # deck 16 % larger (58 KB against 50 KB for questions.yaml; 3.9 MB against 3.1 MB at 10,000 facts).
 ZIP_LEVEL = 1
 PAGE_SIZE = 16384  # SQLite pages of 16 KiB: 10 % less file to write and compress than 4 KiB
-# The collection is compressed in pieces of 4 MiB (`_deflate_file`): 64 at 100,000 facts, enough
+# The collection is compressed in pieces of 4 MiB (`_DeflatePieces`): 64 at 100,000 facts, enough
 # for two threads to share, few enough that the 32 KiB each is primed with costs nothing.
 DEFLATE_PIECE = 4 << 20
 WINDOW = 32768  # DEFLATE's window: what a piece's matches may reach back into
@@ -87,16 +88,12 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
     # Which card types a note gets: genanki's rule (the required fields of each template).
     reqs = {k: [(ord_, how == "any", tuple(fields)) for ord_, how, fields in m._req] for k, m in models.items()}
     cards = (Forked if len(notes) >= FORK_FROM else Inline)(_cards_part, notes, reqs, deck_ids)
+    conn, collected = None, False
     try:
-        _write_notes(db_path, notes, models, decks, parent_id)
+        conn = sqlite3.connect(db_path)
+        _write_notes(conn, notes, models, decks, parent_id)
+        collected = True
         part, made = cards.result()
-    except BaseException:
-        _abandon(cards)
-        raise
-    conn = sqlite3.connect(db_path)
-    try:
-        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
-        conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("ATTACH ':memory:' AS part")
         conn.deserialize(part, name="part")
         del part
@@ -105,8 +102,13 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
         with conn:
             conn.execute("INSERT INTO main.cards SELECT * FROM part.cards")
         conn.execute("DETACH part")
+    except BaseException:
+        if not collected:
+            _abandon(cards)
+        raise
     finally:
-        conn.close()
+        if conn is not None:
+            conn.close()
     names = {k: [t[0] for t in nt.templates] for k, nt in NOTE_TYPES.items()}
     counts: dict[str, int] = {}
     for kind, ord_, n in made:
@@ -115,7 +117,8 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
     return counts
 
 
-def _write_notes(db_path: str, notes: list[PlannedNote], models: dict, decks: dict, parent_id: int) -> None:
+def _write_notes(conn: sqlite3.Connection, notes: list[PlannedNote], models: dict, decks: dict,
+                 parent_id: int) -> None:
     """The collection without its cards: tables, every index, the col row (decks, note types), the notes."""
     note_kinds = {k: (m.model_id, NOTE_TYPES[k].sort_field) for k, m in models.items()}
 
@@ -126,28 +129,24 @@ def _write_notes(db_path: str, notes: list[PlannedNote], models: dict, decks: di
             mid, sort_field = note_kinds[s.kind]
             yield p.id, s.guid, mid, p.mod, " " + " ".join(s.tags) + " ", "\x1f".join(values), values[sort_field]
 
-    conn = sqlite3.connect(db_path)
-    try:
-        cur = conn.cursor()
-        cur.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before the first table
-        cur.execute("PRAGMA journal_mode = OFF")  # a scratch file: written once, then zipped
-        cur.execute("PRAGMA synchronous = OFF")
-        cur.execute("PRAGMA locking_mode = EXCLUSIVE")
-        cur.executescript(";".join(TABLES))  # indexes after the rows: one sort instead of an update per row
-        cur.executescript(APKG_COL)
-        old_decks, old_models = cur.execute("SELECT decks, models FROM col").fetchone()
-        all_decks = json.loads(old_decks)  # genanki's template collection has Anki's "Default" deck
-        all_decks.update({str(d.deck_id): d.to_json() for d in decks.values()})
-        all_models = json.loads(old_models)
-        all_models.update({str(m.model_id): m.to_json(0, parent_id) for m in models.values()})
-        cur.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(all_models)))
-        # usn -1, csum 0, flags 0, data "" as genanki writes them.
-        cur.executemany("INSERT INTO notes VALUES(?,?,?,?,-1,?,?,?,0,0,'')", note_rows())
-        # Every index, in genanki's order; the cards' are filled when the cards are copied in.
-        cur.executescript(";".join(INDEXES))
-        conn.commit()
-    finally:
-        conn.close()
+    cur = conn.cursor()
+    cur.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before the first table
+    cur.execute("PRAGMA journal_mode = OFF")  # a scratch file: written once, then zipped
+    cur.execute("PRAGMA synchronous = OFF")
+    cur.execute("PRAGMA locking_mode = EXCLUSIVE")
+    cur.executescript(";".join(TABLES))  # indexes after the rows: one sort instead of an update per row
+    cur.executescript(APKG_COL)
+    old_decks, old_models = cur.execute("SELECT decks, models FROM col").fetchone()
+    all_decks = json.loads(old_decks)  # genanki's template collection has Anki's "Default" deck
+    all_decks.update({str(d.deck_id): d.to_json() for d in decks.values()})
+    all_models = json.loads(old_models)
+    all_models.update({str(m.model_id): m.to_json(0, parent_id) for m in models.values()})
+    cur.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(all_models)))
+    # usn -1, csum 0, flags 0, data "" as genanki writes them.
+    cur.executemany("INSERT INTO notes VALUES(?,?,?,?,-1,?,?,?,0,0,'')", note_rows())
+    # Every index, in genanki's order; the cards' are filled when the cards are copied in.
+    cur.executescript(";".join(INDEXES))
+    conn.commit()
 
 
 def _cards_part(notes: list[PlannedNote], reqs: dict, deck_ids: dict[str, int]) -> tuple[bytes, list]:
