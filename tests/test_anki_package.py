@@ -4,6 +4,7 @@ in pieces on two threads is one valid DEFLATE stream, and as one piece it is `zi
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -108,6 +109,14 @@ def test_the_rows_are_genankis_rule_note_by_note(tmp_path, monkeypatch, fork_fro
     assert list(counts.items()) == list(want_counts.items())
     shipped = read_apkg(str(apkg))
     assert sorted(shipped) == sorted(p.spec.guid for p in notes)
+    assert gc.isenabled()  # read_apkg holds the collector off while it reads, and only then
+    by_guid = {p.spec.guid: p for p in notes}
+    with_cards = {nid for _, nid, *_ in want_cards}
+    for guid, ship in shipped.items():
+        p = by_guid[guid]
+        deck = p.spec.deck if p.id in with_cards else ""  # the deck is its cards'
+        assert (ship.id, ship.mod, ship.kind, ship.deck, ship.values, ship.tags) == \
+            (p.id, p.mod, p.spec.kind, deck, p.spec.values, p.spec.tags)
 
 
 def test_pieces_make_one_deflate_stream(tmp_path, monkeypatch):
