@@ -1,6 +1,6 @@
-"""The .apkg writer's two lanes: the cards made in a forked child or in the process give the same
-bytes; the collection's rows are genanki's rule applied note by note; the collection compressed
-in pieces on two threads is one valid DEFLATE stream, and as one piece it is `zipfile`'s own."""
+"""The .apkg writer: the collection's rows are genanki's rule applied note by note, the same notes
+give the same bytes; the collection compressed in pieces on two threads is one valid DEFLATE
+stream, and as one piece it is `zipfile`'s own."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import zipfile
 from pathlib import Path
 
 import genanki
-import pytest
 
 from generator.writers.anki import package
 from generator.writers.anki.notes import RETIRED_TAG, NoteSpec
@@ -57,21 +56,14 @@ def collection(tmp_path: Path, apkg: Path) -> sqlite3.Connection:
     return sqlite3.connect(db)
 
 
-def test_forked_and_inline_cards_give_the_same_bytes(tmp_path, monkeypatch):
+def test_the_same_notes_give_the_same_bytes(tmp_path):
     notes = planned(600)
-    monkeypatch.setattr(package, "FORK_FROM", 1)
-    forked, forked_counts = write(tmp_path, "forked", notes)
-    monkeypatch.setattr(package, "FORK_FROM", 10**9)
-    inline, inline_counts = write(tmp_path, "inline", notes)
-    assert forked.read_bytes() == inline.read_bytes()
-    assert forked_counts == inline_counts
-    again, _ = write(tmp_path, "again", notes)
-    assert again.read_bytes() == inline.read_bytes()
+    first, first_counts = write(tmp_path, "first", notes)
+    again, again_counts = write(tmp_path, "again", notes)
+    assert first.read_bytes() == again.read_bytes() and first_counts == again_counts
 
 
-@pytest.mark.parametrize("fork_from", [1, 10**9])
-def test_the_rows_are_genankis_rule_note_by_note(tmp_path, monkeypatch, fork_from):
-    monkeypatch.setattr(package, "FORK_FROM", fork_from)
+def test_the_rows_are_genankis_rule_note_by_note(tmp_path):
     notes = planned(500)
     apkg, counts = write(tmp_path, "deck", notes)
     models = {k: nt.model(TYPE_MODS[k]) for k, nt in NOTE_TYPES.items()}

@@ -4,8 +4,7 @@ genanki stamps every note, card and note type with one package timestamp and ins
 row by row; here each note brings its own id and modification time (from the lock),
 each note type its own modification time, and the rows go in with `executemany` into a
 scratch file in the output folder (a temporary file the next run removes if this one
-is killed). A large deck's cards are made in a forked child while the notes go in, and
-copied in by SQLite; the collection is compressed in pieces on two threads. The zip has
+is killed); the collection is compressed in pieces on two threads. The zip has
 fixed entry times, so the same notes give the same bytes. The collection is the legacy
 `collection.anki2` (schema 11) that every Anki client still imports.
 
@@ -31,7 +30,6 @@ import genanki
 from genanki.apkg_col import APKG_COL
 from genanki.apkg_schema import APKG_SCHEMA
 
-from ...forked import Forked, Inline
 from ...text.markup import text_html
 from .notes import NoteSpec, content_digest
 from .notetypes import NOTE_TYPES
@@ -62,19 +60,6 @@ def deck_id_for(name: str) -> int:
     return 1_000_000_000_000 + h % 1_000_000_000_000
 
 
-# The collection's statements, split by table: the cards table and its indexes are also made on
-# their own (`_cards_part`), the rest in the collection itself, in genanki's order.
-_STATEMENTS = [st.strip() for st in APKG_SCHEMA.split(";") if st.strip()]
-TABLES = [st for st in _STATEMENTS if st.startswith("CREATE TABLE")]
-INDEXES = [st for st in _STATEMENTS if st.startswith("CREATE INDEX")]
-CARDS_TABLE = [st for st in TABLES if st.split()[2] == "cards"]
-CARDS_INDEXES = [st for st in INDEXES if st.split()[4] == "cards"]
-# From this many notes the cards are made in a forked child (generator.forked) while this
-# process writes the notes: at 200,000 notes 0.6 s of rows and inserts and 0.35 s of indexes leave
-# the critical path for a 0.1 s copy. At 20,000 the child's copy-on-write costs more than it saves.
-FORK_FROM = 50_000
-
-
 def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str, int], title: str,
                      description: str) -> dict[str, int]:
     """Write the SQLite collection holding ``notes`` to ``db_path``; return its cards per card type name.
@@ -88,40 +73,9 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
     deck_ids = {name: d.deck_id for name, d in decks.items()}
     # Which card types a note gets: genanki's rule (the required fields of each template).
     reqs = {k: [(ord_, how == "any", tuple(fields)) for ord_, how, fields in m._req] for k, m in models.items()}
-    cards = (Forked if len(notes) >= FORK_FROM else Inline)(_cards_part, notes, reqs, deck_ids)
-    conn, collected = None, False
-    try:
-        conn = sqlite3.connect(db_path)
-        _write_notes(conn, notes, models, decks, parent_id)
-        collected = True
-        part, made = cards.result()
-        conn.execute("ATTACH ':memory:' AS part")
-        conn.deserialize(part, name="part")
-        del part
-        # "INSERT INTO … SELECT *" between tables of the same schema copies the records and the
-        # indexes' entries as they are (SQLite's transfer optimization): no row passes through Python.
-        with conn:
-            conn.execute("INSERT INTO main.cards SELECT * FROM part.cards")
-        conn.execute("DETACH part")
-    except BaseException:
-        if not collected:
-            _abandon(cards)
-        raise
-    finally:
-        if conn is not None:
-            conn.close()
+    note_kinds = {k: (m.model_id, NOTE_TYPES[k].sort_field) for k, m in models.items()}
     names = {k: [t[0] for t in nt.templates] for k, nt in NOTE_TYPES.items()}
     counts: dict[str, int] = {}
-    for kind, ord_, n in made:
-        template = names[kind][ord_]
-        counts[template] = counts.get(template, 0) + n
-    return counts
-
-
-def _write_notes(conn: sqlite3.Connection, notes: list[PlannedNote], models: dict, decks: dict,
-                 parent_id: int) -> None:
-    """The collection without its cards: tables, every index, the col row (decks, note types), the notes."""
-    note_kinds = {k: (m.model_id, NOTE_TYPES[k].sort_field) for k, m in models.items()}
 
     def note_rows():
         for p in notes:
@@ -130,31 +84,6 @@ def _write_notes(conn: sqlite3.Connection, notes: list[PlannedNote], models: dic
             mid, sort_field = note_kinds[s.kind]
             yield p.id, s.guid, mid, p.mod, " " + " ".join(s.tags) + " ", "\x1f".join(values), values[sort_field]
 
-    cur = conn.cursor()
-    cur.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before the first table
-    cur.execute("PRAGMA journal_mode = OFF")  # a scratch file: written once, then zipped
-    cur.execute("PRAGMA synchronous = OFF")
-    cur.execute("PRAGMA locking_mode = EXCLUSIVE")
-    cur.executescript(";".join(TABLES))  # indexes after the rows: one sort instead of an update per row
-    cur.executescript(APKG_COL)
-    old_decks, old_models = cur.execute("SELECT decks, models FROM col").fetchone()
-    all_decks = json.loads(old_decks)  # genanki's template collection has Anki's "Default" deck
-    all_decks.update({str(d.deck_id): d.to_json() for d in decks.values()})
-    all_models = json.loads(old_models)
-    all_models.update({str(m.model_id): m.to_json(0, parent_id) for m in models.values()})
-    cur.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(all_models)))
-    # usn -1, csum 0, flags 0, data "" as genanki writes them.
-    cur.executemany("INSERT INTO notes VALUES(?,?,?,?,-1,?,?,?,0,0,'')", note_rows())
-    # Every index, in genanki's order; the cards' are filled when the cards are copied in.
-    cur.executescript(";".join(INDEXES))
-    conn.commit()
-
-
-def _cards_part(notes: list[PlannedNote], reqs: dict, deck_ids: dict[str, int]) -> tuple[bytes, list]:
-    """The cards table with its indexes, as a serialized in-memory database, and the cards made
-    per (note kind, card ordinal), in the order they first appear."""
-    made = {k: [0] * (1 + max(r[0] for r in rs)) for k, rs in reqs.items()}
-    first_seen = []
     # A note's card types depend only on which of the fields the rules read are empty: the
     # rules are applied once per kind and pattern, and each note looks its pattern up.
     read = {k: sorted({i for _, _, fields in rs for i in fields}) for k, rs in reqs.items()}
@@ -168,6 +97,8 @@ def _cards_part(notes: list[PlannedNote], reqs: dict, deck_ids: dict[str, int]) 
                      if (any if any_of else all)(filled[i] for i in fields))
 
     def card_rows():
+        made = {k: [0] * len(v) for k, v in names.items()}
+        first_seen = []  # (kind, ord): the counts are listed in the order their cards first appear
         for p in notes:
             s = p.spec
             kind = s.kind
@@ -183,26 +114,34 @@ def _cards_part(notes: list[PlannedNote], reqs: dict, deck_ids: dict[str, int]) 
                     first_seen.append((kind, ord_))
                 made_kind[ord_] += 1
                 yield nid + ord_, nid, did, ord_, mod, queue, due
+        for kind, ord_ in first_seen:
+            template = names[kind][ord_]
+            counts[template] = counts.get(template, 0) + made[kind][ord_]
 
-    conn = sqlite3.connect(":memory:")
+    conn = sqlite3.connect(db_path)
     try:
-        conn.executescript(";".join(CARDS_TABLE))
-        # usn -1, a new card's zeros and data "", as genanki writes them.
-        with conn:
-            conn.executemany("INSERT INTO cards VALUES(?,?,?,?,?,-1,0,?,?,0,0,0,0,0,0,0,0,'')", card_rows())
-        conn.executescript(";".join(CARDS_INDEXES))
-        return conn.serialize(), [(kind, ord_, made[kind][ord_]) for kind, ord_ in first_seen]
+        cur = conn.cursor()
+        cur.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before the first table
+        cur.execute("PRAGMA journal_mode = OFF")  # a scratch file: written once, then zipped
+        cur.execute("PRAGMA synchronous = OFF")
+        cur.execute("PRAGMA locking_mode = EXCLUSIVE")
+        tables, _, indexes = APKG_SCHEMA.partition("CREATE INDEX")
+        cur.executescript(tables)  # indexes after the rows: one sort instead of an update per row
+        cur.executescript(APKG_COL)
+        old_decks, old_models = cur.execute("SELECT decks, models FROM col").fetchone()
+        all_decks = json.loads(old_decks)  # genanki's template collection has Anki's "Default" deck
+        all_decks.update({str(d.deck_id): d.to_json() for d in decks.values()})
+        all_models = json.loads(old_models)
+        all_models.update({str(m.model_id): m.to_json(0, parent_id) for m in models.values()})
+        cur.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(all_models)))
+        # usn -1, csum 0, flags 0, data "" and a new card's zeros, as genanki writes them.
+        cur.executemany("INSERT INTO notes VALUES(?,?,?,?,-1,?,?,?,0,0,'')", note_rows())
+        cur.executemany("INSERT INTO cards VALUES(?,?,?,?,?,-1,0,?,?,0,0,0,0,0,0,0,0,'')", card_rows())
+        cur.executescript("CREATE INDEX" + indexes)
+        conn.commit()
     finally:
         conn.close()
-
-
-def _abandon(work: Inline) -> None:
-    """Wait for a forked child whose result is no longer wanted, so none is left behind."""
-    if isinstance(work, Forked):
-        try:
-            work.result()
-        except Exception:
-            pass
+    return counts
 
 
 def write_apkg(target: str, scratch: str, notes: list[PlannedNote], type_mods: dict[str, int], title: str,
