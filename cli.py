@@ -302,8 +302,6 @@ EXPORT_FORMATS = ["json", "gift", "moodle-xml", "qti"]
 PAPERS = ["a4", "letter"]
 
 
-
-
 @app.command()
 def export(
     bank: str = BankArg,
