@@ -160,3 +160,24 @@ def test_generate_arranges_as_arrange_does(tmp_path_factory, data, seed, options
     expected = [[(o.text, o.correct) for o in q.options] for q in arrange(built, seed)]
     got = [[(o.text, o.correct) for o in q.options] for q in generate(bank, seed, options).questions]
     assert got == expected
+
+
+def test_pools_made_only_when_a_fact_borrows():
+    """A kind's pool is made the first time a fact lacks options of its own, and then gives the
+    same options as a pool made at once."""
+    from generator.quiz import Generator
+    from generator.quiz.generate import _pools
+
+    bank = check_bank("questions.yaml")[0]
+    own_enough = [f for f in bank.facts if len(f.errors) + len(f.distractors) >= 4]
+    borrowing = [f for f in bank.facts if len(f.errors) + len(f.distractors) < 4]
+    assert own_enough and borrowing
+    gen = Generator(bank, 7, 5)
+    for f in own_enough:
+        gen.question(f)
+    assert gen._pools is None
+    eager = Generator(bank, 7, 5)
+    eager._pools = _pools(bank.facts)
+    for f in borrowing:
+        assert [o.text for o in gen.question(f).options] == [o.text for o in eager.question(f).options]
+    assert gen._pools is not None

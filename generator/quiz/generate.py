@@ -124,7 +124,7 @@ def _borrow(fact: Fact, pool: _Pool, need: int, taken: set[str], rng: random.Ran
 
 
 class Generator:
-    """Builds questions for facts of one bank; pools are built once (linear in the facts)."""
+    """Builds questions for facts of one bank; pools are built once, when first needed (linear in the facts)."""
 
     def __init__(self, bank: Bank, seed: int = 0, options: int = DEFAULT_OPTIONS):
         if not MIN_OPTIONS <= options <= MAX_OPTIONS:
@@ -132,8 +132,16 @@ class Generator:
         self.bank = bank
         self.seed = seed
         self.options = options
-        self.pools = _pools(bank.facts)
+        self._pools: dict[str, _Pool] | None = None
         self._rng = random.Random()   # re-seeded per fact: seeding makes the state of a new Random(seed)
+
+    @property
+    def pools(self) -> dict[str, _Pool]:
+        """Each kind's pool, made the first time a fact borrows (a bank whose facts all have options
+        enough of their own never needs them)."""
+        if self._pools is None:
+            self._pools = _pools(self.bank.facts)
+        return self._pools
 
     def question(self, fact: Fact) -> Question:
         """Key first, then distractors in policy order (not yet arranged)."""
