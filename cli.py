@@ -283,12 +283,14 @@ def check(
     strict: bool = typer.Option(False, "--strict", help="A fact that cannot reach --options options is an error."),
 ):
     """Validate a bank; print every problem, compiler style."""
+    from generator.history_file import history_path
+
     path = _bank_path(bank)
     options = _options(options)
     with working(f"checking {path}"):
         checked, report = check_bank(path, options=options, strict=strict)
     # Without a history beside the bank there is nothing to add: the results package (numpy) is not imported.
-    if Path(path).with_name(Path(path).stem + ".history.jsonl").exists():
+    if history_path(path).exists():
         from generator.results import add_history_warnings
 
         add_history_warnings(path, checked, report)

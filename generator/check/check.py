@@ -15,7 +15,7 @@ from dataclasses import replace
 from ..bank import Bank, Fact, finish, gc_paused, load_bank, suggest
 from ..diagnostics import BankError, Diagnostic, Report
 from ..forked import Forked, Inline
-from ..quiz import DEFAULT_OPTIONS, MAX_OPTIONS, MIN_OPTIONS, Generator, Question, own_options
+from ..quiz import DEFAULT_OPTIONS, Generator, Question, check_options, own_options
 from ..text.normalize import CONFUSABLES, has_lookalike, mixed_script_word
 from .lint_bank import lint_each_fact, lint_giveaways, question_norms
 
@@ -327,8 +327,7 @@ def _check_questions(bank: Bank, options: int, strict: bool, lint: bool, report:
     # a question. Any fact with a kind and an answer lends them. A fact whose answer could not be
     # read might lend to its kind, one whose kind could not be read to any kind: a shortfall
     # counted without it could be wrong, so it is reported once those errors are fixed.
-    if not MIN_OPTIONS <= options <= MAX_OPTIONS:   # as `Generator` says, which may not be needed below
-        raise ValueError(f"options must be between {MIN_OPTIONS} and {MAX_OPTIONS}, not {options}")
+    check_options(options)   # as `Generator` does, which may not be needed below
     lenders = [f for f in bank.facts if f.kind and f.answer]
     gen = None   # made when a question has to be built (its pools cost a pass over the bank)
     unsure_kinds = {f.kind for f in bank.facts if not f.answer}

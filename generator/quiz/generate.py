@@ -123,12 +123,17 @@ def _borrow(fact: Fact, pool: _Pool, need: int, taken: set[str], rng: random.Ran
         radius *= 2
 
 
+def check_options(options: int) -> None:
+    """A ValueError unless a question may have ``options`` options."""
+    if not MIN_OPTIONS <= options <= MAX_OPTIONS:
+        raise ValueError(f"options must be between {MIN_OPTIONS} and {MAX_OPTIONS}, not {options}")
+
+
 class Generator:
     """Builds questions for facts of one bank; pools are built once, when first needed (linear in the facts)."""
 
     def __init__(self, bank: Bank, seed: int = 0, options: int = DEFAULT_OPTIONS):
-        if not MIN_OPTIONS <= options <= MAX_OPTIONS:
-            raise ValueError(f"options must be between {MIN_OPTIONS} and {MAX_OPTIONS}, not {options}")
+        check_options(options)
         self.bank = bank
         self.seed = seed
         self.options = options

@@ -21,16 +21,12 @@ import json
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, WARNING
+from ..history_file import history_path
 from .analysis import pct
 from .stats import MIN_N, Matrix, item_statistics, wilson
 
 FORMAT = "errata-history"
 GROUPS = ("lower", "middle", "upper")
-
-
-def history_path(bank: str | Path) -> Path:
-    p = Path(bank)
-    return p.with_name(p.stem + ".history.jsonl")
 
 
 def delivery_record(graded, today: datetime.date | None = None) -> dict:
