@@ -6,6 +6,7 @@
 - A myth note with one known GUID keeps it without its quote's GUID being made.
 - GUIDs: the ten-digit base-91 shortcut is genanki's conversion; `fact_guid` and `myth_guid`
   are `guid_for` of their parts.
+- The Choose card's order: `_shuffled` draws what ``random.Random(key).shuffle`` draws.
 - `plain_html` returns a text with nothing to escape as it is, stripped: what its full path gives.
 """
 
@@ -104,6 +105,17 @@ def test_fact_and_myth_guids_are_guid_for_of_their_parts(tmp_path):
             for e in f.errors:
                 assert myth_guid(bank.deck.id, f.id, e) == guid_for(GUID_NAMESPACE, bank.deck.id, f.id, "myth",
                                                                     e.source, norm(e.quote))
+
+
+def test_shuffled_is_random_shuffle_of_a_str_seed():
+    rng = random.Random(14)
+    keys = ["", "anki\x1f0\x1fid", "é—ü\U0001f600", *(f"anki\x1f{rng.randrange(99)}\x1f{rng.random()}" * rng.randrange(1, 60)
+                                                  for _ in range(300))]
+    for key in keys:
+        for n in range(0, 12):
+            expected = list(range(n))
+            random.Random(key).shuffle(expected)
+            assert notes_mod._shuffled(range(n), key) == expected, (key, n)
 
 
 def test_plain_html_fast_lane_is_its_full_path():

@@ -281,6 +281,26 @@ def _why_wrong(option: Option, errors_html: dict[int, tuple[str, str, str, str]]
 
 
 _shuffler = random.Random()
+_seed_int = random.Random.__mro__[1].seed  # the C seeding `random.Random.seed` ends in, given an int
+_sha512 = hashlib.sha512
+_getrandbits = _shuffler.getrandbits
+
+
+def _shuffled(items: list, key: str) -> list:
+    """``items`` as ``random.Random(key).shuffle`` orders them, the same draws (a test compares them)
+    without the Python-level seed and shuffle: the str seed made into its int as `Random.seed` makes
+    it, then `shuffle`'s Fisher-Yates with its `_randbelow` written out."""
+    raw = key.encode()
+    _seed_int(_shuffler, int.from_bytes(raw + _sha512(raw).digest(), "big"))
+    order = list(items)
+    getrandbits = _getrandbits
+    for i in range(len(order) - 1, 0, -1):
+        k = (i + 1).bit_length()
+        j = getrandbits(k)
+        while j > i:
+            j = getrandbits(k)
+        order[i], order[j] = order[j], order[i]
+    return order
 
 
 def options_html(options: list[Option], seed: int, fact_id: str, errors_html: dict[int, tuple[str, str, str, str]],
@@ -290,9 +310,7 @@ def options_html(options: list[Option], seed: int, fact_id: str, errors_html: di
     Stored in a fixed per-fact order that does not start with the key, for a card
     shown without script (the script shuffles at every review). ``errors_html`` holds the
     HTML of the fact's errors (quote, source, claim, why) by ``id``; ``key_html`` the key's text."""
-    order = list(options)
-    _shuffler.seed(f"anki\x1f{seed}\x1f{fact_id}")  # what random.Random(that string) would draw
-    _shuffler.shuffle(order)
+    order = _shuffled(options, f"anki\x1f{seed}\x1f{fact_id}")  # what random.Random(that string) would draw
     if len(order) > 1 and order[0].correct:
         order.append(order.pop(0))
     items = []
