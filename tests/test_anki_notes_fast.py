@@ -7,6 +7,8 @@
 - GUIDs: the ten-digit base-91 shortcut is genanki's conversion; `fact_guid` and `myth_guid`
   are `guid_for` of their parts.
 - The Choose card's order: `_shuffled` draws what ``random.Random(key).shuffle`` draws.
+- The Choose card's options: an option stating one source's claim is written out as
+  `_why_wrong` and `text_html` write it.
 - `plain_html` returns a text with nothing to escape as it is, stripped: what its full path gives.
 """
 
@@ -17,7 +19,8 @@ import random
 import genanki
 import pytest
 
-from generator.text.markup import _plain_html, plain_html
+from generator.quiz import Generator
+from generator.text.markup import _plain_html, plain_html, text_html
 from generator.text.normalize import norm
 from generator.writers.anki import notes as notes_mod
 from generator.writers.anki.notes import (GUID_NAMESPACE, Identity, _base91, bank_notes, content_digest,
@@ -116,6 +119,37 @@ def test_shuffled_is_random_shuffle_of_a_str_seed():
             expected = list(range(n))
             random.Random(key).shuffle(expected)
             assert notes_mod._shuffled(range(n), key) == expected, (key, n)
+
+
+def _options_html_plain(options, seed, fact_id, errors_html, key_html):
+    order = list(options)
+    random.Random(f"anki\x1f{seed}\x1f{fact_id}").shuffle(order)
+    if len(order) > 1 and order[0].correct:
+        order.append(order.pop(0))
+    items = []
+    for o in order:
+        if o.correct:
+            items.append(f'<li class="errata-option errata-key"><div class="errata-text">{key_html}</div></li>')
+        else:
+            items.append(f'<li class="errata-option errata-wrong"><div class="errata-text">{text_html(o.text)}</div>'
+                         f'{notes_mod._why_wrong(o, errors_html)}</li>')
+    return f'<ol class="errata-list">{"".join(items)}</ol>'
+
+
+def test_options_html_is_its_plain_form(tmp_path):
+    seen = 0
+    for bank in _banks(tmp_path):
+        for k in (2, 3, 5):
+            gen = Generator(bank, notes_mod.DECK_SEED, k)
+            for fact in bank.facts:
+                errors_html = {id(e): (plain_html(e.quote), plain_html(e.source), text_html(e.says), text_html(e.why))
+                               for e in fact.errors}
+                options = gen.question(fact).options
+                key = text_html(fact.answer)
+                args = (options, notes_mod.DECK_SEED, fact.id, errors_html, key)
+                assert notes_mod.options_html(*args) == _options_html_plain(*args), fact.id
+                seen += sum(1 for o in options if o.provenance and len(o.provenance.errors) == 1)
+    assert seen
 
 
 def test_plain_html_fast_lane_is_its_full_path():

@@ -317,6 +317,16 @@ def options_html(options: list[Option], seed: int, fact_id: str, errors_html: di
     for o in order:
         if o.correct:
             items.append(f'<li class="errata-option errata-key"><div class="errata-text">{key_html}</div></li>')
+            continue
+        p = o.provenance
+        if p is not None and p.kind == SOURCE_ERROR and len(p.errors) == 1 and o.text is p.errors[0].says:
+            # One source's claim (most options): `_why_wrong` written out, and the claim's HTML is
+            # the one made for its myth note.
+            quote, source, claim, why = errors_html[id(p.errors[0])]
+            items.append(f'<li class="errata-option errata-wrong"><div class="errata-text">{claim}</div>'
+                         f'<div class="errata-why"><div class="errata-err"><div class="errata-reason">{why}</div>'
+                         f'<div class="errata-cite"><span class="errata-src">{source}</span>: '
+                         f'“{quote}”</div></div></div></li>')
         else:
             items.append(f'<li class="errata-option errata-wrong"><div class="errata-text">{text_html(o.text)}</div>'
                          f'{_why_wrong(o, errors_html)}</li>')
