@@ -159,24 +159,35 @@ def _text(size: int, seed: int) -> bytearray:
 
 
 def test_pieces_compressed_ahead_are_used_only_while_unchanged(tmp_path, monkeypatch):
-    """The collection compressed while it is written: a piece is taken from what was compressed
-    ahead only if it and the 32 KiB before it are still those bytes; a piece changed since, the
-    piece after a changed end, and the last piece (it ends the stream) are compressed again; a
-    piece holding a page not yet written is not compressed ahead. The deck is the same either way."""
+    """The collection compressed while it is written: a piece with a page not yet written (or
+    such a page in the 32 KiB before it) waits until the page is written; a piece is taken from
+    what was compressed ahead only if it and the 32 KiB before it are still those bytes: a piece
+    changed since, the piece after a changed end, and the last piece (it ends the stream) are
+    compressed again. The deck is the same either way."""
     piece = 4 * package.PAGE_SIZE
     monkeypatch.setattr(package, "DEFLATE_PIECE", piece)
     data = _text(10 * piece + 1000, 1)
-    hole = 6 * piece + package.PAGE_SIZE
-    data[hole:hole + package.PAGE_SIZE] = bytes(package.PAGE_SIZE)  # a page SQLite has not written yet
+    filled = bytes(data)
+    holes = (6 * piece + package.PAGE_SIZE, 8 * piece - package.PAGE_SIZE)  # in piece 6; in piece 8's primer
+    for at in holes:
+        data[at:at + package.PAGE_SIZE] = bytes(package.PAGE_SIZE)  # a page SQLite has not written yet
     path = tmp_path / "collection.anki2"
     path.write_bytes(data)
+
+    def wait(done):
+        deadline = time.monotonic() + 60
+        while not done() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert done()
+
     ahead = package._CompressedAhead(str(path), piece)
     try:
-        deadline = time.monotonic() + 60
-        while ahead.reached < 10 * piece and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert ahead.reached == 10 * piece
-        assert len(ahead.ready) == 9  # every whole piece but the one with the hole
+        wait(lambda: ahead.reached == 10 * piece)
+        assert len(ahead.ready) == 7 and sorted(ahead.waiting) == [6 * piece, 7 * piece, 8 * piece]
+        path.write_bytes(filled)  # the pages written
+        wait(lambda: not ahead.waiting)
+        assert len(ahead.ready) == 10
+        data = bytearray(filled)
         data[2 * piece + 500:2 * piece + 510] = b"x" * 10  # changed after it was read
         data[5 * piece - 100:5 * piece - 90] = b"y" * 10  # the end of piece 4: piece 5's primer
         path.write_bytes(data)
@@ -184,7 +195,7 @@ def test_pieces_compressed_ahead_are_used_only_while_unchanged(tmp_path, monkeyp
         package._zip_collection(str(tmp_path / "ahead.apkg"), str(path), ahead.ready)
     finally:
         ahead.close()
-    assert len(ahead.ready) == 3  # pieces 2, 4 and 5 were compressed again; 0, 1, 3, 7, 8, 9 were taken
+    assert len(ahead.ready) == 3  # pieces 2, 4 and 5 were compressed again; the other seven were taken
     package._zip_collection(str(tmp_path / "plain.apkg"), str(path))
     assert (tmp_path / "ahead.apkg").read_bytes() == (tmp_path / "plain.apkg").read_bytes()
     with zipfile.ZipFile(tmp_path / "ahead.apkg") as z:

@@ -201,17 +201,20 @@ class _CompressedAhead:
     """The collection's pieces compressed while SQLite still writes the file: the rows go in on
     this core, the pieces already written are compressed on the other. A thread follows the
     file as it grows and compresses each whole piece as `_DeflatePieces` will ask for it (the
-    same bytes, the 32 KiB before it as primer), kept in ``ready`` by `_piece_key`. SQLite
-    writes some pages again later (the b-trees' inner pages and the header, at the end): a
-    piece that changed after it was read no longer has its key, and is compressed again when
-    the collection is zipped (`_ReadyFirst`). So the deck is the finished file's, compressed,
-    whatever the thread managed to do ahead. Pieces holding a page not yet written (an inner
-    page SQLite keeps until the end) are left to the zip."""
+    same bytes, the 32 KiB before it as primer), kept in ``ready`` by `_piece_key`.
+
+    SQLite keeps the b-trees' inner pages in its cache and writes them when the rows are all in
+    (before the indexes are made), leaving a hole of zeros in the file until then: a piece
+    whose bytes or primer have such a hole waits until it is filled. A piece that changes after
+    it was read (the header, a page written twice) no longer has its key, and is compressed again
+    when the collection is zipped (`_ReadyFirst`). So the deck is the finished file's, compressed,
+    whatever the thread managed to do ahead."""
 
     def __init__(self, path: str, piece: int):
         self._path, self._piece = path, piece
         self.ready: dict[tuple, bytes] = {}
-        self.reached = 0  # the bytes of the file gone over
+        self.reached = 0  # the bytes of the file gone over once
+        self.waiting: dict[int, list[int]] = {}  # where a piece starts → where its holes are
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._follow, name="deflate-ahead", daemon=True)
         self._thread.start()
@@ -225,8 +228,7 @@ class _CompressedAhead:
         self._thread.join()
 
     def _follow(self) -> None:
-        piece, done = self._piece, self._done
-        start = 0
+        piece, done, waiting = self._piece, self._done, self.waiting
         src = None
         try:
             while not done.is_set():
@@ -236,23 +238,38 @@ class _CompressedAhead:
                     except FileNotFoundError:  # SQLite has not made it yet
                         done.wait(FOLLOW_EVERY)
                         continue
-                if os.fstat(src.fileno()).st_size < start + piece:
+                for start, holes in list(waiting.items()):
+                    holes[:] = [at for at in holes if _read(src, at, len(_HOLE)) == _HOLE]
+                    if not holes:
+                        del waiting[start]
+                        self._compress(src, start)
+                if os.fstat(src.fileno()).st_size >= self.reached + piece:
+                    self._compress(src, self.reached)
+                    self.reached += piece
+                else:
                     done.wait(FOLLOW_EVERY)
-                    continue
-                before = min(start, WINDOW)
-                src.seek(start - before)
-                primer = src.read(before)
-                data = src.read(piece)
-                pages = range(-start % PAGE_SIZE, piece, PAGE_SIZE)  # where pages start in the piece
-                if len(data) == piece and all(data[i:i + 8] != _HOLE for i in pages):
-                    args = (data, primer, False)
-                    self.ready[_piece_key(args)] = _deflate_piece(*args)
-                start = self.reached = start + piece
         except OSError:
             pass  # what could not be done ahead is done by the zip
         finally:
             if src is not None:
                 src.close()
+
+    def _compress(self, src, start: int) -> None:
+        before = min(start, WINDOW)
+        primer_data = _read(src, start - before, before + self._piece)
+        first = -(start - before) % PAGE_SIZE  # where the first page starts in what was read
+        holes = [start - before + i for i in range(first, len(primer_data), PAGE_SIZE)
+                 if primer_data[i:i + len(_HOLE)] == _HOLE]
+        if holes:
+            self.waiting[start] = holes
+        elif len(primer_data) == before + self._piece:
+            args = (primer_data[before:], primer_data[:before], False)
+            self.ready[_piece_key(args)] = _deflate_piece(*args)
+
+
+def _read(src, at: int, size: int) -> bytes:
+    src.seek(at)
+    return src.read(size)
 
 
 class _ReadyFirst:
