@@ -410,16 +410,19 @@ def build(
         _options(options)
     with ExitStack() as stack, failing_on(LockError):
         advance = [lambda n: None]
+        loaded: list[Bank] = []
 
         def load(n: int) -> Bank:
             # The bar starts once the bank is read (an unchanged deck is never read, and shows none).
             b, _ = load_checked(bank, n)
+            loaded.append(b)
             if len(b.facts) >= 2000:
                 advance[0] = stack.enter_context(progress("building", len(b.facts)))
             return b
 
         result = build_deck(path, str(out), load, options=options, restamp=restamp, new_deck_id=new_deck_id,
                             progress=lambda n: advance[0](n))
+    leave_to_exit(len(loaded[0].facts) if loaded else 0, loaded, result.made)
     for line in describe(result):
         say(line)
 

@@ -5,7 +5,9 @@ stream, and as one piece it is `zipfile`'s own."""
 from __future__ import annotations
 
 import gc
+import random
 import sqlite3
+import time
 import zipfile
 from pathlib import Path
 
@@ -145,3 +147,68 @@ def test_one_piece_is_zipfiles_own_zip(tmp_path):
             info.external_attr = 0o644 << 16
             z.writestr(info, content, compresslevel=package.ZIP_LEVEL)
     assert apkg.read_bytes() == expected.read_bytes()
+
+
+def _text(size: int, seed: int) -> bytearray:
+    rng = random.Random(seed)
+    words = [f"word{i}" for i in range(300)]
+    out = bytearray()
+    while len(out) < size:
+        out += (" ".join(rng.choices(words, k=12)) + "\n").encode()
+    return out[:size]
+
+
+def test_pieces_compressed_ahead_are_used_only_while_unchanged(tmp_path, monkeypatch):
+    """The collection compressed while it is written: a piece with a page not yet written (or
+    such a page in the 32 KiB before it) waits until the page is written; a piece is taken from
+    what was compressed ahead only if it and the 32 KiB before it are still those bytes: a piece
+    changed since, the piece after a changed end, and the last piece (it ends the stream) are
+    compressed again. The deck is the same either way."""
+    piece = 4 * package.PAGE_SIZE
+    monkeypatch.setattr(package, "DEFLATE_PIECE", piece)
+    data = _text(10 * piece + 1000, 1)
+    filled = bytes(data)
+    holes = (6 * piece + package.PAGE_SIZE, 8 * piece - package.PAGE_SIZE)  # in piece 6; in piece 8's primer
+    for at in holes:
+        data[at:at + package.PAGE_SIZE] = bytes(package.PAGE_SIZE)  # a page SQLite has not written yet
+    path = tmp_path / "collection.anki2"
+    path.write_bytes(data)
+
+    def wait(done):
+        deadline = time.monotonic() + 60
+        while not done() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert done()
+
+    ahead = package._CompressedAhead(str(path), piece)
+    try:
+        wait(lambda: ahead.reached == 10 * piece)
+        assert len(ahead.ready) == 7 and sorted(ahead.waiting) == [6 * piece, 7 * piece, 8 * piece]
+        path.write_bytes(filled)  # the pages written
+        wait(lambda: not ahead.waiting)
+        assert len(ahead.ready) == 10
+        data = bytearray(filled)
+        data[2 * piece + 500:2 * piece + 510] = b"x" * 10  # changed after it was read
+        data[5 * piece - 100:5 * piece - 90] = b"y" * 10  # the end of piece 4: piece 5's primer
+        path.write_bytes(data)
+        ahead.finish()
+        package._zip_collection(str(tmp_path / "ahead.apkg"), str(path), ahead.ready)
+    finally:
+        ahead.close()
+    assert len(ahead.ready) == 3  # pieces 2, 4 and 5 were compressed again; the other seven were taken
+    package._zip_collection(str(tmp_path / "plain.apkg"), str(path))
+    assert (tmp_path / "ahead.apkg").read_bytes() == (tmp_path / "plain.apkg").read_bytes()
+    with zipfile.ZipFile(tmp_path / "ahead.apkg") as z:
+        assert z.read("collection.anki2") == bytes(data)
+
+
+def test_a_deck_compressed_while_written_is_the_finished_files(tmp_path, monkeypatch):
+    """The whole writer with small pieces and a thread that looks at the file as often as it can:
+    the same bytes as the finished collection zipped afterwards."""
+    monkeypatch.setattr(package, "DEFLATE_PIECE", package.PAGE_SIZE)
+    monkeypatch.setattr(package, "FOLLOW_EVERY", 0)
+    notes = planned(900)
+    target, scratch = tmp_path / "deck.apkg", tmp_path / "deck.anki2"
+    write_apkg(str(target), str(scratch), notes, TYPE_MODS, TITLE, "<b>Described</b>")
+    package._zip_collection(str(tmp_path / "plain.apkg"), str(scratch))
+    assert target.read_bytes() == (tmp_path / "plain.apkg").read_bytes()

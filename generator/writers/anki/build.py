@@ -71,6 +71,9 @@ class BuildResult:
     note_types_changed: list[str] = field(default_factory=list)
     up_to_date: bool = False                   # nothing to do: nothing was written
     notices: list[str] = field(default_factory=list)
+    # What the build read and made (the locks, the notes): hundreds of thousands of objects for a
+    # large bank, which a caller that ends the process next can leave to the end (cli's `leave_to_exit`).
+    made: list = field(default_factory=list, repr=False, compare=False)
 
     @property
     def total_notes(self) -> int:
@@ -322,6 +325,7 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     new.counts = {"notes": result.notes, "cards": result.cards,
                   "retired": len(result.retired) + result.still_retired}
     files.write(lpath, new.dumps(lines[0]).encode("utf-8"), lock_staged)
+    result.made = [old, new, shipped, identity, slots, planned, lines]
     return result
 
 

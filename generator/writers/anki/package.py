@@ -4,7 +4,8 @@ genanki stamps every note, card and note type with one package timestamp and ins
 row by row; here each note brings its own id and modification time (from the lock),
 each note type its own modification time, and the rows go in with `executemany` into a
 scratch file in the output folder (a temporary file the next run removes if this one
-is killed); the collection is compressed in pieces on two threads. The zip has
+is killed); the collection is compressed in pieces on two threads, most of them while
+SQLite is still writing it (`_CompressedAhead`). The zip has
 fixed entry times, so the same notes give the same bytes. The collection is the legacy
 `collection.anki2` (schema 11) that every Anki client still imports.
 
@@ -18,6 +19,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 import zipfile
 import zlib
 from collections import deque
@@ -149,27 +151,140 @@ def write_apkg(target: str, scratch: str, notes: list[PlannedNote], type_mods: d
     """Write the deck as an .apkg to ``target`` (a staged file), using ``scratch`` for the
     collection; return its cards per card type name. ``meanwhile`` is called while the
     collection is compressed on another thread (zlib lets go of the GIL), once the rows are in."""
-    counts = write_collection(scratch, notes, type_mods, title, description)
-    if meanwhile is None:
-        _zip_collection(target, scratch)
+    ahead = _CompressedAhead(scratch, DEFLATE_PIECE)
+    try:
+        counts = write_collection(scratch, notes, type_mods, title, description)
+        ahead.finish()
+        if meanwhile is None:
+            _zip_collection(target, scratch, ahead.ready)
+            return counts
+        with ThreadPoolExecutor(max_workers=1) as pool:  # leaving it waits for the zip, even if meanwhile fails
+            zipping = pool.submit(_zip_collection, target, scratch, ahead.ready)
+            meanwhile()
+            zipping.result()  # its error, if any
         return counts
-    with ThreadPoolExecutor(max_workers=1) as pool:  # leaving it waits for the zip, even if meanwhile fails
-        zipping = pool.submit(_zip_collection, target, scratch)
-        meanwhile()
-        zipping.result()  # its error, if any
-    return counts
+    finally:
+        ahead.close()
 
 
-def _zip_collection(target: str, scratch: str) -> None:
+def _zip_collection(target: str, scratch: str, ready: dict | None = None) -> None:
+    """Zip the collection at ``scratch`` into ``target``; ``ready``: pieces compressed ahead (`_CompressedAhead`)."""
     with zipfile.ZipFile(target, "w") as z:
         size = os.path.getsize(scratch)
         with ThreadPoolExecutor(max_workers=2) as pool, open(scratch, "rb") as src, \
                 z.open(_zip_info("collection.anki2"), "w") as dst:
             # zipfile writes the entry (CRC, sizes, headers); the pieces are compressed on the pool.
-            dst._compressor = _DeflatePieces(pool, size)
+            dst._compressor = _DeflatePieces(_ReadyFirst(pool, ready) if ready else pool, size)
             while piece := src.read(DEFLATE_PIECE):
                 dst.write(piece)
         z.writestr(_zip_info("media"), b"{}", compresslevel=ZIP_LEVEL)
+
+
+# How often the collection's size is looked at while SQLite writes it (`_CompressedAhead`).
+FOLLOW_EVERY = 0.01
+_HOLE = bytes(8)  # the start of a page SQLite has not written yet
+
+
+def _piece_key(args: tuple) -> tuple:
+    """What a piece's compression depends on: its bytes, those before it, whether it ends the stream
+    (`_deflate_piece`'s arguments), the bytes by their SHA-256."""
+    key = []
+    for a in args:
+        if isinstance(a, (bytes, bytearray, memoryview)):
+            key += (len(a), hashlib.sha256(a).digest())  # hashlib lets go of the GIL
+        else:
+            key.append(a)
+    return tuple(key)
+
+
+class _CompressedAhead:
+    """The collection's pieces compressed while SQLite still writes the file: the rows go in on
+    this core, the pieces already written are compressed on the other. A thread follows the
+    file as it grows and compresses each whole piece as `_DeflatePieces` will ask for it (the
+    same bytes, the 32 KiB before it as primer), kept in ``ready`` by `_piece_key`.
+
+    SQLite keeps the b-trees' inner pages in its cache and writes them when the rows are all in
+    (before the indexes are made), leaving a hole of zeros in the file until then: a piece
+    whose bytes or primer have such a hole waits until it is filled. A piece that changes after
+    it was read (the header, a page written twice) no longer has its key, and is compressed again
+    when the collection is zipped (`_ReadyFirst`). So the deck is the finished file's, compressed,
+    whatever the thread managed to do ahead."""
+
+    def __init__(self, path: str, piece: int):
+        self._path, self._piece = path, piece
+        self.ready: dict[tuple, bytes] = {}
+        self.reached = 0  # the bytes of the file gone over once
+        self.waiting: dict[int, list[int]] = {}  # where a piece starts → where its holes are
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._follow, name="deflate-ahead", daemon=True)
+        self._thread.start()
+
+    def finish(self) -> None:
+        """SQLite is done: leave the rest to the zip (the piece in hand is still finished)."""
+        self._done.set()
+
+    def close(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _follow(self) -> None:
+        piece, done, waiting = self._piece, self._done, self.waiting
+        src = None
+        try:
+            while not done.is_set():
+                if src is None:
+                    try:
+                        src = open(self._path, "rb", buffering=0)
+                    except FileNotFoundError:  # SQLite has not made it yet
+                        done.wait(FOLLOW_EVERY)
+                        continue
+                for start, holes in list(waiting.items()):
+                    holes[:] = [at for at in holes if _read(src, at, len(_HOLE)) == _HOLE]
+                    if not holes:
+                        del waiting[start]
+                        self._compress(src, start)
+                if os.fstat(src.fileno()).st_size >= self.reached + piece:
+                    self._compress(src, self.reached)
+                    self.reached += piece
+                else:
+                    done.wait(FOLLOW_EVERY)
+        except OSError:
+            pass  # what could not be done ahead is done by the zip
+        finally:
+            if src is not None:
+                src.close()
+
+    def _compress(self, src, start: int) -> None:
+        before = min(start, WINDOW)
+        primer_data = _read(src, start - before, before + self._piece)
+        first = -(start - before) % PAGE_SIZE  # where the first page starts in what was read
+        holes = [start - before + i for i in range(first, len(primer_data), PAGE_SIZE)
+                 if primer_data[i:i + len(_HOLE)] == _HOLE]
+        if holes:
+            self.waiting[start] = holes
+        elif len(primer_data) == before + self._piece:
+            args = (primer_data[before:], primer_data[:before], False)
+            self.ready[_piece_key(args)] = _deflate_piece(*args)
+
+
+def _read(src, at: int, size: int) -> bytes:
+    src.seek(at)
+    return src.read(size)
+
+
+class _ReadyFirst:
+    """The thread pool `_DeflatePieces` compresses on, answering with the piece compressed ahead
+    when its arguments are those it was compressed with (`_CompressedAhead`)."""
+
+    def __init__(self, pool: ThreadPoolExecutor, ready: dict[tuple, bytes]):
+        self._pool, self._ready = pool, ready
+
+    def submit(self, fn, *args):
+        return self._pool.submit(self._piece, fn, args)
+
+    def _piece(self, fn, args):
+        done = self._ready.pop(_piece_key(args), None) if fn is _deflate_piece else None
+        return fn(*args) if done is None else done
 
 
 def _zip_info(name: str) -> zipfile.ZipInfo:
