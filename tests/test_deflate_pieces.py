@@ -109,3 +109,13 @@ def test_unzip_reads_the_package(quiz, tmp_path, monkeypatch):
     aid = write_qti.assessment_ident(quiz)
     r = subprocess.run(["unzip", "-p", str(path), f"{aid}/{aid}.xml"], capture_output=True)
     assert r.returncode == 0 and r.stdout == b"".join(write_qti.assessment_xml(quiz, aid))
+
+
+def test_items_compressed_apart_must_come_back_whole(quiz, monkeypatch):
+    monkeypatch.setattr(write_qti, "GROUP", 4)
+    chunks: list[bytes] = []
+    done = write_qti.deflate_items(quiz, 8, chunks.append)
+    assert write_qti.render(quiz, (8, lambda: (done, chunks))) == write_qti.render(quiz)
+    short = b"".join(chunks)[:-1]
+    with pytest.raises(OSError, match="not read back whole"):
+        write_qti.render(quiz, (8, lambda: (done, [short])))

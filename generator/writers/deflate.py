@@ -88,19 +88,22 @@ class HeldPieces:
     def flush(self) -> bytes:
         return self._release(True)
 
-    def splice(self, entry, compressed, crc: int, size: int, tail: bytes) -> None:
+    def splice(self, entry, compressed, crc: int, size: int, tail: bytes) -> int:
         """Write into ``entry`` (the open zip entry, ``zipfile.ZipFile.open(..., "w")``, whose
         compressor this is) the chunks ``compressed`` of pieces compressed elsewhere, following the
         ones written here (the first primed with their end, none final): ``size`` bytes of data whose
         CRC-32 is ``crc``, ending with ``tail`` (its last `WINDOW` bytes, the next piece's primer).
         zipfile has no public way in for compressed data: its entry's counters are set as its
-        ``write`` sets them."""
+        ``write`` sets them. Returns how many bytes of ``compressed`` it wrote."""
         head = self._release(False)
         entry._fileobj.write(head)
         entry._compress_size += len(head)
+        spliced = 0
         for chunk in compressed:
             entry._fileobj.write(chunk)
-            entry._compress_size += len(chunk)
+            spliced += len(chunk)
+        entry._compress_size += spliced
         entry._file_size += size
         entry._crc = crc32_combine(entry._crc, crc, size)
         self._primer = tail[-WINDOW:]
+        return spliced

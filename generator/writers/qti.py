@@ -229,12 +229,13 @@ def _before(quiz: Quiz, aid: str, start: int) -> bytes:
 class DeflatedItems:
     """The items from question ``start`` on (``start`` a group's first), compressed apart as pieces of
     the questions document's stream: ``size`` bytes of XML with CRC-32 ``crc``, their last `WINDOW`
-    bytes ``tail``; the compressed bytes went to the caller's ``write``."""
+    bytes ``tail``; the ``packed`` compressed bytes went to the caller's ``write``."""
 
     start: int
     crc: int
     size: int
     tail: bytes
+    packed: int
 
 
 def deflate_items(quiz: Quiz, start: int, write: Callable[[bytes], object]) -> DeflatedItems:
@@ -243,11 +244,12 @@ def deflate_items(quiz: Quiz, start: int, write: Callable[[bytes], object]) -> D
     if start != group_start(start):
         raise ValueError(f"items made apart begin at a group's first question, not at {start}")
     primer = _before(quiz, assessment_ident(quiz), start)
-    crc = size = 0
+    crc = size = packed = 0
     for piece in item_pieces(quiz, start, None):
-        write(deflate_piece(piece, primer, False, LEVEL))
-        crc, size, primer = zlib.crc32(piece, crc), size + len(piece), piece[-WINDOW:]
-    return DeflatedItems(start, crc, size, primer)
+        data = deflate_piece(piece, primer, False, LEVEL)
+        write(data)
+        crc, size, primer, packed = zlib.crc32(piece, crc), size + len(piece), piece[-WINDOW:], packed + len(data)
+    return DeflatedItems(start, crc, size, primer, packed)
 
 
 # Canvas's quiz settings, as text2qti writes them (Canvas fills in nothing it can rely on).
@@ -357,6 +359,7 @@ def render(quiz: Quiz,
                     done, compressed = later[1]()
                     if done.start != later[0]:
                         raise ValueError(f"items compressed from {done.start}, not {later[0]}")
-                    pieces.splice(out, compressed, done.crc, done.size, done.tail)
+                    if pieces.splice(out, compressed, done.crc, done.size, done.tail) != done.packed:
+                        raise OSError("the items compressed apart were not read back whole")
                 out.write(tail)
     return buf.getvalue()
