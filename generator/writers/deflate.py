@@ -1,8 +1,8 @@
 """DEFLATE in pieces: a zip entry's data compressed piece by piece, each piece on its own (so in
 any process or thread), joined into one valid raw DEFLATE stream, as pigz makes it.
 
-A piece is primed with the 32 KiB before it (its matches may reach back into them) and ends on a
-byte boundary (a sync flush), the last with the final block: the bytes depend on the pieces alone,
+A piece is primed with the end (32 KiB) of the piece before it (its matches may reach back into
+them) and ends on a byte boundary (a sync flush), the last with the final block: the bytes depend on the pieces alone,
 not on where or in what order they were compressed. The CRC-32 of data compressed elsewhere is
 combined with the CRC before it (`crc32_combine`), so the data itself need not come back.
 """

@@ -156,7 +156,7 @@ def _item(q: Question, feedback: Feedback, prefix: str) -> str:
 # The questions document is compressed in pieces (`deflate.HeldPieces`): its head, then the items in
 # groups of this many (counted from the first question, so a group is the same wherever the items
 # are made), then its tail. About 1 MB of XML a group: 400 pieces at 100,000 questions, each primed
-# with the 32 KiB before it (a compressed size within 0.1 % of one stream's).
+# with the last 32 KiB of the piece before (a compressed size within 0.1 % of one stream's).
 GROUP = 256
 # DEFLATE level 1: the XML is repetitive and shrinks ~13x anyway; level 6 takes three times as long
 # for a quarter less.
