@@ -11,7 +11,9 @@ Each is held to the full path on texts drawn from every character class that mat
 
 from __future__ import annotations
 
+import io
 import random
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -182,10 +184,15 @@ def test_export_prints_what_a_linted_check_would(bank, tmp_path, capsys, monkeyp
     assert fast == linted
 
 
-def test_qti_package_is_the_same_however_items_are_cut(tmp_path, monkeypatch):
+def test_qti_package_holds_the_same_files_however_items_are_grouped(tmp_path, monkeypatch):
     quiz = generate(load(write_bank(tmp_path, plain_data(60))), seed=3)
-    whole = write_qti.render(quiz)
-    monkeypatch.setattr(write_qti, "_PIECE", 1)          # one item a piece
-    assert write_qti.render(quiz) == whole
-    monkeypatch.setattr(write_qti, "_PIECE", 5000)       # a few items a piece
-    assert write_qti.render(quiz) == whole
+
+    def files() -> dict[str, bytes]:
+        with zipfile.ZipFile(io.BytesIO(write_qti.render(quiz))) as zf:
+            assert zf.testzip() is None
+            return {info.filename: zf.read(info) for info in zf.infolist()}
+
+    whole = files()
+    for group in (1, 7, 1000):                        # one item a piece, a few, all of them
+        monkeypatch.setattr(write_qti, "GROUP", group)
+        assert files() == whole, group

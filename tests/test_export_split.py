@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import os
-from itertools import chain
 from pathlib import Path
 
 import pytest
@@ -46,12 +45,18 @@ def test_text_parts_put_together_are_the_whole(quiz, fmt):
     assert b"".join(writer.render_part(quiz, a, b) for a, b in zip(cuts, cuts[1:])) == whole
 
 
-def test_qti_items_made_apart_give_the_same_package(quiz):
+@pytest.mark.parametrize("group", [1, 3, write_qti.GROUP])
+def test_qti_items_compressed_apart_give_the_same_package(quiz, group, monkeypatch):
+    monkeypatch.setattr(write_qti, "GROUP", group)
     whole = write_qti.render(quiz)
     n = len(quiz.questions)
-    for cut in range(0, n + 1):
-        items = chain(write_qti.item_pieces(quiz, 0, cut), write_qti.item_pieces(quiz, cut, None))
-        assert write_qti.render(quiz, items) == whole, cut
+    for cut in sorted({write_qti.group_start(i) for i in range(n + 1)}):
+        chunks: list[bytes] = []
+        done = write_qti.deflate_items(quiz, cut, chunks.append)
+        assert write_qti.render(quiz, (cut, lambda: (done, chunks))) == whole, cut
+    with pytest.raises(ValueError):
+        write_qti.deflate_items(quiz, 1, [].append) if group > 1 else write_qti.render(
+            quiz, (0, lambda: (write_qti.deflate_items(quiz, 1, [].append), [])))
 
 
 def _no_fork():

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterable, Iterator
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 from ..bank import gc_paused
+from .deflate import WINDOW, HeldPieces, deflate_piece
 from .lms_feedback import Feedback, html_text, question_name, xml_chars
 from ..quiz import Option, Question, Quiz
 
@@ -150,18 +153,24 @@ def _item(q: Question, feedback: Feedback, prefix: str) -> str:
         f"        </resprocessing>{feedbacks}\n      </item>")
 
 
-# Items gathered into pieces of about this many characters before they are encoded and
-# compressed: fewer, larger calls; DEFLATE writes the same bytes however its input is cut.
-_PIECE = 1 << 20
+# The questions document is compressed in pieces (`deflate.HeldPieces`): its head, then the items in
+# groups of this many (counted from the first question, so a group is the same wherever the items
+# are made), then its tail. About 1 MB of XML a group: 400 pieces at 100,000 questions, each primed
+# with the last 32 KiB of the piece before (a compressed size within 0.1 % of one stream's).
+GROUP = 256
+# DEFLATE level 1: the XML is repetitive and shrinks ~13x anyway; level 6 takes three times as long
+# for a quarter less.
+LEVEL = 1
 
 
-def assessment_xml(quiz: Quiz, aid: str, items: Iterable[bytes] | None = None) -> Iterator[bytes]:
-    """The questions document in pieces: its frame from ElementTree, each item from `_item`
-    (``items``: every item's bytes, from `item_pieces`, when made elsewhere).
+def group_start(i: int) -> int:
+    """The first question of the group holding question ``i``: where items made apart may begin."""
+    return i - i % GROUP
 
-    In pieces, so that a large quiz streams into the zip instead of standing in memory whole
-    (100k questions are ~400 MB of XML).
-    """
+
+def _frame(quiz: Quiz, aid: str) -> tuple[bytes, bytes | None]:
+    """The questions document around its items: its frame from ElementTree, cut where the items go
+    (head, tail); without questions, (the whole document, None)."""
     root = ET.Element("questestinterop", {
         "xmlns": QTI_NS, "xmlns:xsi": XSI_NS,
         "xsi:schemaLocation": f"{QTI_NS} http://www.imsglobal.org/xsd/ims_qtiasiv1p2p1.xsd"})
@@ -170,30 +179,77 @@ def assessment_xml(quiz: Quiz, aid: str, items: Iterable[bytes] | None = None) -
     _el(assessment, "section", ident="root_section")
     frame = _xml_bytes(root)
     if not quiz.questions:
-        yield frame
-        return
+        return frame, None
     head, tail = frame.split(b'<section ident="root_section" />')
-    yield head + b'<section ident="root_section">'
-    yield from item_pieces(quiz, 0, None) if items is None else items
-    yield b"\n    </section>" + tail
+    return head + b'<section ident="root_section">', b"\n    </section>" + tail
+
+
+def assessment_xml(quiz: Quiz, aid: str) -> Iterator[bytes]:
+    """The questions document in its pieces: head, each group of items (`item_pieces`), tail."""
+    head, tail = _frame(quiz, aid)
+    yield head
+    if tail is not None:
+        yield from item_pieces(quiz, 0, None)
+        yield tail
 
 
 def item_pieces(quiz: Quiz, start: int, stop: int | None) -> Iterator[bytes]:
     """The items of the questions ``start:stop`` as they stand in the questions document (each on
-    its own line), in pieces of about `_PIECE` characters."""
+    its own line), a piece for each group of `GROUP` questions (or the part of it in the range).
+
+    In pieces, so that a large quiz streams into the zip instead of standing in memory whole
+    (100k questions are ~400 MB of XML)."""
     feedback = Feedback(quiz.bank)
     prefix = f"errata_{quiz.bank.deck.id}_"
-    items: list[str] = []
-    size = 0
-    for q in quiz.questions[start:stop]:
-        item = _item(q, feedback, prefix)
-        items.append(item)
-        size += len(item)
-        if size >= _PIECE:
-            yield "\n      ".join(["", *items]).encode("utf-8")
-            items, size = [], 0
-    if items:
-        yield "\n      ".join(["", *items]).encode("utf-8")
+    questions = quiz.questions
+    stop = len(questions) if stop is None else min(stop, len(questions))
+    while start < stop:
+        end = min(group_start(start) + GROUP, stop)
+        yield "".join([f"\n      {_item(q, feedback, prefix)}" for q in questions[start:end]]).encode("utf-8")
+        start = end
+
+
+def _before(quiz: Quiz, aid: str, start: int) -> bytes:
+    """The end (`WINDOW` bytes, or all it has) of the piece before the group that begins at question
+    ``start``: the head, or the group before's last items, made again (they are independent)."""
+    if start == 0:
+        return _frame(quiz, aid)[0][-WINDOW:]
+    feedback = Feedback(quiz.bank)
+    prefix = f"errata_{quiz.bank.deck.id}_"
+    items: list[bytes] = []
+    size, i = 0, start
+    while size < WINDOW and i > start - GROUP:
+        i -= 1
+        items.append(f"\n      {_item(quiz.questions[i], feedback, prefix)}".encode("utf-8"))
+        size += len(items[-1])
+    return b"".join(reversed(items))[-WINDOW:]
+
+
+@dataclass
+class DeflatedItems:
+    """The items from question ``start`` on (``start`` a group's first), compressed apart as pieces of
+    the questions document's stream: ``size`` bytes of XML with CRC-32 ``crc``, their last `WINDOW`
+    bytes ``tail``; the ``packed`` compressed bytes went to the caller's ``write``."""
+
+    start: int
+    crc: int
+    size: int
+    tail: bytes
+    packed: int
+
+
+def deflate_items(quiz: Quiz, start: int, write: Callable[[bytes], object]) -> DeflatedItems:
+    """The items from question ``start`` (`group_start` of some question) on, compressed as `render`
+    compresses them, the compressed bytes given to ``write`` in order."""
+    if start != group_start(start):
+        raise ValueError(f"items made apart begin at a group's first question, not at {start}")
+    primer = _before(quiz, assessment_ident(quiz), start)
+    crc = size = packed = 0
+    for piece in item_pieces(quiz, start, None):
+        data = deflate_piece(piece, primer, False, LEVEL)
+        write(data)
+        crc, size, primer, packed = zlib.crc32(piece, crc), size + len(piece), piece[-WINDOW:], packed + len(data)
+    return DeflatedItems(start, crc, size, primer, packed)
 
 
 # Canvas's quiz settings, as text2qti writes them (Canvas fills in nothing it can rely on).
@@ -270,35 +326,40 @@ def _xml_bytes(root: ET.Element) -> bytes:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n").encode()
 
 
-def package_files(quiz: Quiz, items: Iterable[bytes] | None = None) -> dict[str, Iterable[bytes]]:
-    """The package's files by path, each in pieces, in zip order (a path ending in '/' is a folder).
-    ``items``: as `assessment_xml` takes them."""
+def _entry(path: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(path, date_time=ZIP_TIME)
+    if path.endswith("/"):
+        info.external_attr = (0o40755 << 16) | 0x10
+        return info
+    info.external_attr = 0o644 << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info._compresslevel = LEVEL   # ZipInfo's own level: public as compress_level from 3.13
+    return info
+
+
+def render(quiz: Quiz,
+           later: tuple[int, Callable[[], tuple[DeflatedItems, Iterable[bytes]]]] | None = None) -> bytes:
+    """The package. ``later``: where the items compressed apart (`deflate_items`) begin, and what
+    waits for them and gives them with their compressed bytes: the same package as when they are
+    made here."""
     aid = assessment_ident(quiz)
-    return {
-        "imsmanifest.xml": [_xml_bytes(manifest_xml(quiz, aid))],
-        "non_cc_assessments/": [],
-        f"{aid}/assessment_meta.xml": [_xml_bytes(assessment_meta_xml(quiz, aid))],
-        f"{aid}/{aid}.xml": assessment_xml(quiz, aid, items),
-    }
-
-
-def render(quiz: Quiz, items: Iterable[bytes] | None = None) -> bytes:
-    """The package. ``items``: every item's bytes in order, when made elsewhere (pieces of
-    `item_pieces` for consecutive ranges of the questions: the same bytes however they are cut)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf, gc_paused():
-        for path, pieces in package_files(quiz, items).items():
-            info = zipfile.ZipInfo(path, date_time=ZIP_TIME)
-            if path.endswith("/"):
-                info.external_attr = (0o40755 << 16) | 0x10
-                zf.writestr(info, b"")
-                continue
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            # DEFLATE level 1: the XML is repetitive and shrinks ~13x anyway; level 6 takes three
-            # times as long for a quarter less. (ZipInfo's own level: public as compress_level from 3.13.)
-            info._compresslevel = 1
-            with zf.open(info, "w") as out:
-                for piece in pieces:
+        zf.writestr(_entry("imsmanifest.xml"), _xml_bytes(manifest_xml(quiz, aid)))
+        zf.writestr(_entry("non_cc_assessments/"), b"")
+        zf.writestr(_entry(f"{aid}/assessment_meta.xml"), _xml_bytes(assessment_meta_xml(quiz, aid)))
+        with zf.open(_entry(f"{aid}/{aid}.xml"), "w") as out:
+            pieces = out._compressor = HeldPieces(LEVEL)
+            head, tail = _frame(quiz, aid)
+            out.write(head)
+            if tail is not None:
+                for piece in item_pieces(quiz, 0, None if later is None else later[0]):
                     out.write(piece)
+                if later is not None:
+                    done, compressed = later[1]()
+                    if done.start != later[0]:
+                        raise ValueError(f"items compressed from {done.start}, not {later[0]}")
+                    if pieces.splice(out, compressed, done.crc, done.size, done.tail) != done.packed:
+                        raise OSError("the items compressed apart were not read back whole")
+                out.write(tail)
     return buf.getvalue()

@@ -4,7 +4,7 @@ Each writer module provides ``render(quiz) -> bytes``, ``SUFFIX`` (the usual fil
 ending) and ``BINARY`` (True when the output cannot go to a terminal). The text formats
 also provide ``render_part(quiz, start, stop)``: the bytes of ``render`` holding the
 questions ``start:stop``, so that the parts of consecutive ranges put together are
-``render``'s bytes; QTI's zip takes its items' XML made elsewhere (``item_pieces``).
+``render``'s bytes; QTI's zip takes its later items compressed elsewhere (``deflate_items``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import os
 import tempfile
-from itertools import chain
 from typing import Iterator
 
 from ..atomic import output_set
@@ -30,11 +29,10 @@ EXPORTERS = {
 # questions while this process renders the rest): below it, a process costs more than it saves.
 SPLIT_FROM = 20_000
 # The share of the questions the child renders. Text formats: it renders the first part and writes
-# it, then this process writes the rest after it: a little less than half. QTI: it renders the later
-# items only, since one stream compresses them all here (DEFLATE's bytes depend on everything before
-# them): the larger share.
+# it, then this process writes the rest after it: a little less than half. QTI: it renders and
+# compresses the later items (DEFLATE in pieces), this process the earlier ones, then makes the zip.
 TEXT_SPLIT = 0.45
-QTI_SPLIT = 0.7
+QTI_SPLIT = 0.5
 _CHUNK = 1 << 20
 
 
@@ -90,29 +88,21 @@ def _write_text_split(writer, quiz: Quiz, fd: int, first: int) -> None:
     _write_all(fd, rest)
 
 
-def _write_items(writer, quiz: Quiz, start: int, fd: int) -> int:
-    size = 0
-    for piece in writer.item_pieces(quiz, start, None):
-        _write_all(fd, piece)
-        size += len(piece)
-    return size
+def _write_items(writer, quiz: Quiz, start: int, fd: int):
+    """The items from ``start`` on, compressed into ``fd``; what `render` needs of them besides."""
+    return writer.deflate_items(quiz, start, lambda data: _write_all(fd, data))
 
 
 def _render_qti_split(writer, quiz: Quiz, folder: str, first: int) -> bytes:
-    """The package, the items from ``first`` on rendered by a child into a file without a name (in
-    the output's folder), read back into the zip's one stream after the items made here."""
+    """The package, the items from ``first`` on (from the start of its group) rendered and compressed
+    by a child into a file without a name (in the output's folder), while the items before are
+    rendered and compressed here; its compressed bytes are put in after them."""
     with tempfile.TemporaryFile(dir=folder) as scratch:
-        later = Forked(_write_items, writer, quiz, first, scratch.fileno())
+        later = Forked(_write_items, writer, quiz, writer.group_start(first), scratch.fileno())
 
-        def later_items() -> Iterator[bytes]:
-            size = later.result()
+        def wait() -> tuple[object, Iterator[bytes]]:
+            done = later.result()
             scratch.seek(0)
-            while size > 0:
-                piece = scratch.read(min(_CHUNK, size))
-                if not piece:
-                    raise OSError(f"the items written apart end {size} bytes early")
-                size -= len(piece)
-                yield piece
+            return done, iter(lambda: scratch.read(_CHUNK), b"")
 
-        return writer.render(quiz, chain(writer.item_pieces(quiz, 0, first), later_items()))
-
+        return writer.render(quiz, (writer.group_start(first), wait))
