@@ -155,3 +155,22 @@ def test_parts_without_questions(fmt, tmp_path):
                 registry._write_generated_split(writer, bank, 1, 3, facts, out.fileno(), cut)
             assert (tmp_path / "out").read_bytes() == whole, ([f.id for f in facts], cut)
 
+
+
+def _fails(*args):
+    raise OSError(28, "No space left on device")
+
+
+def test_a_failing_first_part_leaves_the_target_as_it_was(tmp_path, monkeypatch):
+    # The child fails before it says where its arrangement ends: this process goes on alone, then
+    # raises the child's error, and the target is as it was.
+    bank = read(write_bank(tmp_path, plain_data(12)))
+    target = tmp_path / "quiz.json"
+    target.write_bytes(b"before")
+    monkeypatch.setattr(registry, "SPLIT_FROM", 2)
+    monkeypatch.setattr(registry, "_write_first_part", _fails)
+    with pytest.raises(OSError, match="No space left") as e:
+        export_generated(exporter("json"), bank, target, 1, 3, bank.facts)
+    assert e.value.filename == str(target)
+    assert target.read_bytes() == b"before"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bank.yaml", "quiz.json"]

@@ -265,6 +265,17 @@ class Arrangement:
             out.append(q)
         return out
 
+    def state(self) -> tuple:
+        """Where the draws are: `resumed` from it, an `Arrangement` draws on as this one would."""
+        return self._rng.getstate(), {k: block[:] for k, block in self._blocks.items()}
+
+    @classmethod
+    def resumed(cls, state: tuple) -> Arrangement:
+        arrangement = cls(0)
+        arrangement._rng.setstate(state[0])
+        arrangement._blocks = {k: block[:] for k, block in state[1].items()}
+        return arrangement
+
     def skip(self, counts: list[int]) -> None:
         """The draws of `arrange` for questions with these option counts, the questions left unmade."""
         shuffle = self._rng.shuffle

@@ -15,8 +15,8 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import pickle
 import tempfile
-from bisect import bisect_left
 from dataclasses import dataclass
 from itertools import chain
 from typing import Iterator
@@ -142,42 +142,103 @@ _ELSEWHERE = Question(None, [])
 def _write_generated_split(writer, bank: Bank, seed: int, options: int, facts: list[Fact], fd: int,
                            cut: int) -> Exported:
     """The questions of ``facts[:cut]`` made, arranged, rendered and written by a child (from the file's
-    start: its offset is shared), those of the rest here meanwhile, written after them. Arranging is
-    the only step that depends on the questions before: its draws depend only on their option counts,
-    counted first without making most questions (`Generator.option_counts`), before the fork: the
-    pages the count reads are then shared by both processes, where after it each would copy them."""
-    with gc_paused():   # ~10 objects a question, none in a cycle: the collector would only slow it down
-        gen = Generator(bank, seed, options)
-        counts = gen.option_counts(facts)
-        kept = [i for i, k in enumerate(counts) if k >= MIN_OPTIONS]
-        first = bisect_left(kept, cut)
-        head = Forked(_write_first_part, writer, gen, facts[:cut], first, len(kept), fd)
-        arrangement = Arrangement(seed)
-        arrangement.skip(counts[:cut])
-        rest = arrangement.arrange([gen.question(f) for f in facts[cut:]])
-        if rest:
-            # The questions before, as the writers see them: the last one's topic (a category continues).
-            before = [*[_ELSEWHERE] * (first - 1), Question(facts[kept[first - 1]], [])] if first else []
-            quiz = Quiz(bank, before + rest, seed, options)
-            data = _render_pieces(writer, quiz, first, len(quiz.questions))
-        else:
-            quiz = Quiz(bank, [_ELSEWHERE] * first, seed, options)
-            data = [] if first else [writer.render(quiz)]   # the child wrote the whole file, or nothing
+    start: its offset is shared), those of the rest here meanwhile, written after them.
+
+    Arranging is the one step that depends on the questions before: the child says where its
+    arrangement's draws end (and this process, how many questions the rest holds, which the head of
+    some formats says) through a pipe each way, each message sent before the other is awaited. Without
+    a child (no fork, or it failed before it said), the first part's draws are drawn for here from its
+    option counts (`Generator.option_counts`), and `Forked` does the first part afterwards, or raises
+    the child's error."""
+    up_read, up_write = os.pipe()       # child → here: where the first part's arrangement ends
+    down_read, down_write = os.pipe()   # here → child: how many questions the rest holds
+    try:
+        head = Forked(_write_first_part, writer, bank, seed, options, facts, cut, fd, os.getpid(),
+                      (up_read, up_write, down_read, down_write))
+    finally:
+        os.close(up_write)
+        os.close(down_read)
+    try:
+        with gc_paused():   # ~10 objects a question, none in a cycle: the collector would only slow it down
+            gen = Generator(bank, seed, options)
+            built = [gen.question(f) for f in facts[cut:]]
+            _send(down_write, sum(len(q.options) >= MIN_OPTIONS for q in built))
+            os.close(down_write)
+            down_write = None
+            told = _received(up_read)
+            if told is not None:
+                state, first, last = told
+                arrangement = Arrangement.resumed(state)
+            else:
+                counts = gen.option_counts(facts[:cut])
+                arrangement = Arrangement(seed)
+                arrangement.skip(counts)
+                kept = [i for i, k in enumerate(counts) if k >= MIN_OPTIONS]
+                first, last = len(kept), kept[-1] if kept else None
+            rest = arrangement.arrange(built)
+            if rest:
+                # The questions before, as the writers see them: the last one's topic (a category continues).
+                before = [*[_ELSEWHERE] * (first - 1), Question(facts[last], [])] if first else []
+                quiz = Quiz(bank, before + rest, seed, options)
+                data = _render_pieces(writer, quiz, first, len(quiz.questions))
+            else:
+                quiz = Quiz(bank, [_ELSEWHERE] * first, seed, options)
+                data = [] if first else [writer.render(quiz)]   # the child wrote the whole file, or nothing
+    finally:
+        os.close(up_read)
+        if down_write is not None:
+            os.close(down_write)
     head.result()
     for piece in data:
         _write_all(fd, piece)
     return Exported(len(quiz.questions), quiz)
 
 
-def _write_first_part(writer, gen: Generator, facts: list[Fact], first: int, total: int, fd: int) -> int:
-    """The questions of ``facts`` (``first`` of them with options enough, of ``total`` in the quiz) made,
-    arranged, rendered and written to ``fd``: the start of the file, or nothing."""
-    if not first:
-        return 0
+def _write_first_part(writer, bank: Bank, seed: int, options: int, facts: list[Fact], cut: int, fd: int,
+                      parent: int, pipes: tuple[int, int, int, int]) -> int:
+    """The questions of ``facts[:cut]`` made, arranged, rendered and written to ``fd``: the start of the
+    file, or nothing when none has options enough. In a child of ``parent``, it says where its
+    arrangement ends and hears how many questions follow (`_write_generated_split`); done in line,
+    the parent's pipes are closed and it counts them itself."""
+    up_read, up_write, down_read, down_write = pipes
+    apart = os.getpid() != parent
+    if apart:
+        os.close(up_read)
+        os.close(down_write)
     with gc_paused():
-        questions = Arrangement(gen.seed).arrange([gen.question(f) for f in facts])
-        quiz = Quiz(gen.bank, questions + [_ELSEWHERE] * (total - first), gen.seed, gen.options)
-        return _write_part(writer, quiz, 0, first, fd)
+        gen = Generator(bank, seed, options)
+        built = [gen.question(f) for f in facts[:cut]]
+        kept = [i for i, q in enumerate(built) if len(q.options) >= MIN_OPTIONS]
+        arrangement = Arrangement(seed)
+        questions = arrangement.arrange(built)
+        later = None
+        if apart:
+            _send(up_write, (arrangement.state(), len(questions), kept[-1] if kept else None))
+            os.close(up_write)
+            later = _received(down_read)
+            os.close(down_read)
+        if later is None:
+            later = sum(k >= MIN_OPTIONS for k in gen.option_counts(facts[cut:]))
+        if not questions:
+            return 0
+        return _write_part(writer, Quiz(bank, questions + [_ELSEWHERE] * later, seed, options), 0,
+                           len(questions), fd)
+
+
+def _send(fd: int, value) -> None:
+    """``value`` to the other end of a pipe, if it is still there (a small message: the pipe holds it
+    whole, so this never waits for the reader)."""
+    try:
+        _write_all(fd, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    except BrokenPipeError:   # no reader: no child, or it ended (its result says why)
+        pass
+
+
+def _received(fd: int):
+    """What the other end of a pipe sent before it closed it, or None when it sent nothing."""
+    with os.fdopen(os.dup(fd), "rb") as source:
+        data = source.read()
+    return pickle.loads(data) if data else None
 
 
 def _write_items(writer, quiz: Quiz, start: int, fd: int) -> int:
