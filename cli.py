@@ -318,7 +318,8 @@ def export(
                                          help="Output file; '-' or none: standard output (text formats)."),
 ):
     """Write the generated questions as JSON (the canonical quiz model), GIFT, Moodle XML or QTI 1.2."""
-    from generator.writers import exporter, write_export
+    from generator.writers import exporter
+    from generator.writers.registry import export_generated
 
     format = choice(format, EXPORT_FORMATS, "--format")
     writer = exporter(format)
@@ -329,18 +330,19 @@ def export(
     if to_stdout and writer.BINARY:
         raise UsageError(f"{format} is a binary package: name the file with -o, "
                          f"e.g. -o {b.deck.id}{writer.SUFFIX}")
+    quiz = exported = None
     with working(f"writing {len(facts)} questions as {format}"):
-        quiz = generate(b, seed=seed, options=options, facts=facts)
         if to_stdout:
+            quiz = generate(b, seed=seed, options=options, facts=facts)
             data = writer.render(quiz)
-        else:   # written as it is rendered: a large quiz on two cores
-            write_export(writer, quiz, output)
+        else:   # made and written as it is rendered: a large quiz on two cores
+            exported = export_generated(writer, b, output, seed, options, facts)
     if to_stdout:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        say(f"wrote {output}: {len(quiz.questions)} questions", err=True)
-    leave_to_exit(len(b.facts), b, report, facts, quiz)
+        say(f"wrote {output}: {exported.questions} questions", err=True)
+    leave_to_exit(len(b.facts), b, report, facts, quiz, exported)
 
 
 @app.command()

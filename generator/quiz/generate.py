@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import random
 from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass
 
 from ..bank import Bank, Fact, gc_paused
@@ -139,6 +140,7 @@ class Generator:
         self.options = options
         self._pools: dict[str, _Pool] | None = None
         self._rng = random.Random()   # re-seeded per fact: seeding makes the state of a new Random(seed)
+        self._id_counts: Counter | None = None   # facts per id, for `option_counts`: made when first needed
 
     @property
     def pools(self) -> dict[str, _Pool]:
@@ -151,6 +153,20 @@ class Generator:
     def question(self, fact: Fact) -> Question:
         """Key first, then distractors in policy order (not yet arranged)."""
         want = self.options - 1
+        norms = fact.norms
+        every = (norms.answer, *norms.accept, *norms.says, *norms.distractors)
+        errors = fact.errors
+        if len(set(every)) == len(every) and len(errors) + len(fact.distractors) >= want:
+            # `_own_options`' common case, in line: nothing blocked or merged, and options enough of the
+            # fact's own, so nothing is borrowed and their norms are not needed.
+            options = [Option(fact.answer, True)]
+            append = options.append
+            for e in errors[:want]:
+                append(Option(e.says, False, Provenance(SOURCE_ERROR, [e])))
+            if len(errors) < want:
+                for d in fact.distractors[:want - len(errors)]:
+                    append(Option(d, False, Provenance(CURATED)))
+            return Question(fact, options)
         distractors, norms = _own_options(fact, want)
         if len(distractors) < want:
             taken = {fact.norms.answer, *fact.norms.accept, *norms}
@@ -158,6 +174,35 @@ class Generator:
             rng.seed(f"{self.seed}\x1f{fact.id}")
             distractors += _borrow(fact, self.pools[fact.kind], want - len(distractors), taken, rng)
         return Question(fact, [Option(fact.answer, True)] + distractors)
+
+    def option_counts(self, facts: list[Fact]) -> list[int]:
+        """How many options each fact's question has (``len(self.question(fact).options)``), mostly
+        without making it: a fact whose own options are distinct and enough has `options`, and so has
+        one whose kind surely lends what it lacks; the others' questions are made."""
+        want = self.options - 1
+        counts = []
+        append = counts.append
+        for fact in facts:
+            norms = fact.norms
+            own = len(norms.says) + len(norms.distractors)
+            texts = 1 + len(norms.accept) + own
+            if len({norms.answer, *norms.accept, *norms.says, *norms.distractors}) == texts:
+                if own >= want or self._surely_lends(fact, texts, want - own):
+                    append(self.options)
+                    continue
+            append(len(self.question(fact).options))
+        return counts
+
+    def _surely_lends(self, fact: Fact, taken: int, need: int) -> bool:
+        """True when the fact's kind lends ``need`` answers whatever they are: its pool holds that many
+        beyond the ``taken`` texts and the answers of facts with the fact's id (`_borrow` leaves both
+        out, and widens its window to the whole pool before it gives fewer)."""
+        pool = self.pools.get(fact.kind)
+        if pool is None:
+            return False
+        if self._id_counts is None:
+            self._id_counts = Counter(f.id for f in self.bank.facts)
+        return len(pool.entries) - taken - self._id_counts[fact.id] >= need
 
 
 def arrange(questions: list[Question], seed: int) -> list[Question]:
@@ -185,31 +230,74 @@ def arrange(questions: list[Question], seed: int) -> list[Question]:
     return out
 
 
+class Arrangement:
+    """`arrange`'s draws for questions as `Generator.question` builds them (the key first, the only one
+    marked correct), made in turn over consecutive parts of a quiz. The draws depend only on the option
+    counts, in order: a part can be arranged without the questions before it, once their counts have
+    been drawn for (`skip`)."""
+
+    def __init__(self, seed: int):
+        self._rng = random.Random(f"arrange\x1f{seed}")
+        self._blocks: dict[int, list[int]] = {}
+
+    def arrange(self, questions: list[Question]) -> list[Question]:
+        """The next questions arranged, in place, those with fewer than `MIN_OPTIONS` options left out:
+        the same draws in the same order as `arrange`, without looking for the key or making each
+        question again."""
+        shuffle = self._rng.shuffle
+        blocks = self._blocks
+        out = []
+        for q in questions:
+            options = q.options
+            k = len(options)
+            if k < MIN_OPTIONS:
+                continue
+            block = blocks.get(k)
+            if not block:
+                block = list(range(k))
+                shuffle(block)
+                blocks[k] = block
+            key_pos = block.pop()
+            rest = options[1:]
+            shuffle(rest)
+            rest.insert(key_pos, options[0])
+            q.options = rest
+            out.append(q)
+        return out
+
+    def state(self) -> tuple:
+        """Where the draws are: `resumed` from it, an `Arrangement` draws on as this one would."""
+        return self._rng.getstate(), {k: block[:] for k, block in self._blocks.items()}
+
+    @classmethod
+    def resumed(cls, state: tuple) -> Arrangement:
+        arrangement = cls(0)
+        arrangement._rng.setstate(state[0])
+        arrangement._blocks = {k: block[:] for k, block in state[1].items()}
+        return arrangement
+
+    def skip(self, counts: list[int]) -> None:
+        """The draws of `arrange` for questions with these option counts, the questions left unmade."""
+        shuffle = self._rng.shuffle
+        blocks = self._blocks
+        # The wrong options' shuffle draws by their number only: a list of as many stands in for them.
+        spare = {k: [0] * (k - 1) for k in set(counts)}
+        for k in counts:
+            if k < MIN_OPTIONS:
+                continue
+            block = blocks.get(k)
+            if not block:
+                block = list(range(k))
+                shuffle(block)
+                blocks[k] = block
+            block.pop()
+            shuffle(spare[k])
+
+
 def _arrange_built(questions: list[Question], seed: int) -> list[Question]:
-    """`arrange` for questions as `Generator.question` builds them (the key first, the only one marked
-    correct), in place: the same draws in the same order, without looking for the key or making each
-    question again. Questions with fewer than `MIN_OPTIONS` options are left out first."""
-    rng = random.Random(f"arrange\x1f{seed}")
-    shuffle = rng.shuffle
-    blocks: dict[int, list[int]] = {}
-    out = []
-    for q in questions:
-        options = q.options
-        k = len(options)
-        if k < MIN_OPTIONS:
-            continue
-        block = blocks.get(k)
-        if not block:
-            block = list(range(k))
-            shuffle(block)
-            blocks[k] = block
-        key_pos = block.pop()
-        rest = options[1:]
-        shuffle(rest)
-        rest.insert(key_pos, options[0])
-        q.options = rest
-        out.append(q)
-    return out
+    """`arrange` for questions as `Generator.question` builds them, in place (`Arrangement.arrange`).
+    Questions with fewer than `MIN_OPTIONS` options are left out first."""
+    return Arrangement(seed).arrange(questions)
 
 
 def select_facts(bank: Bank, topics=(), tags=(), count: int | None = None, seed: int = 0) -> list[Fact]:
