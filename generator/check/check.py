@@ -17,7 +17,7 @@ from ..diagnostics import BankError, Diagnostic, Report
 from ..forked import Forked, Inline
 from ..quiz import DEFAULT_OPTIONS, Generator, Question, check_options, own_options
 from ..text.normalize import CONFUSABLES, has_lookalike, mixed_script_word
-from .lint_bank import lint_each_fact, lint_giveaways, question_norms
+from .lint_bank import lint_each_fact, lint_giveaways
 
 _ABOVE = re.compile(r"\b(all|none|both|neither) of (the )?(above|these|the options)\b", re.I)
 _ABSOLUTE_WORDS = ("always", "never", "all", "none", "every", "completely", "absolutely", "entirely", "guaranteed")
@@ -324,16 +324,15 @@ def check_bank(file: str, options: int = DEFAULT_OPTIONS, strict: bool = False,
         with gc_paused():
             # The give-away lint needs nothing from the checks below: on a large bank it runs in a
             # child process on the other core meanwhile, and its warnings come after theirs, as before.
-            # It reads the questions normalised, which only it needs: another child normalises them
-            # while the checks of meaning run here (the facts' own normalised texts were computed when
-            # the bank was read, so every process shares them).
-            big = lint and len(bank.facts) >= FORK_FROM
-            questions = Forked(question_norms, bank.facts) if big else None
-            check_semantics(bank, report)
+            # The child also normalises the questions, which only it reads (the facts' own normalised
+            # texts were computed when the bank was read, so both processes share them). One child for
+            # both: the questions never cross the pipe, and the parent's pages are shared with one
+            # process only (each fork makes the parent's next write to a page copy it).
             giveaways = None
             if lint:
-                giveaways = (Forked(_lint_giveaways, bank, questions.result()) if big
+                giveaways = (Forked(_lint_giveaways, bank, None) if len(bank.facts) >= FORK_FROM
                              else Inline(_lint_giveaways, bank, None))
+            check_semantics(bank, report)
             _check_questions(bank, options, strict, lint, report)
             if giveaways is not None:
                 fact_lint = Report()
