@@ -213,3 +213,30 @@ def test_names_and_ids_judged_once_are_reported_at_every_fact(bank):
     expected = Report()
     reference_names_and_ids(bank, expected)
     assert got == [(d.code, d.path, d.fact_id, d.message.split(" only in case")[0]) for d in expected.diagnostics]
+
+
+@SLOW
+@given(many=st.lists(facts(), min_size=1, max_size=12), run=st.integers(1, 5))
+def test_facts_with_mixed_scripts_found_by_runs_as_one_by_one(many, run):
+    import generator.check.check as check_module
+    saved = check_module._SCRIPT_RUN
+    check_module._SCRIPT_RUN = run
+    try:
+        found = C._mixed_script_facts(many)
+    finally:
+        check_module._SCRIPT_RUN = saved
+    assert found == {k for k, f in enumerate(many) if C._has_mixed_script(f)}
+
+
+@SLOW
+@given(many=st.lists(facts(), min_size=1, max_size=6))
+def test_distinct_norms_computed_at_once_as_fact_by_fact(many):
+    from generator.bank.model import compute_norms
+    one_by_one = [f.norms for f in many]
+    for f in many:
+        f._norms = None
+    compute_norms(many)
+    for f, alone in zip(many, one_by_one):
+        every = (alone.answer, *alone.accept, *alone.says, *alone.distractors)
+        assert f.norms == alone
+        assert f.norms.distinct == alone.distinct == (len(set(every)) == len(every))

@@ -357,3 +357,26 @@ def test_the_c_reader_is_built_where_required():
             pytest.fail("the C reader (generator/bank/_fastyaml.c) is not built: ERRATA_REQUIRE_TOOLS=1 needs it; "
                         "pip install -e . or python setup.py build_ext --inplace")
         pytest.skip("the C reader is not built (python setup.py build_ext --inplace): the Python reader reads")
+
+
+@needs_c
+def test_places_sought_one_by_one_agree_with_the_table_of_all(monkeypatch):
+    """A few containers are sought in the C reader's ids; more, through a dict of them all: the same places."""
+    text = "deck:\n  id: d\n  title: D\nreferences:\n  r1:\n    title: R\nfacts:\n" + "".join(
+        f"  - id: f{i}\n    topic: T\n    kind: k\n    question: \"Q {i}?\"\n    answer: A {i}\n"
+        f"    explain: E\n    refs: [r1]\n    distractors: [\"B {i}\", C {i}]\n    errors:\n"
+        f"      - says: D {i}\n        source: s1\n        quote: q\n        why: w\n" for i in range(40))
+    data, sought = c_read(text)
+    tabled = Places()
+    tabled.root, tabled.flat, tabled.flat_ids, tabled.flat_spans = (sought.root, sought.flat, sought.flat_ids,
+                                                                    sought.flat_spans)
+    tabled._spans = dict(zip(tabled.flat_ids, tabled.flat_spans))
+    monkeypatch.setattr(fastyaml, "_SEARCHES", 10 ** 9)   # every container sought, none from the dict
+    everything = list(containers(data))
+    assert len(everything) > 64
+    for c in everything:
+        assert list(sought._positions(c)) == list(tabled._positions(c))
+    assert sought._spans is None
+    for path in paths(data):
+        assert sought.locate(data, path) == tabled.locate(data, path)
+    assert sought._positions([]) is None

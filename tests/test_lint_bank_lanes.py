@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import astuple
 from functools import partial
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -168,3 +169,14 @@ def test_giveaways_agree_with_looking_at_every_hit(bank, vocabulary):
         assert rows(L.lint_giveaways, bank) == rows(reference_giveaways, bank)
     finally:
         L.VOCABULARY = old
+
+
+@pytest.mark.parametrize("extra", [[], ["a | b?"], ["a | b?", "c ` d?"], ["a | b ` \ue00f c?"]])
+def test_questions_normalised_together_as_one_by_one(extra):
+    """Whichever mark separates the questions (one that none of them holds), each comes back as `norm` gives it."""
+    from generator.text.normalize import norm
+    texts = ["What is NMDA?", "H~2~O is:", "**Bold** claim, 2.5 mg -5 °C", "Кetamine ﬁ?", "", "  x  ", *extra]
+    facts = [Fact(f"f{i}", "T", "k", q, "a", "e", ["r"], index=i) for i, q in enumerate(texts)]
+    assert L.question_norms(facts) == [norm(q.replace("\ue00f", " ")) for q in texts]
+    ascii_only = [f for f in facts if f.question.isascii()]
+    assert L.question_norms(ascii_only) == [norm(f.question) for f in ascii_only]

@@ -93,8 +93,10 @@ class Fact:
     def norms(self) -> "FactNorms":
         """Normalised texts, computed once: the checker and every generator compare with them."""
         if self._norms is None:   # a slot, where a cached_property would need a __dict__
-            self._norms = FactNorms(norm(self.answer), [norm(a) for a in self.accept],
-                                    [norm(e.says) for e in self.errors], [norm(d) for d in self.distractors])
+            answer, accept = norm(self.answer), [norm(a) for a in self.accept]
+            says, distractors = [norm(e.says) for e in self.errors], [norm(d) for d in self.distractors]
+            every = (answer, *accept, *says, *distractors)
+            self._norms = FactNorms(answer, accept, says, distractors, len(set(every)) == len(every))
         return self._norms
 
 
@@ -104,6 +106,9 @@ class FactNorms:
     accept: list[str]
     says: list[str]          # one per error, in order
     distractors: list[str]   # one per curated distractor, in order
+    # No two of the texts above alike: nothing to report between them, nothing blocked or merged when a
+    # question is built. Asked of every fact by the checks and the question count: found once here.
+    distinct: bool = True
 
 
 def compute_norms(facts: list[Fact]) -> None:
@@ -123,7 +128,9 @@ def compute_norms(facts: list[Fact]) -> None:
         says = accept + len(f.accept)
         distractors = says + len(f.errors)
         end = distractors + len(f.distractors)
-        f._norms = FactNorms(normed[i], normed[accept:says], normed[says:distractors], normed[distractors:end])
+        every = normed[i:end]
+        f._norms = FactNorms(normed[i], normed[accept:says], normed[says:distractors], normed[distractors:end],
+                             len(set(every)) == end - i)
         i = end
 
 

@@ -17,7 +17,7 @@ from ..diagnostics import BankError, Diagnostic, Report
 from ..forked import Forked, Inline
 from ..quiz import DEFAULT_OPTIONS, Generator, Question, check_options, own_options
 from ..text.normalize import CONFUSABLES, has_lookalike, mixed_script_word
-from .lint_bank import lint_each_fact, lint_giveaways, question_norms
+from .lint_bank import lint_each_fact, lint_giveaways
 
 _ABOVE = re.compile(r"\b(all|none|both|neither) of (the )?(above|these|the options)\b", re.I)
 _ABSOLUTE_WORDS = ("always", "never", "all", "none", "every", "completely", "absolutely", "entirely", "guaranteed")
@@ -85,7 +85,8 @@ def check_semantics(bank: Bank, report: Report) -> None:
     names = {f.topic for f in facts}
     names.update(t for f in facts for t in f.tags)
     empty_level = {name for name in names if "::" in name and _EMPTY_LEVEL.search(name)}
-    for f in facts:
+    mixed = _mixed_script_facts(facts)
+    for k, f in enumerate(facts):
         if miscased or empty_level:
             topic = f.topic
             if topic in miscased:
@@ -109,7 +110,8 @@ def check_semantics(bank: Bank, report: Report) -> None:
                     report.error(f"unknown source '{e.source}'", e.path + ("source",), fact_id=f.id,
                                  hint=hint(e.source, sources, "sources"), code="unknown-source")
         _check_options(f, report)
-        _check_scripts(f, report)
+        if k in mixed:
+            _report_mixed_scripts(f, report)
     _check_unused(bank, used_refs, used_sources, report)
 
 
@@ -129,9 +131,32 @@ def _check_hierarchy(name: str, what: str, path: tuple, f: Fact | None, report: 
 def _check_scripts(f: Fact, report: Report) -> None:
     """A word that mixes Latin letters with lookalikes from another script ('Кetamine')."""
     # A fact with no lookalike letter anywhere has no such word: one test on its texts joined.
-    joined = "".join((f.question, f.answer, *f.accept, *f.distractors, *[e.says for e in f.errors]))
-    if not joined.isascii() and has_lookalike(joined):
+    if _has_mixed_script(f):
         _report_mixed_scripts(f, report)
+
+
+_SCRIPT_RUN = 256   # facts whose texts are tested together for lookalikes
+
+
+def _mixed_script_facts(facts: list[Fact]) -> set[int]:
+    """The positions of the facts `_check_scripts` reports on: a run of facts at a time, whose texts
+    joined are most often plain ASCII or hold no lookalike, and then none of them has one."""
+    found: set[int] = set()
+    for start in range(0, len(facts), _SCRIPT_RUN):
+        run = facts[start:start + _SCRIPT_RUN]
+        joined = "".join([t for f in run for t in (f.question, f.answer, *f.accept, *f.distractors,
+                                                     *[e.says for e in f.errors])])
+        if joined.isascii() or not has_lookalike(joined):
+            continue
+        for k, f in enumerate(run, start):
+            if _has_mixed_script(f):
+                found.add(k)
+    return found
+
+
+def _has_mixed_script(f: Fact) -> bool:
+    joined = "".join((f.question, f.answer, *f.accept, *f.distractors, *[e.says for e in f.errors]))
+    return not joined.isascii() and has_lookalike(joined)
 
 
 def _report_mixed_scripts(f: Fact, report: Report) -> None:
@@ -165,11 +190,9 @@ def _check_unused(bank: Bank, used_refs: set[str], used_sources: set[str], repor
 
 
 def _check_options(f: Fact, report: Report) -> None:
-    norms = f.norms
     # Every problem below is two texts with one normalisation (or one phrasing listed twice, which
     # normalises alike): when the normalisations are all distinct there is nothing to report.
-    every = (norms.answer, *norms.accept, *norms.says, *norms.distractors)
-    if len(set(every)) != len(every):
+    if not f.norms.distinct:
         _report_option_clashes(f, report)
 
 
@@ -301,16 +324,15 @@ def check_bank(file: str, options: int = DEFAULT_OPTIONS, strict: bool = False,
         with gc_paused():
             # The give-away lint needs nothing from the checks below: on a large bank it runs in a
             # child process on the other core meanwhile, and its warnings come after theirs, as before.
-            # It reads the questions normalised, which only it needs: another child normalises them
-            # while the checks of meaning run here (the facts' own normalised texts were computed when
-            # the bank was read, so every process shares them).
-            big = lint and len(bank.facts) >= FORK_FROM
-            questions = Forked(question_norms, bank.facts) if big else None
-            check_semantics(bank, report)
+            # The child also normalises the questions, which only it reads (the facts' own normalised
+            # texts were computed when the bank was read, so both processes share them). One child for
+            # both: the questions never cross the pipe, and the parent's pages are shared with one
+            # process only (each fork makes the parent's next write to a page copy it).
             giveaways = None
             if lint:
-                giveaways = (Forked(_lint_giveaways, bank, questions.result()) if big
+                giveaways = (Forked(_lint_giveaways, bank, None) if len(bank.facts) >= FORK_FROM
                              else Inline(_lint_giveaways, bank, None))
+            check_semantics(bank, report)
             _check_questions(bank, options, strict, lint, report)
             if giveaways is not None:
                 fact_lint = Report()
@@ -341,8 +363,7 @@ def _check_questions(bank: Bank, options: int, strict: bool, lint: bool, report:
         # Quick lane: the question the generator would build is known without building it. Its key
         # comes first, then its own wrong options in policy order; borrowed ones only when too few.
         norms = f.norms
-        every = (norms.answer, *norms.accept, *norms.says, *norms.distractors)
-        if len(set(every)) == len(every):   # nothing blocked or merged (the generator's own test)
+        if norms.distinct:   # nothing blocked or merged (the generator's own test)
             own = len(f.errors) + len(f.distractors)
             if own >= want:   # no borrowing: `options` options, and their texts are the fact's own
                 if lint:
@@ -350,7 +371,7 @@ def _check_questions(bank: Bank, options: int, strict: bool, lint: bool, report:
                     wrong += f.distractors[:want - len(wrong)]
                     _lint_options(f, f.answer, [f.answer, *wrong], wrong, report)
                 continue
-            taken = len(every)   # the texts it takes: its key, accepted phrasings and own options
+            taken = 1 + len(f.accept) + own   # the texts it takes: its key, accepted phrasings and own options
         else:
             blocked = {norms.answer, *norms.accept}
             own = len({*norms.says, *norms.distractors} - blocked)
