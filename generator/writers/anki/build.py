@@ -53,7 +53,7 @@ from .package import ID_STEP, PlannedNote, ShippedNote, description_html, read_a
 
 # What decides a deck's content besides the bank and the options: a change here is a
 # reason to rebuild (and compare) even when the bank did not change.
-_CODE = ("bank", "check", "quiz", "text", "writers/anki")
+_CODE = ("bank", "check", "quiz", "text", "writers/anki", "writers/deflate.py")  # folders, or a module
 
 
 @dataclass
@@ -110,7 +110,7 @@ def code_digest() -> str:
         root = Path(__file__).resolve().parents[2]
         h = hashlib.sha256(genanki.__version__.encode())
         for part in _CODE:
-            for p in sorted((root / part).glob("*.py")):
+            for p in [root / part] if part.endswith(".py") else sorted((root / part).glob("*.py")):
                 h.update(p.name.encode() + b"\0" + p.read_bytes())
         _code_digest = h.hexdigest()
     return _code_digest

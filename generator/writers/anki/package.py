@@ -21,7 +21,6 @@ import os
 import sqlite3
 import threading
 import zipfile
-import zlib
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from genanki.apkg_col import APKG_COL
 from genanki.apkg_schema import APKG_SCHEMA
 
 from ...text.markup import text_html
+from ..deflate import WINDOW, deflate_piece
 from .notes import NoteSpec, content_digest
 from .notetypes import NOTE_TYPES
 
@@ -44,7 +44,6 @@ PAGE_SIZE = 16384  # SQLite pages of 16 KiB: 10 % less file to write and compres
 # The collection is compressed in pieces of 4 MiB (`_DeflatePieces`): 64 at 100,000 facts, enough
 # for two threads to share, few enough that the 32 KiB each is primed with costs nothing.
 DEFLATE_PIECE = 4 << 20
-WINDOW = 32768  # DEFLATE's window: what a piece's matches may reach back into
 ID_STEP = 4  # note ids are this far apart; a note's cards are id + ordinal (at most 3 card types)
 
 
@@ -327,13 +326,8 @@ class _DeflatePieces:
 
 
 def _deflate_piece(data: bytes, primer: bytes, last: bool) -> bytes:
-    """``data`` as raw DEFLATE (level ``ZIP_LEVEL``, zlib's other settings as `zipfile` uses them),
-    primed with ``primer``; ended with the final block if ``last``, else flushed to a byte boundary."""
-    if primer:
-        z = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15, zlib.DEF_MEM_LEVEL, zlib.Z_DEFAULT_STRATEGY, primer)
-    else:
-        z = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
-    return z.compress(data) + z.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+    """A piece of the collection's stream (`deflate_piece` at the deck's level, ``ZIP_LEVEL``)."""
+    return deflate_piece(data, primer, last, ZIP_LEVEL)
 
 
 @dataclass
