@@ -245,19 +245,14 @@ class Arrangement:
         the same draws in the same order as `arrange`, without looking for the key or making each
         question again."""
         shuffle = self._rng.shuffle
-        blocks = self._blocks
+        key_position = self._key_position
         out = []
         for q in questions:
             options = q.options
             k = len(options)
             if k < MIN_OPTIONS:
                 continue
-            block = blocks.get(k)
-            if not block:
-                block = list(range(k))
-                shuffle(block)
-                blocks[k] = block
-            key_pos = block.pop()
+            key_pos = key_position(k)
             rest = options[1:]
             shuffle(rest)
             rest.insert(key_pos, options[0])
@@ -279,19 +274,24 @@ class Arrangement:
     def skip(self, counts: list[int]) -> None:
         """The draws of `arrange` for questions with these option counts, the questions left unmade."""
         shuffle = self._rng.shuffle
-        blocks = self._blocks
+        key_position = self._key_position
         # The wrong options' shuffle draws by their number only: a list of as many stands in for them.
         spare = {k: [0] * (k - 1) for k in set(counts)}
         for k in counts:
             if k < MIN_OPTIONS:
                 continue
-            block = blocks.get(k)
-            if not block:
-                block = list(range(k))
-                shuffle(block)
-                blocks[k] = block
-            block.pop()
+            key_position(k)
             shuffle(spare[k])
+
+    def _key_position(self, k: int) -> int:
+        """The key's position in the next question with ``k`` options: taken from a shuffled block of
+        the ``k`` positions, a new block drawn when the last is used up (so keys spread evenly)."""
+        block = self._blocks.get(k)
+        if not block:
+            block = list(range(k))
+            self._rng.shuffle(block)
+            self._blocks[k] = block
+        return block.pop()
 
 
 def _arrange_built(questions: list[Question], seed: int) -> list[Question]:
