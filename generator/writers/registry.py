@@ -18,7 +18,6 @@ import os
 import pickle
 import tempfile
 from dataclasses import dataclass
-from itertools import chain
 from typing import Iterator
 
 from ..atomic import output_set
