@@ -171,12 +171,17 @@ def test_giveaways_agree_with_looking_at_every_hit(bank, vocabulary):
         L.VOCABULARY = old
 
 
-@pytest.mark.parametrize("extra", [[], ["a | b?"], ["a | b?", "c ` d?"], ["a | b ` \ue00f c?"]])
+@pytest.mark.parametrize("extra", [[], ["a | b?"], ["a | b?", "c ` d?"], ["a | b ` \ue00f c?"],
+                                   ["é | ` ß?", "Ä ` x?"]])
 def test_questions_normalised_together_as_one_by_one(extra):
-    """Whichever mark separates the questions (one that none of them holds), each comes back as `norm` gives it."""
+    """Whichever mark separates the questions (one that none of them holds), each comes back as `norm` gives it,
+    the ASCII questions (normalised together) and the others (together) in their places."""
     from generator.text.normalize import norm
     texts = ["What is NMDA?", "H~2~O is:", "**Bold** claim, 2.5 mg -5 °C", "Кetamine ﬁ?", "", "  x  ", *extra]
     facts = [Fact(f"f{i}", "T", "k", q, "a", "e", ["r"], index=i) for i, q in enumerate(texts)]
     assert L.question_norms(facts) == [norm(q.replace("\ue00f", " ")) for q in texts]
     ascii_only = [f for f in facts if f.question.isascii()]
     assert L.question_norms(ascii_only) == [norm(f.question) for f in ascii_only]
+    beyond_ascii = [f for f in facts if not f.question.isascii()]
+    assert L.question_norms(beyond_ascii) == [norm(f.question.replace("\ue00f", " ")) for f in beyond_ascii]
+    assert L.question_norms([]) == []

@@ -22,6 +22,8 @@ import re
 from bisect import insort
 from collections import Counter
 from functools import partial
+from itertools import compress
+from operator import not_
 
 from ..bank import Bank, Fact
 from ..diagnostics import Report
@@ -70,11 +72,27 @@ def _wrong(f: Fact) -> list[str]:
 
 
 def question_norms(facts: list[Fact]) -> list[str]:
-    """Every question normalised, in one pass over one string (a mark, which normalisation keeps,
-    separates them): one call instead of one per fact."""
-    if not facts:
-        return []
+    """Every question normalised, in few passes over one string (a mark, which normalisation keeps,
+    separates them): a call or two instead of one per fact."""
     questions = [f.question for f in facts]
+    # ASCII text normalises several times faster than text beyond it (no NFKC, lower() for case folding,
+    # one byte a character), and one question beyond ASCII makes the joined text so: the ASCII questions
+    # are normalised together, the others together.
+    plain = list(map(str.isascii, questions))
+    ascii_norms = _norm_joined(list(compress(questions, plain)))
+    if len(ascii_norms) == len(questions):
+        return ascii_norms
+    other_norms = _norm_joined(list(compress(questions, map(not_, plain))))
+    if not ascii_norms:
+        return other_norms
+    ascii_next, other_next = iter(ascii_norms).__next__, iter(other_norms).__next__
+    return [ascii_next() if is_plain else other_next() for is_plain in plain]
+
+
+def _norm_joined(questions: list[str]) -> list[str]:
+    """`norm` of each text, from one call on them all joined."""
+    if not questions:
+        return []
     everything = "\n".join(questions)
     # An ASCII symbol that no question holds keeps ASCII questions ASCII, which normalise several times
     # faster than text beyond it (no NFKC, one byte a character); otherwise a private-use mark.
