@@ -22,7 +22,7 @@ import re
 from bisect import insort
 from collections import Counter
 from functools import partial
-from itertools import compress
+from itertools import chain, compress
 from operator import not_
 
 from ..bank import Bank, Fact
@@ -31,6 +31,8 @@ from ..text.normalize import norm
 
 _SEP = "\x1f"                                   # between two texts of a fact: no phrase spans it
 _LEADING = frozenset({"a", "an", "the"})
+_ARTICLE_START = ("a ", "an ", "the ")
+_ANSWER = ("answer",)
 # A phrase this short says too little to give anything away ("K", "2", "IV").
 _MIN_CHARS = 3
 
@@ -55,7 +57,7 @@ VOCABULARY = 50
 
 def _phrase(normalised: str) -> str | None:
     """A normalised answer as a phrase to look for: leading articles dropped; None when too short to tell."""
-    if len(normalised) >= 4 and not normalised.startswith(("a ", "an ", "the ")) and not normalised.isdigit():
+    if len(normalised) >= 4 and not normalised.startswith(_ARTICLE_START) and not normalised.isdigit():
         return normalised                                   # the common case, without splitting
     ws = normalised.split()
     while ws and ws[0] in _LEADING:
@@ -137,20 +139,30 @@ def lint_giveaways(bank: Bank, report: Report, questions: list[str] | None = Non
     facts = bank.facts
     # Each distinct phrase (answers and accepted phrasings) with the facts and places it comes from.
     owners: dict[str, list[tuple[int, tuple]]] = {}
+    get = owners.get
     for i, f in enumerate(facts):
         n = f.norms
-        p = _phrase(n.answer)
+        a = n.answer
+        # `_phrase`'s common case inline: most answers are kept whole.
+        p = a if len(a) >= 4 and not a.startswith(_ARTICLE_START) and not a.isdigit() else _phrase(a)
         if p is not None:
-            owners.setdefault(p, []).append((i, ("answer",)))
-        for j, a in enumerate(n.accept):
-            q = _phrase(a)
-            if q is not None and q != p and not (q in owners and owners[q][-1][0] == i):
-                owners.setdefault(q, []).append((i, ("accept", j)))
+            places = get(p)
+            if places is None:
+                owners[p] = [(i, _ANSWER)]
+            else:
+                places.append((i, _ANSWER))
+        if n.accept:
+            for j, a in enumerate(n.accept):
+                q = _phrase(a)
+                if q is not None and q != p and not (q in owners and owners[q][-1][0] == i):
+                    owners.setdefault(q, []).append((i, ("accept", j)))
     # A phrase is looked for through its rarest word among all phrases: few phrases share an anchor,
     # so a text is checked against a handful of candidates, whatever the size of the bank. (Which word
     # of a phrase anchors it changes only the speed: a text holding ' p ' holds each word of p.)
-    freq = Counter(" ".join(owners).split())
-    anchor_of = dict(zip(owners, map(partial(min, key=freq.__getitem__), map(str.split, owners))))
+    words = list(map(str.split, owners))
+    freq = Counter(chain.from_iterable(words))
+    anchor_of = dict(zip(owners, map(partial(min, key=freq.__getitem__), words)))
+    del words
     anchored: dict[str, list[str]] = {}   # anchor → the phrases anchored on it
     # anchor → the one fact that owns every phrase anchored on it, or -1. Most anchors are one fact's
     # own (its answer's rarest word), and that fact's text holds it: the scan passes over such a hit
@@ -158,13 +170,14 @@ def lint_giveaways(bank: Bank, report: Report, questions: list[str] | None = Non
     alone: dict[str, int] = {}
     for (p, places), w in zip(owners.items(), anchor_of.values()):
         i = places[0][0] if len(places) == 1 else -1
-        if w in anchored:
-            anchored[w].append(p)
-            if alone[w] != i:
-                alone[w] = -1
-        else:
+        phrases = anchored.get(w)
+        if phrases is None:
             anchored[w] = [p]
             alone[w] = i
+        else:
+            phrases.append(p)
+            if alone[w] != i:
+                alone[w] = -1
     # Every fact's text, split into words and met with the anchors, in calls that loop in C; a slice of
     # facts at a time, so that the texts stay few and in cache.
     anchors = set(anchored)
