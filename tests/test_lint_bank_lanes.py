@@ -173,9 +173,11 @@ def test_giveaways_agree_with_looking_at_every_hit(bank, vocabulary):
 
 @pytest.mark.parametrize("extra", [[], ["a | b?"], ["a | b?", "c ` d?"], ["a | b ` \ue00f c?"],
                                    ["é | ` ß?", "Ä ` x?"]])
-def test_questions_normalised_together_as_one_by_one(extra):
+@pytest.mark.parametrize("run", [512, 1, 2, 3])
+def test_questions_normalised_together_as_one_by_one(extra, run, monkeypatch):
     """Whichever mark separates the questions (one that none of them holds), each comes back as `norm` gives it,
-    the ASCII questions (normalised together) and the others (together) in their places."""
+    the ASCII questions (normalised together) and the others (together) in their places, a run at a time."""
+    monkeypatch.setattr(L, "_QUESTION_RUN", run)
     from generator.text.normalize import norm
     texts = ["What is NMDA?", "H~2~O is:", "**Bold** claim, 2.5 mg -5 °C", "Кetamine ﬁ?", "", "  x  ", *extra]
     facts = [Fact(f"f{i}", "T", "k", q, "a", "e", ["r"], index=i) for i, q in enumerate(texts)]

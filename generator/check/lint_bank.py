@@ -74,9 +74,22 @@ def _wrong(f: Fact) -> list[str]:
 
 
 def question_norms(facts: list[Fact]) -> list[str]:
-    """Every question normalised, in few passes over one string (a mark, which normalisation keeps,
-    separates them): a call or two instead of one per fact."""
-    questions = [f.question for f in facts]
+    """Every question normalised, a run of questions at a time in few passes over one string (a mark,
+    which normalisation keeps, separates them): a call or two a run instead of one per fact. (A run
+    of texts joined stays small enough to be made in memory already in use, and in cache: on a large
+    bank, one string of every question and each step's copy of it cost more in fresh pages than the
+    calls they save.)"""
+    out: list[str] = []
+    for start in range(0, len(facts), _QUESTION_RUN):
+        out += _run_norms([f.question for f in facts[start:start + _QUESTION_RUN]])
+    return out
+
+
+_QUESTION_RUN = 512
+
+
+def _run_norms(questions: list[str]) -> list[str]:
+    """`question_norms` of a run of questions (texts)."""
     # ASCII text normalises several times faster than text beyond it (no NFKC, lower() for case folding,
     # one byte a character), and one question beyond ASCII makes the joined text so: the ASCII questions
     # are normalised together, the others together.
