@@ -23,7 +23,7 @@ from bisect import insort
 from collections import Counter
 from functools import partial
 from itertools import chain, compress
-from operator import not_
+from operator import attrgetter, not_
 
 from ..bank import Bank, Fact
 from ..diagnostics import Report
@@ -33,6 +33,7 @@ _SEP = "\x1f"                                   # between two texts of a fact: n
 _LEADING = frozenset({"a", "an", "the"})
 _ARTICLE_START = ("a ", "an ", "the ")
 _ANSWER = ("answer",)
+_NORMS = attrgetter("norms")
 # A phrase this short says too little to give anything away ("K", "2", "IV").
 _MIN_CHARS = 3
 
@@ -173,15 +174,13 @@ def lint_giveaways(bank: Bank, report: Report, questions: list[str] | None = Non
     # so a text is checked against a handful of candidates, whatever the size of the bank. (Which word
     # of a phrase anchors it changes only the speed: a text holding ' p ' holds each word of p.)
     words = list(map(str.split, owners))
-    freq = Counter(chain.from_iterable(words))
-    anchor_of = dict(zip(owners, map(partial(min, key=freq.__getitem__), words)))
-    del words
+    rarest = partial(min, key=Counter(chain.from_iterable(words)).__getitem__)   # a phrase's words → its anchor
     anchored: dict[str, list[str]] = {}   # anchor → the phrases anchored on it
     # anchor → the one fact that owns every phrase anchored on it, or -1. Most anchors are one fact's
     # own (its answer's rarest word), and that fact's text holds it: the scan passes over such a hit
     # and, for the few phrases also found elsewhere, looks for them in that fact's text afterwards.
     alone: dict[str, int] = {}
-    for (p, places), w in zip(owners.items(), anchor_of.values()):
+    for (p, places), w in zip(owners.items(), map(rarest, words)):
         i = places[0][0] if len(places) == 1 else -1
         phrases = anchored.get(w)
         if phrases is None:
@@ -191,6 +190,7 @@ def lint_giveaways(bank: Bank, report: Report, questions: list[str] | None = Non
             phrases.append(p)
             if alone[w] != i:
                 alone[w] = -1
+    del words
     # Every fact's text, split into words and met with the anchors, in calls that loop in C; a slice of
     # facts at a time, so that the texts stay few and in cache.
     anchors = set(anchored)
@@ -198,7 +198,9 @@ def lint_giveaways(bank: Bank, report: Report, questions: list[str] | None = Non
         questions = question_norms(facts)
     found: dict[str, list[int]] = {}
     for start in range(0, len(facts), _SLICE):
-        seen = list(map(_seen, facts[start:start + _SLICE], questions[start:start + _SLICE]))
+        # `_seen` of each fact, inline
+        seen = [f" {q} {_SEP} " + _BETWEEN.join((n.answer, *n.says, *n.distractors)) + " "
+                for n, q in zip(map(_NORMS, facts[start:start + _SLICE]), questions[start:start + _SLICE])]
         for b, (text, hit) in enumerate(zip(seen, map(anchors.intersection, map(str.split, seen))), start):
             for w in hit:
                 if alone[w] != b:
@@ -206,7 +208,7 @@ def lint_giveaways(bank: Bank, report: Report, questions: list[str] | None = Non
                         if f" {p} " in text:
                             found.setdefault(p, []).append(b)
     for p, where_found in found.items():
-        b = alone[anchor_of[p]]
+        b = alone[rarest(p.split())]
         if b >= 0 and f" {p} " in _seen(facts[b], questions[b]):
             insort(where_found, b)
     for p, where_found in sorted((p, bs) for p, bs in found.items() if bs != [owners[p][0][0]]):
