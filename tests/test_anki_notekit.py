@@ -3,9 +3,10 @@
 - `digest` is `_digest` (SHA-256 of the pieces' UTF-8 with surrogates passed through), for
   ASCII, Latin-1, curly quotes, astral characters, lone surrogates, empty pieces and long runs;
   None for a piece that is not a str.
-- `guid` is `_guid_of` (and genanki's `guid_for`), and refuses a surrogate as str.encode does.
+- `guid` is `_guid_of` (and genanki's `guid_for`), and refuses a surrogate as str.encode does;
+  for texts of every length about SHA-256's blocks.
 - `shuffled` is `_shuffled` (and `random.Random(key).shuffle`), for keys with leading NULs (the
-  seed's int drops them), empty keys and long keys.
+  seed's int drops them), empty keys and keys of every length about SHA-512's blocks.
 - The notes made with the kit are the notes made without it, inline and in a forked child.
 - The kit is built where the tools are required (CI).
 """
@@ -79,6 +80,9 @@ def test_guid_is_the_python_guid():
         if not any("\ud800" <= c <= "\udfff" for c in text):
             assert KIT.guid(text) == genanki.guid_for(text)
     assert _outcome(KIT.guid, "a\ud800") is UnicodeEncodeError
+    for n in range(300):  # every length about SHA-256's blocks of 64 bytes and its padding
+        for text in ("x" * n, "é" * (n // 2) + "x" * (n % 2)):
+            assert KIT.guid(text) == notes_mod._guid_of(text), n
 
 
 @needs_kit
@@ -94,6 +98,8 @@ def test_shuffled_is_the_python_shuffle():
                 random.Random(key).shuffle(expected)
                 assert KIT.shuffled(items, key) == expected
     assert KIT.shuffled(range(3), "k") == notes_mod._shuffled(range(3), "k")  # any iterable, as list() takes
+    for n in range(400):  # every length about SHA-512's blocks of 128 bytes and its padding
+        assert KIT.shuffled(range(6), "k" * n) == notes_mod._shuffled(range(6), "k" * n), n
 
 
 def _rows(specs):

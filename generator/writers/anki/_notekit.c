@@ -9,7 +9,8 @@
  *   seed made into its MT19937 key as `Random.seed` makes it, and only the first few outputs of the
  *   generator computed (a shuffle of a few options needs a few words, not all 624).
  *
- * SHA-256 and SHA-512 are hashlib's (OpenSSL, which uses the CPU's SHA instructions).
+ * A note's SHA-256 is hashlib's (OpenSSL, which uses the CPU's SHA instructions); the short texts'
+ * SHA-256 and SHA-512 are made here (see below).
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -18,10 +19,9 @@
 #include <string.h>
 
 static PyObject *sha256_new; /* hashlib.sha256 */
-static PyObject *sha512_new; /* hashlib.sha512 */
 static PyObject *digest_name; /* "digest" */
 
-/* The digest of `data` (n bytes) by `hash_new` (hashlib.sha256 or sha512), into `out` (`size` bytes). */
+/* The digest of `data` (n bytes) by `hash_new` (hashlib.sha256), into `out` (`size` bytes). */
 static int hash_bytes(PyObject *hash_new, const char *data, Py_ssize_t n, unsigned char *out, Py_ssize_t size)
 {
     PyObject *view = PyMemoryView_FromMemory((char *)data, n, PyBUF_READ);
@@ -43,6 +43,131 @@ static int hash_bytes(PyObject *hash_new, const char *data, Py_ssize_t n, unsign
     memcpy(out, PyBytes_AS_STRING(d), size);
     Py_DECREF(d);
     return 0;
+}
+
+/* ---- SHA-256 and SHA-512 of short texts (FIPS 180-4) ----
+ * A GUID's text and a shuffle's seed are a few dozen bytes: hashed here, they cost less than a
+ * call to hashlib; a note's content (a kilobyte or more) goes to hashlib's OpenSSL, faster per byte. */
+
+static const uint32_t K256[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+#define ROR32(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+#define ROR64(x, n) (((x) >> (n)) | ((x) << (64 - (n))))
+
+static void sha256_block(uint32_t h[8], const unsigned char *p)
+{
+    uint32_t w[64], a, b, c, d, e, f, g, k, t1, t2;
+    int i;
+    for (i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (; i < 64; i++) {
+        uint32_t s0 = ROR32(w[i - 15], 7) ^ ROR32(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ROR32(w[i - 2], 17) ^ ROR32(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    a = h[0]; b = h[1]; c = h[2]; d = h[3]; e = h[4]; f = h[5]; g = h[6]; k = h[7];
+    for (i = 0; i < 64; i++) {
+        t1 = k + (ROR32(e, 6) ^ ROR32(e, 11) ^ ROR32(e, 25)) + ((e & f) ^ (~e & g)) + K256[i] + w[i];
+        t2 = (ROR32(a, 2) ^ ROR32(a, 13) ^ ROR32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        k = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+}
+
+/* The first 8 bytes of SHA-256(data), big-endian: all a GUID takes. */
+static uint64_t sha256_head(const unsigned char *data, size_t n)
+{
+    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    unsigned char last[128];
+    size_t full = n / 64 * 64, rest = n - full, i;
+    for (i = 0; i < full; i += 64)
+        sha256_block(h, data + i);
+    memset(last, 0, sizeof(last));
+    memcpy(last, data + full, rest);
+    last[rest] = 0x80;
+    size_t end = rest < 56 ? 64 : 128;
+    uint64_t bits = (uint64_t)n * 8;
+    for (i = 0; i < 8; i++)
+        last[end - 1 - i] = (unsigned char)(bits >> (8 * i));
+    sha256_block(h, last);
+    if (end == 128)
+        sha256_block(h, last + 64);
+    return (uint64_t)h[0] << 32 | h[1];
+}
+
+static const uint64_t K512[80] = {
+    0x428a2f98d728ae22ULL, 0x7137449123ef65cdULL, 0xb5c0fbcfec4d3b2fULL, 0xe9b5dba58189dbbcULL, 0x3956c25bf348b538ULL,
+    0x59f111f1b605d019ULL, 0x923f82a4af194f9bULL, 0xab1c5ed5da6d8118ULL, 0xd807aa98a3030242ULL, 0x12835b0145706fbeULL,
+    0x243185be4ee4b28cULL, 0x550c7dc3d5ffb4e2ULL, 0x72be5d74f27b896fULL, 0x80deb1fe3b1696b1ULL, 0x9bdc06a725c71235ULL,
+    0xc19bf174cf692694ULL, 0xe49b69c19ef14ad2ULL, 0xefbe4786384f25e3ULL, 0x0fc19dc68b8cd5b5ULL, 0x240ca1cc77ac9c65ULL,
+    0x2de92c6f592b0275ULL, 0x4a7484aa6ea6e483ULL, 0x5cb0a9dcbd41fbd4ULL, 0x76f988da831153b5ULL, 0x983e5152ee66dfabULL,
+    0xa831c66d2db43210ULL, 0xb00327c898fb213fULL, 0xbf597fc7beef0ee4ULL, 0xc6e00bf33da88fc2ULL, 0xd5a79147930aa725ULL,
+    0x06ca6351e003826fULL, 0x142929670a0e6e70ULL, 0x27b70a8546d22ffcULL, 0x2e1b21385c26c926ULL, 0x4d2c6dfc5ac42aedULL,
+    0x53380d139d95b3dfULL, 0x650a73548baf63deULL, 0x766a0abb3c77b2a8ULL, 0x81c2c92e47edaee6ULL, 0x92722c851482353bULL,
+    0xa2bfe8a14cf10364ULL, 0xa81a664bbc423001ULL, 0xc24b8b70d0f89791ULL, 0xc76c51a30654be30ULL, 0xd192e819d6ef5218ULL,
+    0xd69906245565a910ULL, 0xf40e35855771202aULL, 0x106aa07032bbd1b8ULL, 0x19a4c116b8d2d0c8ULL, 0x1e376c085141ab53ULL,
+    0x2748774cdf8eeb99ULL, 0x34b0bcb5e19b48a8ULL, 0x391c0cb3c5c95a63ULL, 0x4ed8aa4ae3418acbULL, 0x5b9cca4f7763e373ULL,
+    0x682e6ff3d6b2b8a3ULL, 0x748f82ee5defb2fcULL, 0x78a5636f43172f60ULL, 0x84c87814a1f0ab72ULL, 0x8cc702081a6439ecULL,
+    0x90befffa23631e28ULL, 0xa4506cebde82bde9ULL, 0xbef9a3f7b2c67915ULL, 0xc67178f2e372532bULL, 0xca273eceea26619cULL,
+    0xd186b8c721c0c207ULL, 0xeada7dd6cde0eb1eULL, 0xf57d4f7fee6ed178ULL, 0x06f067aa72176fbaULL, 0x0a637dc5a2c898a6ULL,
+    0x113f9804bef90daeULL, 0x1b710b35131c471bULL, 0x28db77f523047d84ULL, 0x32caab7b40c72493ULL, 0x3c9ebe0a15c9bebcULL,
+    0x431d67c49c100d4cULL, 0x4cc5d4becb3e42b6ULL, 0x597f299cfc657e2aULL, 0x5fcb6fab3ad6faecULL, 0x6c44198c4a475817ULL,
+};
+
+static void sha512_block(uint64_t h[8], const unsigned char *p)
+{
+    uint64_t w[80], a, b, c, d, e, f, g, k, t1, t2;
+    int i, j;
+    for (i = 0; i < 16; i++) {
+        uint64_t v = 0;
+        for (j = 0; j < 8; j++)
+            v = v << 8 | p[8 * i + j];
+        w[i] = v;
+    }
+    for (; i < 80; i++) {
+        uint64_t s0 = ROR64(w[i - 15], 1) ^ ROR64(w[i - 15], 8) ^ (w[i - 15] >> 7);
+        uint64_t s1 = ROR64(w[i - 2], 19) ^ ROR64(w[i - 2], 61) ^ (w[i - 2] >> 6);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    a = h[0]; b = h[1]; c = h[2]; d = h[3]; e = h[4]; f = h[5]; g = h[6]; k = h[7];
+    for (i = 0; i < 80; i++) {
+        t1 = k + (ROR64(e, 14) ^ ROR64(e, 18) ^ ROR64(e, 41)) + ((e & f) ^ (~e & g)) + K512[i] + w[i];
+        t2 = (ROR64(a, 28) ^ ROR64(a, 34) ^ ROR64(a, 39)) + ((a & b) ^ (a & c) ^ (b & c));
+        k = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+}
+
+/* SHA-512(data) into out (64 bytes). */
+static void sha512(const unsigned char *data, size_t n, unsigned char out[64])
+{
+    uint64_t h[8] = {0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
+                     0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL, 0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL};
+    unsigned char last[256];
+    size_t full = n / 128 * 128, rest = n - full, i;
+    for (i = 0; i < full; i += 128)
+        sha512_block(h, data + i);
+    memset(last, 0, sizeof(last));
+    memcpy(last, data + full, rest);
+    last[rest] = 0x80;
+    size_t end = rest < 112 ? 128 : 256;
+    uint64_t bits = (uint64_t)n * 8; /* the high 64 bits of the 128-bit length: 0 below 2 EiB */
+    for (i = 0; i < 8; i++)
+        last[end - 1 - i] = (unsigned char)(bits >> (8 * i));
+    sha512_block(h, last);
+    if (end == 256)
+        sha512_block(h, last + 128);
+    for (i = 0; i < 64; i++)
+        out[i] = (unsigned char)(h[i / 8] >> (56 - 8 * (i % 8)));
 }
 
 /* ---- UTF-8 ---- */
@@ -223,22 +348,17 @@ static PyObject *nk_guid(PyObject *self, PyObject *text)
         return PyErr_NoMemory();
     int surrogates = 0;
     char *end = put_utf8(buf, text, &surrogates);
-    unsigned char d[32];
-    int failed;
+    uint64_t h = 0;
     if (surrogates) { /* strict UTF-8, as str.encode("utf-8"): its error */
         PyObject *strict = PyUnicode_AsUTF8String(text);
         Py_XDECREF(strict);
-        failed = 1;
     } else {
-        failed = hash_bytes(sha256_new, buf, end - buf, d, 32);
+        h = sha256_head((const unsigned char *)buf, end - buf);
     }
     if (buf != small)
         PyMem_Free(buf);
-    if (failed)
+    if (surrogates)
         return NULL;
-    uint64_t h = 0;
-    for (int i = 0; i < 8; i++)
-        h = h << 8 | d[i];
     char out[16];
     int n = 0;
     while (h) {
@@ -386,13 +506,7 @@ static PyObject *nk_shuffled(PyObject *self, PyObject *const *args, Py_ssize_t n
         return PyErr_NoMemory();
     }
     memcpy(bytes, raw, raw_len);
-    if (hash_bytes(sha512_new, raw, raw_len, bytes + raw_len, 64) < 0) {
-        PyMem_Free(bytes);
-        PyMem_Free(key);
-        PyMem_Free(g);
-        Py_DECREF(order);
-        return NULL;
-    }
+    sha512((const unsigned char *)raw, raw_len, bytes + raw_len);
     Py_ssize_t first = 0;
     while (first < total && bytes[first] == 0)
         first++;
@@ -443,10 +557,9 @@ PyMODINIT_FUNC PyInit__notekit(void)
     if (hashlib == NULL)
         return NULL;
     sha256_new = PyObject_GetAttrString(hashlib, "sha256");
-    sha512_new = PyObject_GetAttrString(hashlib, "sha512");
     Py_DECREF(hashlib);
     digest_name = PyUnicode_InternFromString("digest");
-    if (sha256_new == NULL || sha512_new == NULL || digest_name == NULL)
+    if (sha256_new == NULL || digest_name == NULL)
         return NULL;
     return PyModule_Create(&module_def);
 }
