@@ -2,7 +2,8 @@
 
 - `digest` is `_digest` (SHA-256 of the pieces' UTF-8 with surrogates passed through), for
   ASCII, Latin-1, curly quotes, astral characters, lone surrogates, empty pieces and long runs;
-  None for a piece that is not a str.
+  None for a piece that is not a str. `digest` and `guid` are tested with SHA-256 by the CPU's
+  SHA instructions (where it has them) and by plain C (or hashlib, for a note's digest).
 - `guid` is `_guid_of` (and genanki's `guid_for`), and refuses a surrogate as str.encode does;
   for texts of every length about SHA-256's blocks.
 - `shuffled` is `_shuffled` (and `random.Random(key).shuffle`), for keys with leading NULs (the
@@ -42,6 +43,16 @@ def _texts(n: int, seed: int) -> list[str]:
     return texts
 
 
+@pytest.fixture(params=[True, False], ids=["sha-instructions", "plain-c"])
+def sha_way(request):
+    """Each test taking it runs with SHA-256 by the CPU's SHA instructions (where it has them) and without."""
+    if KIT is None:
+        pytest.skip("the C kit is not built")
+    KIT.use_sha_instructions(request.param)
+    yield request.param
+    KIT.use_sha_instructions(True)  # as at import: the instructions where the CPU has them
+
+
 def test_the_kit_is_built_where_required():
     """CI builds the kit (pip install -e .): a missing build there is an error, not a silent slowdown."""
     if KIT is None:
@@ -51,8 +62,7 @@ def test_the_kit_is_built_where_required():
         pytest.skip("the C kit is not built (python setup.py build_ext --inplace): the Python code runs")
 
 
-@needs_kit
-def test_digest_is_the_python_digest():
+def test_digest_is_the_python_digest(sha_way):
     rng = random.Random(7)
     texts = _texts(3000, seed=7)
     for i in range(6000):
@@ -60,6 +70,8 @@ def test_digest_is_the_python_digest():
         kind, tags = rng.choice(texts), rng.choice(texts)
         assert KIT.digest(kind, values, tags) == notes_mod._digest(kind, values, tags), (kind, values, tags)
     assert KIT.digest("fact", ["x" * 100_000, "“" * 5000], "\x1e") == notes_mod._digest("fact", ["x" * 100_000, "“" * 5000], "\x1e")
+    for n in range(300):  # every length about SHA-256's blocks of 64 bytes and its padding
+        assert KIT.digest("f", ["x" * n], "") == notes_mod._digest("f", ["x" * n], ""), n
     for odd in (("fact", ["a", 1], ""), ("fact", ["a"], None), (None, [], ""), ("fact", ("a",), "")):
         assert KIT.digest(*odd) is None, odd
     with pytest.raises(TypeError):  # what the Python code says of such pieces
@@ -73,8 +85,7 @@ def _outcome(fn, *args):
         return type(e)
 
 
-@needs_kit
-def test_guid_is_the_python_guid():
+def test_guid_is_the_python_guid(sha_way):
     for text in _texts(3000, seed=8):
         assert _outcome(KIT.guid, text) == _outcome(notes_mod._guid_of, text), repr(text)
         if not any("\ud800" <= c <= "\udfff" for c in text):
