@@ -31,7 +31,7 @@ from ...forked import Forked
 from ...quiz import DEFAULT_OPTIONS, MIN_OPTIONS, Generator
 from ...bank import Bank, Fact, SourceError
 from ...quiz import BORROWED, CURATED, SOURCE_ERROR, Option
-from ...text.normalize import norm
+from ...text.normalize import norm, norm_all
 from ...text.markup import link_html, plain_html, text_html
 from .notetypes import FACT, MYTH, NoteType
 
@@ -157,10 +157,12 @@ def fact_guid(deck_id: str, fact_id: str) -> str:
     return _fast_guid(f"{GUID_NAMESPACE}__{deck_id}__{fact_id}")  # guid_for(GUID_NAMESPACE, deck_id, fact_id)
 
 
-def myth_guid(deck_id: str, base_id: str, error: SourceError) -> str:
+def myth_guid(deck_id: str, base_id: str, error: SourceError, quote_norm: str | None = None) -> str:
     # The quote is the myth card's front; compared like options are, so a fixed typo or
-    # case change keeps the note.
-    return _fast_guid(f"{GUID_NAMESPACE}__{deck_id}__{base_id}__myth__{error.source}__{norm(error.quote)}")
+    # case change keeps the note. ``quote_norm``: norm(error.quote), if made already.
+    if quote_norm is None:
+        quote_norm = norm(error.quote)
+    return _fast_guid(f"{GUID_NAMESPACE}__{deck_id}__{base_id}__myth__{error.source}__{quote_norm}")
 
 
 def base_id(fact: Fact, deck_id: str, known_guids) -> str:
@@ -195,16 +197,18 @@ class Identity:
         base = base_id(fact, self.deck_id, self.known)
         return base, fact_guid(self.deck_id, base)
 
-    def myths(self, fact: Fact, base: str) -> list[tuple[str, int]]:
-        """(GUID, place among the fact's errors from its source) of each error's note, in order."""
+    def myths(self, fact: Fact, base: str, quotes: list[str] | None = None) -> list[tuple[str, int]]:
+        """(GUID, place among the fact's errors from its source) of each error's note, in order.
+        ``quotes``: the norms of the errors' quotes, if made already (`quote_norms`)."""
         if len(fact.errors) == 1:  # most facts: the general rule below, for one error
             e = fact.errors[0]
+            quote = quotes[0] if quotes is not None else None
             if not self.slots:
-                return [(myth_guid(self.deck_id, base, e), 0)]
+                return [(myth_guid(self.deck_id, base, e, quote), 0)]
             known = [g for fid in (fact.id, *fact.formerly) for g in self.slots.get((fid, e.source), ())]
             if len(known) == 1:  # its one known GUID, whatever GUID its quote gives now: no need to make that
                 return [(known[0], 0)]
-            natural = myth_guid(self.deck_id, base, e)
+            natural = myth_guid(self.deck_id, base, e, quote)
             return [(natural if natural in known or not known else known[0], 0)]
         by_source: dict[str, list[int]] = {}
         for i, e in enumerate(fact.errors):
@@ -216,7 +220,7 @@ class Identity:
                                        for g in self.slots.get((fid, source), ())))
             natural = {}
             for i in places:
-                g = myth_guid(self.deck_id, base, fact.errors[i])
+                g = myth_guid(self.deck_id, base, fact.errors[i], quotes[i] if quotes is not None else None)
                 if g in taken or g in natural.values():  # one source quoted twice alike: keep them apart
                     g = guid_for(GUID_NAMESPACE, self.deck_id, base, "myth", source,
                                          norm(fact.errors[i].quote), norm(fact.errors[i].says))
@@ -233,6 +237,14 @@ class Identity:
                 out[i] = (chosen[i], n)
                 taken.add(chosen[i])
         return out  # type: ignore[return-value]
+
+    def quote_norms(self, facts: list[Fact]) -> list[str] | None:
+        """The norms of the errors' quotes of ``facts`` in order, made at once (`norm_all`: far cheaper
+        than quote by quote) when `myths` makes every error's GUID: without slots (a first build).
+        None otherwise: a rebuild knows most myth notes by their slot, and needs few quotes."""
+        if self.slots:
+            return None
+        return norm_all([e.quote for f in facts for e in f.errors])
 
 
 @functools.lru_cache(maxsize=65536)  # a bank has few topics, kinds and sources, each used by many notes
@@ -437,6 +449,9 @@ def _notes(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact], pr
     tag_texts: dict[int, str] = {}  # `tag_text` of each list in tag_lists, by its id (they all stay alive)
     decks: dict[str, str] = {}  # by topic
     digest, digest_py = _fast_digest, _digest
+    quote_norms = identity.quote_norms(facts)
+    quotes = None
+    at = 0  # the first of the fact's quotes in quote_norms
     pending = 0  # facts done since the last progress call
     for fact in facts:
         # Each error's HTML once: its myth note and the Choose card's explanation show it.
@@ -473,7 +488,10 @@ def _notes(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact], pr
         append(NoteSpec(fact_kind, guid, fact.id, fact.id, deck, values, tags, False, "", 0, None,
                         digest(fact_kind, values, tags_text) or digest_py(fact_kind, values, tags_text)))
         if fact.errors:
-            for e, (guid, n) in zip(fact.errors, identity.myths(fact, base)):
+            if quote_norms is not None:
+                quotes = quote_norms[at:at + len(fact.errors)]
+                at += len(fact.errors)
+            for e, (guid, n) in zip(fact.errors, identity.myths(fact, base, quotes)):
                 quote, source, claim, why = errors_html[id(e)]
                 myth_tags = tag_lists.get((tag_key, e.source))
                 if myth_tags is None:
