@@ -4,6 +4,7 @@
   and progress as all made in the process.
 - Each note's digest is made with it: `content_digest` of its content.
 - A myth note with one known GUID keeps it without its quote's GUID being made.
+- A first build normalises the quotes all at once: the same GUIDs as one by one.
 - GUIDs: the ten-digit base-91 shortcut is genanki's conversion; `fact_guid` and `myth_guid`
   are `guid_for` of their parts.
 - The Choose card's order: `_shuffled` draws what ``random.Random(key).shuffle`` draws.
@@ -214,3 +215,14 @@ def test_notes_marshal_cannot_take_come_back_pickled(tmp_path, monkeypatch):
     monkeypatch.setattr(notes_mod, "_notes", with_a_str_subclass)
     forked = bank_notes(bank, Identity(bank.deck.id), fork_from=1)
     assert _as_rows(forked) == _as_rows(inline)
+
+
+def test_quotes_normalised_at_once_give_the_guids_of_quotes_normalised_one_by_one(tmp_path, monkeypatch):
+    """A first build normalises every quote in one `norm_all` call (`Identity.quote_norms`): the same notes."""
+    banks = _banks(tmp_path)
+    assert any(len(f.errors) > 1 for b in banks for f in b.facts)  # the rule of several errors is taken too
+    at_once = [_as_rows(bank_notes(b, Identity(b.deck.id), fork_from=f)) for b in banks for f in (1, 10 ** 9)]
+    assert all(Identity(b.deck.id).quote_norms(b.facts) is not None for b in banks)
+    monkeypatch.setattr(Identity, "quote_norms", lambda self, facts: None)
+    one_by_one = [_as_rows(bank_notes(b, Identity(b.deck.id), fork_from=f)) for b in banks for f in (1, 10 ** 9)]
+    assert at_once == one_by_one

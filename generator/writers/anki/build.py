@@ -242,12 +242,14 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
 
     # `keep` written out for the bank's notes (none of them retired): 200,000 notes at 100,000 facts.
     new_notes, old_notes, added, changed = new.notes, old.notes, result.added, result.changed
+    plan, locked, planned_note = planned.append, LockedNote, PlannedNote
+    due = len(planned)
     unchanged = 0
     for spec in specs:
         guid = spec.guid
         if guid in new_notes:  # the checker keeps ids unique; never ship two notes with one GUID
             raise ValueError(f"two notes of the bank share the GUID {guid} ({spec.label})")
-        digest = spec.digest()
+        digest = spec.known_digest or spec.digest()  # made with the note: no call
         before, ship = old_notes.get(guid), shipped.get(guid) if shipped else None
         if before is None and ship is None:
             note_id, mod = next_id, now
@@ -265,8 +267,9 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
             else:
                 mod = _next_mod(now, last)
                 changed.append(spec.label)
-        new_notes[guid] = LockedNote(spec.fact_id, spec.source, spec.n, guid, note_id, mod, digest)
-        planned.append(PlannedNote(spec, note_id, mod, len(planned)))
+        new_notes[guid] = locked(spec.fact_id, spec.source, spec.n, guid, note_id, mod, digest)
+        plan(planned_note(spec, note_id, mod, due))
+        due += 1
     result.unchanged += unchanged
 
     gone = [g for g in old.notes.keys() | shipped.keys() if g not in new.notes]

@@ -31,9 +31,14 @@ from ...forked import Forked
 from ...quiz import DEFAULT_OPTIONS, MIN_OPTIONS, Generator
 from ...bank import Bank, Fact, SourceError
 from ...quiz import BORROWED, CURATED, SOURCE_ERROR, Option
-from ...text.normalize import norm
+from ...text.normalize import norm, norm_all
 from ...text.markup import link_html, plain_html, text_html
 from .notetypes import FACT, MYTH, NoteType
+
+try:  # the C kit (setup.py builds it where there is a compiler): the same results as the Python below
+    from . import _notekit
+except ImportError:
+    _notekit = None
 
 GUID_NAMESPACE = "errata"
 TAG_ROOT = "errata"
@@ -45,7 +50,8 @@ DECK_SEED = 0  # the Choose card's options and their stored order; never changes
 
 def content_digest(kind: str, values: list[str], tags: list[str]) -> str:
     """The content a re-import would change: note type, fields in order, tags."""
-    return _digest(kind, values, tag_text(tags))
+    tags_text = tag_text(tags)
+    return _fast_digest(kind, values, tags_text) or _digest(kind, values, tags_text)
 
 
 def tag_text(tags: list[str]) -> str:
@@ -56,6 +62,11 @@ def tag_text(tags: list[str]) -> str:
 def _digest(kind: str, values: list[str], tags_text: str) -> str:
     return hashlib.sha256((kind + "\x1e" + "\x1f".join(values) + tags_text).encode("utf-8", "surrogatepass")
                           ).hexdigest()[:24]
+
+
+# `_digest` without joining and encoding the pieces first; None where a piece is not a str (then
+# `_digest` says what is wrong, as it always did).
+_fast_digest = _notekit.digest if _notekit is not None else lambda kind, values, tags_text: None
 
 
 @dataclass(slots=True)
@@ -106,7 +117,7 @@ _BASE91_PAIRS = [a + b for a in _BASE91 for b in _BASE91]  # two digits per divi
 
 def guid_for(*values) -> str:
     """genanki's `guid_for`, the same GUIDs, without its byte-by-byte loop (a test compares them)."""
-    return _guid_of("__".join(map(str, values)))
+    return _fast_guid("__".join(map(str, values)))
 
 
 _sha256 = hashlib.sha256
@@ -139,14 +150,19 @@ def _base91(h: int) -> str:
     return "".join(out)
 
 
+_fast_guid = _notekit.guid if _notekit is not None else _guid_of  # `_guid_of`, in C
+
+
 def fact_guid(deck_id: str, fact_id: str) -> str:
-    return _guid_of(f"{GUID_NAMESPACE}__{deck_id}__{fact_id}")  # guid_for(GUID_NAMESPACE, deck_id, fact_id)
+    return _fast_guid(f"{GUID_NAMESPACE}__{deck_id}__{fact_id}")  # guid_for(GUID_NAMESPACE, deck_id, fact_id)
 
 
-def myth_guid(deck_id: str, base_id: str, error: SourceError) -> str:
+def myth_guid(deck_id: str, base_id: str, error: SourceError, quote_norm: str | None = None) -> str:
     # The quote is the myth card's front; compared like options are, so a fixed typo or
-    # case change keeps the note.
-    return _guid_of(f"{GUID_NAMESPACE}__{deck_id}__{base_id}__myth__{error.source}__{norm(error.quote)}")
+    # case change keeps the note. ``quote_norm``: norm(error.quote), if made already.
+    if quote_norm is None:
+        quote_norm = norm(error.quote)
+    return _fast_guid(f"{GUID_NAMESPACE}__{deck_id}__{base_id}__myth__{error.source}__{quote_norm}")
 
 
 def base_id(fact: Fact, deck_id: str, known_guids) -> str:
@@ -181,16 +197,18 @@ class Identity:
         base = base_id(fact, self.deck_id, self.known)
         return base, fact_guid(self.deck_id, base)
 
-    def myths(self, fact: Fact, base: str) -> list[tuple[str, int]]:
-        """(GUID, place among the fact's errors from its source) of each error's note, in order."""
+    def myths(self, fact: Fact, base: str, quotes: list[str] | None = None) -> list[tuple[str, int]]:
+        """(GUID, place among the fact's errors from its source) of each error's note, in order.
+        ``quotes``: the norms of the errors' quotes, if made already (`quote_norms`)."""
         if len(fact.errors) == 1:  # most facts: the general rule below, for one error
             e = fact.errors[0]
+            quote = quotes[0] if quotes is not None else None
             if not self.slots:
-                return [(myth_guid(self.deck_id, base, e), 0)]
+                return [(myth_guid(self.deck_id, base, e, quote), 0)]
             known = [g for fid in (fact.id, *fact.formerly) for g in self.slots.get((fid, e.source), ())]
             if len(known) == 1:  # its one known GUID, whatever GUID its quote gives now: no need to make that
                 return [(known[0], 0)]
-            natural = myth_guid(self.deck_id, base, e)
+            natural = myth_guid(self.deck_id, base, e, quote)
             return [(natural if natural in known or not known else known[0], 0)]
         by_source: dict[str, list[int]] = {}
         for i, e in enumerate(fact.errors):
@@ -202,7 +220,7 @@ class Identity:
                                        for g in self.slots.get((fid, source), ())))
             natural = {}
             for i in places:
-                g = myth_guid(self.deck_id, base, fact.errors[i])
+                g = myth_guid(self.deck_id, base, fact.errors[i], quotes[i] if quotes is not None else None)
                 if g in taken or g in natural.values():  # one source quoted twice alike: keep them apart
                     g = guid_for(GUID_NAMESPACE, self.deck_id, base, "myth", source,
                                          norm(fact.errors[i].quote), norm(fact.errors[i].says))
@@ -219,6 +237,14 @@ class Identity:
                 out[i] = (chosen[i], n)
                 taken.add(chosen[i])
         return out  # type: ignore[return-value]
+
+    def quote_norms(self, facts: list[Fact]) -> list[str] | None:
+        """The norms of the errors' quotes of ``facts`` in order, made at once (`norm_all`: far cheaper
+        than quote by quote) when `myths` makes every error's GUID: without slots (a first build).
+        None otherwise: a rebuild knows most myth notes by their slot, and needs few quotes."""
+        if self.slots:
+            return None
+        return norm_all([e.quote for f in facts for e in f.errors])
 
 
 @functools.lru_cache(maxsize=65536)  # a bank has few topics, kinds and sources, each used by many notes
@@ -303,6 +329,9 @@ def _shuffled(items: list, key: str) -> list:
     return order
 
 
+_fast_shuffled = _notekit.shuffled if _notekit is not None else _shuffled  # `_shuffled`, in C
+
+
 def options_html(options: list[Option], seed: int, fact_id: str, errors_html: dict[int, tuple[str, str, str, str]],
                  key_html: str) -> str:
     """The Choose card's options as an ordered list; the key is marked by class only.
@@ -310,7 +339,7 @@ def options_html(options: list[Option], seed: int, fact_id: str, errors_html: di
     Stored in a fixed per-fact order that does not start with the key, for a card
     shown without script (the script shuffles at every review). ``errors_html`` holds the
     HTML of the fact's errors (quote, source, claim, why) by ``id``; ``key_html`` the key's text."""
-    order = _shuffled(options, f"anki\x1f{seed}\x1f{fact_id}")  # what random.Random(that string) would draw
+    order = _fast_shuffled(options, f"anki\x1f{seed}\x1f{fact_id}")  # what random.Random(that string) would draw
     if len(order) > 1 and order[0].correct:
         order.append(order.pop(0))
     items = []
@@ -419,7 +448,10 @@ def _notes(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact], pr
     tag_lists: dict[tuple, list[str]] = {}
     tag_texts: dict[int, str] = {}  # `tag_text` of each list in tag_lists, by its id (they all stay alive)
     decks: dict[str, str] = {}  # by topic
-    digest = _digest
+    digest, digest_py = _fast_digest, _digest
+    quote_norms = identity.quote_norms(facts)
+    quotes = None
+    at = 0  # the first of the fact's quotes in quote_norms
     pending = 0  # facts done since the last progress call
     for fact in facts:
         # Each error's HTML once: its myth note and the Choose card's explanation show it.
@@ -454,9 +486,12 @@ def _notes(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact], pr
         if tags_text is None:
             tags_text = tag_texts[id(tags)] = tag_text(tags)
         append(NoteSpec(fact_kind, guid, fact.id, fact.id, deck, values, tags, False, "", 0, None,
-                        digest(fact_kind, values, tags_text)))
+                        digest(fact_kind, values, tags_text) or digest_py(fact_kind, values, tags_text)))
         if fact.errors:
-            for e, (guid, n) in zip(fact.errors, identity.myths(fact, base)):
+            if quote_norms is not None:
+                quotes = quote_norms[at:at + len(fact.errors)]
+                at += len(fact.errors)
+            for e, (guid, n) in zip(fact.errors, identity.myths(fact, base, quotes)):
                 quote, source, claim, why = errors_html[id(e)]
                 myth_tags = tag_lists.get((tag_key, e.source))
                 if myth_tags is None:
@@ -468,7 +503,8 @@ def _notes(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact], pr
                 if tags_text is None:
                     tags_text = tag_texts[id(myth_tags)] = tag_text(myth_tags)
                 append(NoteSpec(myth_kind, guid, fact.id, _myth_label(fact.id, e), deck, values, myth_tags, False,
-                                e.source, n, None, digest(myth_kind, values, tags_text)))
+                                e.source, n, None,
+                                digest(myth_kind, values, tags_text) or digest_py(myth_kind, values, tags_text)))
         if progress:
             pending += 1
             if pending == 256:  # a terminal's progress bar redraws at each call: not once a fact
