@@ -505,3 +505,14 @@ def test_a_lock_of_the_first_layout_moves_beside_the_bank_keeping_every_time(tmp
     assert {k: (n["guid"], n["id"], n["mod"]) for k, n in lock_notes(r2).items()} == \
         {k: (n["guid"], n["id"], n["mod"]) for k, n in notes.items()}
     assert Path(r2.lock).stat().st_size < 200 * 9  # digests and times only
+
+
+def test_code_digest_covers_the_c_extensions_sources():
+    # The C kits compute what the Python code computes (their own tests compare them), but a deck made by
+    # changed code is rebuilt either way: their sources are part of the code the lock's digest covers.
+    from generator.writers.anki.build import code_files
+
+    root = Path(__file__).resolve().parents[1] / "generator"
+    files = {p.relative_to(root).as_posix() for p in code_files(root)}
+    assert {"bank/_fastyaml.c", "writers/anki/_notekit.c", "writers/anki/notes.py", "writers/deflate.py"} <= files
+    assert not any(f.startswith("results/") for f in files)

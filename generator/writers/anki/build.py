@@ -54,6 +54,9 @@ from .package import ID_STEP, PlannedNote, ShippedNote, description_html, read_a
 # What decides a deck's content besides the bank and the options: a change here is a
 # reason to rebuild (and compare) even when the bank did not change.
 _CODE = ("bank", "check", "quiz", "text", "writers/anki", "writers/deflate.py")  # folders, or a module
+# A folder's Python modules and its C extensions' sources (their results are tested equal to the Python's,
+# but a deck made by changed code is rebuilt either way).
+_CODE_FILES = ("*.c", "*.py")
 
 
 @dataclass
@@ -104,14 +107,21 @@ def file_digest(path: str) -> str | None:
 _code_digest: str | None = None
 
 
+def code_files(root: Path) -> list[Path]:
+    """The files of Errata's code under ``root`` that decide a deck's content (`_CODE`)."""
+    files = []
+    for part in _CODE:
+        files += [root / part] if part.endswith(".py") else sorted(
+            p for pattern in _CODE_FILES for p in (root / part).glob(pattern))
+    return files
+
+
 def code_digest() -> str:
     global _code_digest
     if _code_digest is None:
-        root = Path(__file__).resolve().parents[2]
         h = hashlib.sha256(genanki.__version__.encode())
-        for part in _CODE:
-            for p in [root / part] if part.endswith(".py") else sorted((root / part).glob("*.py")):
-                h.update(p.name.encode() + b"\0" + p.read_bytes())
+        for p in code_files(Path(__file__).resolve().parents[2]):
+            h.update(p.name.encode() + b"\0" + p.read_bytes())
         _code_digest = h.hexdigest()
     return _code_digest
 
