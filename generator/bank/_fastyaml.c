@@ -19,6 +19,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -1061,10 +1062,277 @@ static PyObject *fy_read(PyObject *module, PyObject *text)
     return result;
 }
 
+/* ---- Every fact's normalised texts (model.compute_norms), in C --------------------------------
+ *
+ * For each fact: its answer, accept, errors' says and distractors normalised, as `norm` gives them,
+ * in a FactNorms, with whether no two are alike. Plain ASCII text (normalize._PLAIN_ASCII: letters,
+ * digits and $+<=>|` in words with single spaces between) is only lower-cased; any other text is
+ * handed to `norm` itself. The classes' slots are found once by name (`norm_lane`). */
+
+typedef struct {
+    PyTypeObject *fact, *error, *norms;
+    Py_ssize_t answer, accept, errors, distractors, cache; /* Fact */
+    Py_ssize_t says;                                       /* SourceError */
+    Py_ssize_t n_answer, n_accept, n_says, n_distractors, n_distinct; /* FactNorms */
+    PyObject *norm;
+} NormLane;
+
+static NormLane norm_lane = {0};
+
+/* The offset of the slot `name` of `type` (a plain object slot, as __slots__ makes), or -1 (error set). */
+static Py_ssize_t slot_offset(PyTypeObject *type, const char *name)
+{
+    PyObject *d = PyObject_GetAttrString((PyObject *)type, name);
+    if (d == NULL)
+        return -1;
+    Py_ssize_t off = -1;
+    if (Py_IS_TYPE(d, &PyMemberDescr_Type) && ((PyMemberDescrObject *)d)->d_member->type == T_OBJECT_EX &&
+        !(((PyMemberDescrObject *)d)->d_member->flags & READONLY))
+        off = ((PyMemberDescrObject *)d)->d_member->offset;
+    else
+        PyErr_Format(PyExc_TypeError, "%s.%s is not a slot", type->tp_name, name);
+    Py_DECREF(d);
+    return off;
+}
+
+#define SLOT(obj, off) (*(PyObject **)((char *)(obj) + (off)))
+
+PyDoc_STRVAR(norm_lane_doc, "norm_lane(Fact, SourceError, FactNorms, norm) -> None\n\n"
+                            "The classes and the function `norms` works with.");
+
+static PyObject *fy_norm_lane(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *fact, *error, *norms, *norm;
+    if (!PyArg_ParseTuple(args, "O!O!O!O", &PyType_Type, &fact, &PyType_Type, &error, &PyType_Type, &norms, &norm))
+        return NULL;
+    NormLane l;
+    l.fact = (PyTypeObject *)fact;
+    l.error = (PyTypeObject *)error;
+    l.norms = (PyTypeObject *)norms;
+    l.norm = norm;
+    if ((l.answer = slot_offset(l.fact, "answer")) < 0 || (l.accept = slot_offset(l.fact, "accept")) < 0 ||
+        (l.errors = slot_offset(l.fact, "errors")) < 0 || (l.distractors = slot_offset(l.fact, "distractors")) < 0 ||
+        (l.cache = slot_offset(l.fact, "_norms")) < 0 || (l.says = slot_offset(l.error, "says")) < 0 ||
+        (l.n_answer = slot_offset(l.norms, "answer")) < 0 || (l.n_accept = slot_offset(l.norms, "accept")) < 0 ||
+        (l.n_says = slot_offset(l.norms, "says")) < 0 || (l.n_distractors = slot_offset(l.norms, "distractors")) < 0 ||
+        (l.n_distinct = slot_offset(l.norms, "distinct")) < 0)
+        return NULL;
+    Py_INCREF(fact);
+    Py_INCREF(error);
+    Py_INCREF(norms);
+    Py_INCREF(norm);
+    Py_XDECREF(norm_lane.fact);
+    Py_XDECREF(norm_lane.error);
+    Py_XDECREF(norm_lane.norms);
+    Py_XDECREF(norm_lane.norm);
+    norm_lane = l;
+    Py_RETURN_NONE;
+}
+
+/* The characters of _PLAIN_ASCII's words. */
+static unsigned char plain_char[128];
+
+static void init_plain_chars(void)
+{
+    const char *set = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789$+<=>|`";
+    for (const char *c = set; *c; c++)
+        plain_char[(unsigned char)*c] = 1;
+}
+
+/* norm(t), a new reference, or NULL (error set). */
+static PyObject *norm_text(PyObject *t)
+{
+    if (PyUnicode_CheckExact(t) && PyUnicode_IS_ASCII(t)) {
+        Py_ssize_t n = PyUnicode_GET_LENGTH(t);
+        const Py_UCS1 *p = PyUnicode_1BYTE_DATA(t);
+        int plain = n > 0 && p[0] != ' ' && p[n - 1] != ' ', upper = 0;
+        for (Py_ssize_t i = 0; plain && i < n; i++) {
+            Py_UCS1 c = p[i];
+            if (c == ' ')
+                plain = p[i + 1] != ' '; /* the last is no space: i + 1 < n */
+            else if (!plain_char[c])
+                plain = 0;
+            else
+                upper |= c >= 'A' && c <= 'Z';
+        }
+        if (plain) {
+            if (!upper) { /* already in lower case: itself, as norm gives it */
+                Py_INCREF(t);
+                return t;
+            }
+            PyObject *out = PyUnicode_New(n, 127);
+            if (out == NULL)
+                return NULL;
+            Py_UCS1 *q = PyUnicode_1BYTE_DATA(out);
+            for (Py_ssize_t i = 0; i < n; i++)
+                q[i] = p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i];
+            return out;
+        }
+    }
+    PyObject *out = PyObject_CallOneArg(norm_lane.norm, t);
+    if (out != NULL && !PyUnicode_Check(out)) {
+        Py_DECREF(out);
+        PyErr_SetString(PyExc_TypeError, "norm() gave no text");
+        return NULL;
+    }
+    return out;
+}
+
+/* The norms of each text of a list (NULL, error set, on failure or when it is no list). */
+static PyObject *norm_list(PyObject *texts)
+{
+    if (!PyList_CheckExact(texts)) {
+        PyErr_SetString(PyExc_TypeError, "a list of texts was expected");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(texts);
+    PyObject *out = PyList_New(n);
+    for (Py_ssize_t i = 0; out != NULL && i < n; i++) {
+        PyObject *t = norm_text(PyList_GET_ITEM(texts, i));
+        if (t == NULL)
+            Py_CLEAR(out);
+        else
+            PyList_SET_ITEM(out, i, t);
+    }
+    return out;
+}
+
+/* Whether no two of the texts are alike: pairs compared for a few, a set for more (never quadratic). */
+static int all_distinct(PyObject **every, Py_ssize_t n)
+{
+    if (n <= 8) {
+        for (Py_ssize_t i = 1; i < n; i++)
+            for (Py_ssize_t j = 0; j < i; j++) {
+                int eq = PyUnicode_Compare(every[i], every[j]);
+                if (eq == -1 && PyErr_Occurred())
+                    return -1;
+                if (eq == 0)
+                    return 0;
+            }
+        return 1;
+    }
+    PyObject *set = PySet_New(NULL);
+    if (set == NULL)
+        return -1;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (PySet_Add(set, every[i]) < 0) {
+            Py_DECREF(set);
+            return -1;
+        }
+    int distinct = PySet_GET_SIZE(set) == n;
+    Py_DECREF(set);
+    return distinct;
+}
+
+/* Whether `f` is a Fact as `fact_norms` reads it: its texts in place, its lists exact lists, its
+ * errors SourceErrors with their says. */
+static int norms_readable(PyObject *f)
+{
+    const NormLane *l = &norm_lane;
+    if (!Py_IS_TYPE(f, l->fact) || SLOT(f, l->answer) == NULL)
+        return 0;
+    PyObject *accept = SLOT(f, l->accept), *errors = SLOT(f, l->errors), *distractors = SLOT(f, l->distractors);
+    if (accept == NULL || errors == NULL || distractors == NULL || !PyList_CheckExact(accept) ||
+        !PyList_CheckExact(errors) || !PyList_CheckExact(distractors))
+        return 0;
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(errors); j++) {
+        PyObject *e = PyList_GET_ITEM(errors, j);
+        if (!Py_IS_TYPE(e, l->error) || SLOT(e, l->says) == NULL)
+            return 0;
+    }
+    return 1;
+}
+
+/* One fact's FactNorms (the fact passed `norms_readable`), set in its cache slot; -1 (error set) on
+ * failure. */
+static int fact_norms(PyObject *f)
+{
+    const NormLane *l = &norm_lane;
+    PyObject *errors = SLOT(f, l->errors);
+    Py_ssize_t nerr = PyList_GET_SIZE(errors);
+    PyObject *out = NULL, **every = NULL, *accept = NULL, *distractors = NULL, *says = NULL;
+    PyObject *answer = norm_text(SLOT(f, l->answer));
+    if (answer == NULL || (accept = norm_list(SLOT(f, l->accept))) == NULL ||
+        (says = PyList_New(nerr)) == NULL)
+        goto done;
+    for (Py_ssize_t j = 0; j < nerr; j++) {
+        PyObject *t = norm_text(SLOT(PyList_GET_ITEM(errors, j), l->says));
+        if (t == NULL)
+            goto done;
+        PyList_SET_ITEM(says, j, t);
+    }
+    if ((distractors = norm_list(SLOT(f, l->distractors))) == NULL)
+        goto done;
+    Py_ssize_t na = PyList_GET_SIZE(accept), nd = PyList_GET_SIZE(distractors), n = 1 + na + nerr + nd, k = 0;
+    every = PyMem_Malloc((size_t)n * sizeof(PyObject *));
+    if (every == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    every[k++] = answer;
+    for (Py_ssize_t i = 0; i < na; i++)
+        every[k++] = PyList_GET_ITEM(accept, i);
+    for (Py_ssize_t i = 0; i < nerr; i++)
+        every[k++] = PyList_GET_ITEM(says, i);
+    for (Py_ssize_t i = 0; i < nd; i++)
+        every[k++] = PyList_GET_ITEM(distractors, i);
+    int distinct = all_distinct(every, n);
+    if (distinct < 0)
+        goto done;
+    out = l->norms->tp_alloc(l->norms, 0);
+    if (out == NULL)
+        goto done;
+    SLOT(out, l->n_answer) = answer;
+    SLOT(out, l->n_accept) = accept;
+    SLOT(out, l->n_says) = says;
+    SLOT(out, l->n_distractors) = distractors;
+    SLOT(out, l->n_distinct) = Py_NewRef(distinct ? Py_True : Py_False);
+    answer = accept = says = distractors = NULL;
+    Py_XSETREF(SLOT(f, l->cache), out);
+done:
+    PyMem_Free(every);
+    Py_XDECREF(answer);
+    Py_XDECREF(accept);
+    Py_XDECREF(says);
+    Py_XDECREF(distractors);
+    return out == NULL ? -1 : 0;
+}
+
+PyDoc_STRVAR(norms_doc, "norms(facts) -> bool\n\n"
+                        "model.compute_norms: every fact's FactNorms set. False when a fact is not a Fact as\n"
+                        "`norm_lane` gave it, with lists of texts (nothing set: the Python code does it all).");
+
+static PyObject *fy_norms(PyObject *module, PyObject *facts)
+{
+    (void)module;
+    if (norm_lane.fact == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "no classes: call norm_lane() first");
+        return NULL;
+    }
+    if (!PyList_CheckExact(facts))
+        Py_RETURN_FALSE;
+    Py_ssize_t n = PyList_GET_SIZE(facts);
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (!norms_readable(PyList_GET_ITEM(facts, i)))
+            Py_RETURN_FALSE;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *f = PyList_GET_ITEM(facts, i);
+        Py_INCREF(f);
+        int rc = fact_norms(f);
+        Py_DECREF(f);
+        if (rc < 0)
+            return NULL;
+    }
+    Py_RETURN_TRUE;
+}
+
 static PyMethodDef methods[] = {
     {"read", fy_read, METH_O, read_doc},
     {"lane", fy_lane, METH_O, lane_doc},
     {"fields", fy_fields, METH_O, fields_doc},
+    {"norm_lane", fy_norm_lane, METH_VARARGS, norm_lane_doc},
+    {"norms", fy_norms, METH_O, norms_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1075,5 +1343,6 @@ static struct PyModuleDef module_def = {
 
 PyMODINIT_FUNC PyInit__fastyaml(void)
 {
+    init_plain_chars();
     return PyModule_Create(&module_def);
 }
