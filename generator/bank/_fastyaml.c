@@ -28,6 +28,7 @@
 #define MAX_DEPTH 100 /* banks nest a few levels; deeper documents go to the Python reader */
 #define GIVE_UP 1     /* return code: not handled here (no exception set) */
 #define KEY_CACHE 256 /* a power of two */
+#define SLOT(obj, off) (*(PyObject **)((char *)(obj) + (off))) /* an object's slot, by its offset */
 
 typedef struct {
     Py_ssize_t start; /* first character after the indentation */
@@ -800,7 +801,6 @@ static int lane_text(PyObject *t, TextSum *sum)
     return ascii || visible;
 }
 
-static PyObject *lane_mapping(int shape, PyObject *value, TextSum *sum);
 
 /* A list of text (TEXTS, SLUGS, TAGS), stripped, or NULL (no error) when not plainly valid. */
 static PyObject *lane_texts(const LaneKey *k, PyObject *v, TextSum *sum)
@@ -836,7 +836,51 @@ fail:
     return NULL;
 }
 
-static PyObject *lane_value(const LaneKey *k, PyObject *v, TextSum *sum)
+/* What a shape's plainly valid mapping becomes when objects are built (`objects`): an instance of
+ * `cls`, each key in the slot of its name, a missing optional key as an empty list or text (as
+ * load._fact reads them), and a few more slots: the data path, the index in the list, True, None. */
+enum { EXTRA_PATH, EXTRA_INDEX, EXTRA_TRUE, EXTRA_NONE };
+#define LANE_EXTRAS 4
+
+typedef struct {
+    PyTypeObject *cls; /* NULL: no objects for this shape */
+    Py_ssize_t slot[LANE_KEYS];
+    int ascii[LANE_KEYS]; /* the value must be ASCII (else: unsure) */
+    int nextras;
+    int extra[LANE_EXTRAS];
+    Py_ssize_t extra_slot[LANE_EXTRAS];
+} LaneClass;
+
+static LaneClass lane_classes[LANE_SHAPES];
+
+/* Where an object being built sits: its data path and its index in its list (NULL path: a dict
+ * is built, as `fields` gives it). */
+typedef struct {
+    PyObject *path;
+    Py_ssize_t index;
+} Place;
+
+static PyObject *lane_mapping(int shape, PyObject *value, TextSum *sum, const Place *at);
+
+/* path + (name, index), or path + (index,) without a name; NULL (error set) on failure. */
+static PyObject *path_plus(PyObject *path, PyObject *name, Py_ssize_t index)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(path), k = n;
+    PyObject *i = PyLong_FromSsize_t(index);
+    PyObject *out = i ? PyTuple_New(n + 1 + (name != NULL)) : NULL;
+    if (out == NULL) {
+        Py_XDECREF(i);
+        return NULL;
+    }
+    for (Py_ssize_t j = 0; j < n; j++)
+        PyTuple_SET_ITEM(out, j, Py_NewRef(PyTuple_GET_ITEM(path, j)));
+    if (name != NULL)
+        PyTuple_SET_ITEM(out, k++, Py_NewRef(name));
+    PyTuple_SET_ITEM(out, k, i);
+    return out;
+}
+
+static PyObject *lane_value(const LaneKey *k, PyObject *v, TextSum *sum, const Place *at)
 {
     if (k->kind == K_TEXT || k->kind == K_SLUG) {
         PyObject *t = lane_strip(v);
@@ -862,7 +906,14 @@ static PyObject *lane_value(const LaneKey *k, PyObject *v, TextSum *sum)
     if (out == NULL)
         return NULL;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *item = lane_mapping(k->sub, PyList_GET_ITEM(v, i), sum);
+        PyObject *item;
+        if (at == NULL)
+            item = lane_mapping(k->sub, PyList_GET_ITEM(v, i), sum, NULL);
+        else {
+            Place item_at = {path_plus(at->path, k->name, i), i};
+            item = item_at.path ? lane_mapping(k->sub, PyList_GET_ITEM(v, i), sum, &item_at) : NULL;
+            Py_XDECREF(item_at.path);
+        }
         if (item == NULL) {
             Py_DECREF(out);
             return NULL;
@@ -885,9 +936,63 @@ static int lane_known(const LaneShape *sh, PyObject *key)
     return 0;
 }
 
+static int all_ascii(PyObject *v)
+{
+    if (PyUnicode_Check(v))
+        return PyUnicode_IS_ASCII(v);
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v); i++)
+        if (!PyUnicode_IS_ASCII(PyList_GET_ITEM(v, i)))
+            return 0;
+    return 1;
+}
+
+/* The object of `lane_classes[shape]` holding `vals` (taken over, NULL where a key is missing). */
+static PyObject *lane_object(int shape, PyObject **vals, const Place *at)
+{
+    const LaneShape *sh = &lane_shapes[shape];
+    const LaneClass *c = &lane_classes[shape];
+    for (int j = 0; j < sh->nkeys; j++)
+        if (c->ascii[j] && vals[j] != NULL && !all_ascii(vals[j]))
+            return NULL; /* load._fact normalises such text (NFC): left to it */
+    for (int j = 0; j < sh->nkeys; j++)
+        if (vals[j] == NULL) {
+            int kind = sh->keys[j].kind;
+            vals[j] = kind == K_TEXT || kind == K_SLUG ? PyUnicode_New(0, 0) : PyList_New(0);
+            if (vals[j] == NULL)
+                return NULL;
+        }
+    PyObject *extras[LANE_EXTRAS];
+    for (int e = 0; e < c->nextras; e++) {
+        int what = c->extra[e];
+        extras[e] = what == EXTRA_PATH    ? Py_NewRef(at->path)
+                    : what == EXTRA_INDEX ? PyLong_FromSsize_t(at->index)
+                    : what == EXTRA_TRUE  ? Py_NewRef(Py_True)
+                                          : Py_NewRef(Py_None);
+        if (extras[e] == NULL) {
+            while (e--)
+                Py_DECREF(extras[e]);
+            return NULL;
+        }
+    }
+    PyObject *obj = c->cls->tp_alloc(c->cls, 0);
+    if (obj == NULL) {
+        for (int e = 0; e < c->nextras; e++)
+            Py_DECREF(extras[e]);
+        return NULL;
+    }
+    for (int j = 0; j < sh->nkeys; j++) {
+        SLOT(obj, c->slot[j]) = vals[j];
+        vals[j] = NULL;
+    }
+    for (int e = 0; e < c->nextras; e++)
+        SLOT(obj, c->extra_slot[e]) = extras[e];
+    return obj;
+}
+
 /* The mapping's valid keys in the order of fast_<shape> (its required texts and ids first, then the
- * rest in the shape's order), or NULL (no error) when it is not plainly valid. */
-static PyObject *lane_mapping(int shape, PyObject *value, TextSum *sum)
+ * rest in the shape's order), or its object when `at` is given, or NULL (no error) when it is not
+ * plainly valid. */
+static PyObject *lane_mapping(int shape, PyObject *value, TextSum *sum, const Place *at)
 {
     const LaneShape *sh = &lane_shapes[shape];
     if (!PyDict_CheckExact(value))
@@ -897,9 +1002,9 @@ static PyObject *lane_mapping(int shape, PyObject *value, TextSum *sum)
     while (PyDict_Next(value, &pos, &key, &v))
         if (!lane_known(sh, key))
             return NULL;
-    PyObject *out = PyDict_New();
-    if (out == NULL)
-        return NULL;
+    PyObject *vals[LANE_KEYS] = {NULL};
+    int order[LANE_KEYS], n = 0;
+    PyObject *out = NULL;
     for (int pass = 0; pass < 2; pass++) {
         for (int j = 0; j < sh->nkeys; j++) {
             const LaneKey *k = &sh->keys[j];
@@ -911,26 +1016,31 @@ static PyObject *lane_mapping(int shape, PyObject *value, TextSum *sum)
                 if (PyErr_Occurred())
                     PyErr_Clear();
                 if (k->required)
-                    goto fail;
+                    goto done;
                 continue;
             }
             if (v == Py_None && !k->required)
                 continue; /* an optional key left empty is left out */
-            PyObject *got = lane_value(k, v, sum);
-            if (got == NULL)
-                goto fail;
-            int rc = PyDict_SetItem(out, k->name, got);
-            Py_DECREF(got);
-            if (rc < 0) {
-                PyErr_Clear();
-                goto fail;
-            }
+            vals[j] = lane_value(k, v, sum, at);
+            if (vals[j] == NULL)
+                goto done;
+            order[n++] = j;
         }
     }
+    if (at != NULL) {
+        out = lane_object(shape, vals, at);
+        goto done;
+    }
+    out = PyDict_New();
+    for (int i = 0; out != NULL && i < n; i++)
+        if (PyDict_SetItem(out, sh->keys[order[i]].name, vals[order[i]]) < 0) {
+            PyErr_Clear();
+            Py_CLEAR(out);
+        }
+done:
+    for (int j = 0; j < sh->nkeys; j++)
+        Py_XDECREF(vals[j]);
     return out;
-fail:
-    Py_DECREF(out);
-    return NULL;
 }
 
 PyDoc_STRVAR(lane_doc,
@@ -971,6 +1081,8 @@ static PyObject *fy_lane(PyObject *module, PyObject *shapes)
     }
     memcpy(lane_shapes, made, sizeof made);
     lane_count = (int)ns;
+    for (int i = 0; i < LANE_SHAPES; i++) /* the classes fitted the shapes before: classes() again */
+        Py_CLEAR(lane_classes[i].cls);
     Py_RETURN_NONE;
 }
 
@@ -987,7 +1099,7 @@ static PyObject *fy_fields(PyObject *module, PyObject *value)
         return NULL;
     }
     TextSum sum = {0, 0};
-    PyObject *out = lane_mapping(0, value, &sum);
+    PyObject *out = lane_mapping(0, value, &sum, NULL);
     if (out != NULL && sum.total - (sum.ntexts > 0) > MAX_TEXT_LEN)
         Py_CLEAR(out); /* together within the smallest long limit: see fast_fields */
     if (out == NULL) {
@@ -1094,8 +1206,6 @@ static Py_ssize_t slot_offset(PyTypeObject *type, const char *name)
     Py_DECREF(d);
     return off;
 }
-
-#define SLOT(obj, off) (*(PyObject **)((char *)(obj) + (off)))
 
 PyDoc_STRVAR(norm_lane_doc, "norm_lane(Fact, SourceError, FactNorms, norm) -> None\n\n"
                             "The classes and the function `norms` works with.");
@@ -1327,12 +1437,127 @@ static PyObject *fy_norms(PyObject *module, PyObject *facts)
     Py_RETURN_TRUE;
 }
 
+/* ---- The objects of plainly valid facts, built at once -------------------------------------- */
+
+PyDoc_STRVAR(classes_doc,
+             "classes(classes) -> None\n\n"
+             "What `objects` builds for each shape of lane(), in its order: (cls, extras, ascii), cls a\n"
+             "class with a slot for each key of the shape; extras: (slot name, what) pairs, what 0-3: the\n"
+             "data path, the index in its list, True, None; ascii: names of keys whose values must be\n"
+             "ASCII (anything else is left to the Python code).");
+
+static PyObject *fy_classes(PyObject *module, PyObject *classes)
+{
+    (void)module;
+    if (!PyTuple_Check(classes) || PyTuple_GET_SIZE(classes) != lane_count) {
+        PyErr_SetString(PyExc_ValueError, "classes() needs a tuple with a class for each shape of lane()");
+        return NULL;
+    }
+    LaneClass made[LANE_SHAPES];
+    memset(made, 0, sizeof made);
+    for (int i = 0; i < lane_count; i++) {
+        PyObject *cls, *extras, *ascii;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(classes, i), "O!O!O!", &PyType_Type, &cls, &PyTuple_Type, &extras,
+                              &PyTuple_Type, &ascii))
+            return NULL;
+        LaneClass *c = &made[i];
+        const LaneShape *sh = &lane_shapes[i];
+        c->cls = (PyTypeObject *)cls;
+        for (int j = 0; j < sh->nkeys; j++) {
+            c->slot[j] = slot_offset(c->cls, PyUnicode_AsUTF8(sh->keys[j].name));
+            if (c->slot[j] < 0)
+                return NULL;
+            int contains = PySequence_Contains(ascii, sh->keys[j].name);
+            if (contains < 0)
+                return NULL;
+            c->ascii[j] = contains;
+        }
+        if (PyTuple_GET_SIZE(extras) > LANE_EXTRAS) {
+            PyErr_SetString(PyExc_ValueError, "at most 4 extras");
+            return NULL;
+        }
+        c->nextras = (int)PyTuple_GET_SIZE(extras);
+        for (int e = 0; e < c->nextras; e++) {
+            const char *name;
+            if (!PyArg_ParseTuple(PyTuple_GET_ITEM(extras, e), "si", &name, &c->extra[e]))
+                return NULL;
+            if (c->extra[e] < EXTRA_PATH || c->extra[e] > EXTRA_NONE) {
+                PyErr_SetString(PyExc_ValueError, "an extra is 0-3");
+                return NULL;
+            }
+            if ((c->extra_slot[e] = slot_offset(c->cls, name)) < 0)
+                return NULL;
+        }
+    }
+    for (int i = 0; i < lane_count; i++) {
+        Py_INCREF(made[i].cls);
+        Py_XDECREF(lane_classes[i].cls);
+    }
+    memcpy(lane_classes, made, sizeof made);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(objects_doc,
+             "objects(values, prefix) -> (objects, todo)\n\n"
+             "For each value of the list, the object of shape 0 (see classes()) when `fields` would take\n"
+             "it, at the data path prefix + (index,); else None, its index in `todo` (the Python code\n"
+             "reads it).");
+
+static PyObject *fy_objects(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *values, *prefix;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &values, &PyTuple_Type, &prefix))
+        return NULL;
+    if (lane_count == 0 || lane_classes[0].cls == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "no classes: call lane() and classes() first");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(values);
+    PyObject *out = PyList_New(n), *todo = PyList_New(0);
+    if (out == NULL || todo == NULL) {
+        Py_XDECREF(out);
+        Py_XDECREF(todo);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        TextSum sum = {0, 0};
+        Place at = {path_plus(prefix, NULL, i), i};
+        PyObject *value = Py_NewRef(PyList_GET_ITEM(values, i));
+        PyObject *obj = at.path ? lane_mapping(0, value, &sum, &at) : NULL;
+        Py_DECREF(value);
+        Py_XDECREF(at.path);
+        if (obj != NULL && sum.total - (sum.ntexts > 0) > MAX_TEXT_LEN)
+            Py_CLEAR(obj); /* together within the smallest long limit: see fast_fields */
+        if (obj == NULL) {
+            if (PyErr_Occurred() && !PyErr_ExceptionMatches(PyExc_MemoryError))
+                PyErr_Clear();
+            PyObject *index = PyErr_Occurred() ? NULL : PyLong_FromSsize_t(i);
+            if (index == NULL || PyList_Append(todo, index) < 0) {
+                Py_XDECREF(index);
+                Py_DECREF(out);
+                Py_DECREF(todo);
+                return NULL;
+            }
+            Py_DECREF(index);
+            obj = Py_NewRef(Py_None);
+        }
+        PyList_SET_ITEM(out, i, obj);
+    }
+    PyObject *result = PyTuple_Pack(2, out, todo);
+    Py_DECREF(out);
+    Py_DECREF(todo);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"read", fy_read, METH_O, read_doc},
     {"lane", fy_lane, METH_O, lane_doc},
     {"fields", fy_fields, METH_O, fields_doc},
     {"norm_lane", fy_norm_lane, METH_VARARGS, norm_lane_doc},
     {"norms", fy_norms, METH_O, norms_doc},
+    {"classes", fy_classes, METH_O, classes_doc},
+    {"objects", fy_objects, METH_VARARGS, objects_doc},
     {NULL, NULL, 0, NULL},
 };
 
