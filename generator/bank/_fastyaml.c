@@ -845,6 +845,15 @@ static int lane_text(PyObject *t, TextSum *sum)
     int kind = PyUnicode_KIND(t);
     const void *d = PyUnicode_DATA(t);
     int ascii = PyUnicode_IS_ASCII(t), visible = 0;
+    if (ascii) { /* the usual text: its control characters, sought with no branch per character */
+        const Py_UCS1 *p = d;
+        int bad = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS1 c = p[i];
+            bad |= (c < 0x20 && c != '\t' && c != '\n' && c != '\r') | (c == 0x7f);
+        }
+        return !bad;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, d, i);
         if (c < 0x20) {
