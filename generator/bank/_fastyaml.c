@@ -14,7 +14,9 @@
  * buffer; two more buffers hold each container's id() and its span there, offset << 32 |
  * count (Python makes a dict of them only if a place is ever asked for).
  *
- * `fields(value)` is the structural check's fast lane for a fact (see its section below).
+ * `fields(value)` is the structural check's fast lane for a fact (see its section below);
+ * `objects(values, prefix)` the same lane building the model's objects of plainly valid facts
+ * (load._structure); `norms(facts)` every fact's normalised texts (model.compute_norms).
  */
 
 #define PY_SSIZE_T_CLEAN
