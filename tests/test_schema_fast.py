@@ -180,7 +180,8 @@ def test_the_c_lane_says_no_or_agrees_on_edges():
              {**BASE, "accept": [1]}, {**BASE, "refs": ["r1", " r2 "]}, {**BASE, "formerly": ["old id"]},
              {**BASE, "confirmed_by": [{"source": "s", "quote": "q"}]}, {**BASE, "confirmed_by": [{"source": "s"}]},
              {**BASE, "errors": [{"says": "x", "source": "s", "quote": "q", "why": "w", "extra": 1}]},
-             {**BASE, 1: "x"}, {**BASE, "answer": INVALID}, {**BASE, "answer": ["x"]}]
+             {**BASE, 1: "x"}, {**BASE, "answer": INVALID}, {**BASE, "answer": ["x"]},
+             {Text(k): v for k, v in BASE.items()}, {**BASE, Text("anwser"): "x"}]
     for raw in cases:
         assert_same(raw)
 

@@ -993,19 +993,6 @@ static PyObject *lane_value(const LaneKey *k, PyObject *v, TextSum *sum, const P
     return out;
 }
 
-static int lane_known(const LaneShape *sh, PyObject *key)
-{
-    for (int j = 0; j < sh->nkeys; j++)
-        if (sh->keys[j].name == key)
-            return 1;
-    if (!PyUnicode_CheckExact(key))
-        return 0;
-    for (int j = 0; j < sh->nkeys; j++)
-        if (PyUnicode_Compare(sh->keys[j].name, key) == 0)
-            return 1;
-    return 0;
-}
-
 static int all_ascii(PyObject *v)
 {
     if (PyUnicode_Check(v))
@@ -1067,13 +1054,10 @@ static PyObject *lane_mapping(int shape, PyObject *value, TextSum *sum, const Pl
     const LaneShape *sh = &lane_shapes[shape];
     if (!PyDict_CheckExact(value))
         return NULL;
-    Py_ssize_t pos = 0;
-    PyObject *key, *v;
-    while (PyDict_Next(value, &pos, &key, &v))
-        if (!lane_known(sh, key))
-            return NULL;
+    PyObject *v;
     PyObject *vals[LANE_KEYS] = {NULL};
     int order[LANE_KEYS], n = 0;
+    Py_ssize_t present = 0; /* keys of the shape found in the mapping: all its keys, or one is unknown */
     PyObject *out = NULL;
     for (int pass = 0; pass < 2; pass++) {
         for (int j = 0; j < sh->nkeys; j++) {
@@ -1089,6 +1073,7 @@ static PyObject *lane_mapping(int shape, PyObject *value, TextSum *sum, const Pl
                     goto done;
                 continue;
             }
+            present++;
             if (v == Py_None && !k->required)
                 continue; /* an optional key left empty is left out */
             vals[j] = lane_value(k, v, sum, at);
@@ -1097,6 +1082,8 @@ static PyObject *lane_mapping(int shape, PyObject *value, TextSum *sum, const Pl
             order[n++] = j;
         }
     }
+    if (present != PyDict_GET_SIZE(value))
+        goto done; /* a key the shape does not know */
     if (at != NULL) {
         out = lane_object(shape, vals, at);
         goto done;
