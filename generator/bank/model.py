@@ -148,9 +148,14 @@ def _c_norms():
         from . import _fastyaml
     except ImportError:
         return None
-    if not hasattr(_fastyaml, "norms"):
+    # The C code fills these slots of FactNorms, and reads Fact's and SourceError's by name.
+    if not hasattr(_fastyaml, "norms") or set(FactNorms.__slots__) != {"answer", "accept", "says", "distractors",
+                                                                       "distinct"}:
         return None
-    _fastyaml.norm_lane(Fact, SourceError, FactNorms, norm)
+    try:
+        _fastyaml.norm_lane(Fact, SourceError, FactNorms, norm)
+    except (TypeError, AttributeError):   # a slot it reads is gone: the Python code does it all
+        return None
     return _fastyaml.norms
 
 
