@@ -871,7 +871,6 @@ static int lane_text(PyObject *t, TextSum *sum)
     return ascii || visible;
 }
 
-
 /* A list of text (TEXTS, SLUGS, TAGS), stripped, or NULL (no error) when not plainly valid. */
 static PyObject *lane_texts(const LaneKey *k, PyObject *v, TextSum *sum)
 {
