@@ -380,3 +380,21 @@ def test_places_sought_one_by_one_agree_with_the_table_of_all(monkeypatch):
     for path in paths(data):
         assert sought.locate(data, path) == tabled.locate(data, path)
     assert sought._positions([]) is None
+
+
+# Characters at the edges of what YAML allows, and 2-byte characters with a 0x0a or '"' byte
+# (the C reader seeks line breaks as bytes, and tests a block of characters at a time).
+EDGE_CHARS = ["\x1f", "\x7e", "\x7f", "\x9f", "\xa0", "\xff", "\u010a", "\u0a0a", "\u0a41", "\u0a22", "\u225c",
+              "\u2027", "\u2028", "\u2029", "\u202a", "\ud7ff", "\ud800", "\udfff", "\ue000", "\ufffd", "\ufffe",
+              "\uffff", "\U00010000", "\U0010ffff", "\u5c22"]
+
+
+@needs_c
+def test_c_reader_at_the_edges_of_the_characters_allowed():
+    for c in EDGE_CHARS:
+        for extra in ("", "é", "\u0100", "😀"):   # the text's kind: 1, 2 or 4 bytes a character
+            for text in (f'a: "x{c}y"\nb: {c}z{extra}\n', f"a: x{extra}\nb: [q{c}, \"{c}\"]\n",
+                         "".join(f"a{c}{i}: v\nb{i}: w{extra}\n" for i in range(3)), f"- {c}\n- x{extra}{c}\n"):
+                c_agrees_with_python(text)
+                if c in ("\u010a", "\u0a0a", "\u0a41", "\u0a22", "\u225c", "\u5c22", "\ud7ff", "\ue000"):
+                    assert c_read(text) is not None, repr(text)   # allowed: read here, not passed on

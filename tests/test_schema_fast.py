@@ -44,6 +44,34 @@ def assert_c_lane_agrees(raw):
     return False
 
 
+C_FACTS = load._C_FACTS
+
+
+def c_fact(raw, index=0):
+    """The fact `load._C_FACTS` builds from ``raw`` at ``index`` (None: left to `_fact`)."""
+    built, todo = C_FACTS([*[{}] * index, raw], ("facts",))
+    assert todo == [*range(index), *([index] if built[index] is None else [])]
+    return built[index]
+
+
+def assert_c_objects_agree(raw, index, slow, slow_report):
+    """The C builder builds a fact only where the fast lane takes it whole, the same fact `_fact`
+    builds; it leaves to `_fact` only what the C lane does not take, and topics and tags beyond ASCII."""
+    if C_FACTS is None:
+        return
+    built = c_fact(raw, index)
+    taken = C_FIELDS(raw) if C_FIELDS is not None else None
+    if built is None:
+        assert taken is None or not (taken["topic"].isascii() and all(map(str.isascii, taken.get("tags", []))))
+        return
+    assert taken is not None and slow_report.diagnostics == [] and slow.complete
+    assert built == slow and built._norms is None
+    for name in ("accept", "refs", "tags", "distractors", "formerly"):
+        if name in raw:
+            assert getattr(built, name) is not raw[name]   # new lists, as _fact makes
+    assert [e.path for e in built.errors] == [("facts", index, "errors", j) for j in range(len(built.errors))]
+
+
 def slow_fact(raw, index=0):
     """`load._fact` through the general code only."""
     v = schema.Validator(Report())
@@ -74,6 +102,7 @@ def assert_same(raw, index=0):
     assert fast == slow
     assert fv.report.diagnostics == sv.report.diagnostics
     assert (fv.dropped, fv.fact_id) == (sv.dropped, sv.fact_id)
+    assert_c_objects_agree(raw, index, slow, sv.report)
     if taken is not None:
         assert sv.report.diagnostics == [] and sv.dropped == 0
         assert taken == schema.Validator(Report()).fields("fact", raw, ("facts", index))
@@ -81,27 +110,31 @@ def assert_same(raw, index=0):
     return taken is not None
 
 
-def structure(file, fast: bool):
+def structure(file, fast: bool, objects: bool = True):
+    """The bank through the fast lanes (with the C objects or without), or through the general code."""
     report = Report()
     doc = read_yaml(str(file), report)
     if doc.data is None:
         return None, report.diagnostics
-    original = load.fast_fields
+    original, original_objects = load.fast_fields, load._C_FACTS
     if not fast:
         load.fast_fields = lambda shape, value: None
+    if not (fast and objects):
+        load._C_FACTS = None
     try:
         bank = load._structure(doc, report)
     finally:
-        load.fast_fields = original
+        load.fast_fields, load._C_FACTS = original, original_objects
     return bank, report.diagnostics
 
 
 @pytest.mark.parametrize("file", BANKS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_bank_reads_the_same_through_either_lane(file):
     fast_bank, fast_diagnostics = structure(file, fast=True)
+    fields_bank, fields_diagnostics = structure(file, fast=True, objects=False)
     slow_bank, slow_diagnostics = structure(file, fast=False)
-    assert fast_bank == slow_bank
-    assert fast_diagnostics == slow_diagnostics
+    assert fast_bank == fields_bank == slow_bank
+    assert fast_diagnostics == fields_diagnostics == slow_diagnostics
 
 
 @pytest.mark.parametrize("file", BANKS, ids=lambda p: str(p.relative_to(ROOT)))
@@ -121,6 +154,11 @@ def test_the_fast_lane_takes_every_fact_of_a_valid_bank():
 def test_the_c_lane_takes_every_fact_of_a_valid_bank():
     doc = read_yaml(str(ROOT / "questions.yaml"), Report())
     assert all(assert_c_lane_agrees(raw) for raw in doc.data["facts"])
+    # and builds the objects of every fact whose topic and tags are ASCII
+    plain = [i for i, raw in enumerate(doc.data["facts"])
+             if raw["topic"].isascii() and all(map(str.isascii, raw.get("tags") or []))]
+    built, todo = C_FACTS(doc.data["facts"], ("facts",))
+    assert plain and todo == sorted(set(range(len(built))) - set(plain))
     # and a fact with texts beyond ASCII, written as banks write them
     assert assert_c_lane_agrees({**BASE, "question": "Which “αβγ” site’s dose?", "tags": ["Ä::b"],
                                  "accept": ["  x  "], "errors": [{"says": "é x", "source": "s", "quote": "q",
@@ -142,7 +180,8 @@ def test_the_c_lane_says_no_or_agrees_on_edges():
              {**BASE, "accept": [1]}, {**BASE, "refs": ["r1", " r2 "]}, {**BASE, "formerly": ["old id"]},
              {**BASE, "confirmed_by": [{"source": "s", "quote": "q"}]}, {**BASE, "confirmed_by": [{"source": "s"}]},
              {**BASE, "errors": [{"says": "x", "source": "s", "quote": "q", "why": "w", "extra": 1}]},
-             {**BASE, 1: "x"}, {**BASE, "answer": INVALID}, {**BASE, "answer": ["x"]}]
+             {**BASE, 1: "x"}, {**BASE, "answer": INVALID}, {**BASE, "answer": ["x"]},
+             {Text(k): v for k, v in BASE.items()}, {**BASE, Text("anwser"): "x"}]
     for raw in cases:
         assert_same(raw)
 

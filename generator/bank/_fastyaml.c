@@ -14,11 +14,14 @@
  * buffer; two more buffers hold each container's id() and its span there, offset << 32 |
  * count (Python makes a dict of them only if a place is ever asked for).
  *
- * `fields(value)` is the structural check's fast lane for a fact (see its section below).
+ * `fields(value)` is the structural check's fast lane for a fact (see its section below);
+ * `objects(values, prefix)` the same lane building the model's objects of plainly valid facts
+ * (load._structure); `norms(facts)` every fact's normalised texts (model.compute_norms).
  */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -27,6 +30,7 @@
 #define MAX_DEPTH 100 /* banks nest a few levels; deeper documents go to the Python reader */
 #define GIVE_UP 1     /* return code: not handled here (no exception set) */
 #define KEY_CACHE 256 /* a power of two */
+#define SLOT(obj, off) (*(PyObject **)((char *)(obj) + (off))) /* an object's slot, by its offset */
 
 typedef struct {
     Py_ssize_t start; /* first character after the indentation */
@@ -135,13 +139,67 @@ static inline int printable(Py_UCS4 c)
     return c <= 0x10ffff;
 }
 
+/* Whether every character is printable, a block at a time with no branch per character (a loop
+ * the compiler can vectorise): the same test as `printable`, on 1- and 2-byte kinds. */
+#define BLOCK 4096
+#define NOT_PRINTABLE(c)                                                                           \
+    (((c) < 0x20 && (c) != '\n') | ((c) >= 0x7f && (c) < 0xa0) | ((c) == 0x2028) | ((c) == 0x2029) | \
+     ((c) >= 0xd800 && (c) < 0xe000) | ((c) >= 0xfffe))
+
 #define ALL_PRINTABLE(TYPE)                                                                        \
     do {                                                                                           \
         const TYPE *p = (const TYPE *)r->data;                                                     \
+        for (Py_ssize_t at = 0; at < r->n; at += BLOCK) {                                          \
+            Py_ssize_t end = at + BLOCK < r->n ? at + BLOCK : r->n;                                \
+            unsigned bad = 0;                                                                      \
+            for (Py_ssize_t i = at; i < end; i++) {                                                \
+                unsigned c = p[i];                                                                 \
+                bad |= NOT_PRINTABLE(c);                                                           \
+            }                                                                                      \
+            if (bad)                                                                               \
+                return GIVE_UP;                                                                    \
+        }                                                                                          \
+    } while (0)
+
+#define ALL_PRINTABLE_WIDE()                                                                       \
+    do {                                                                                           \
+        const Py_UCS4 *p = (const Py_UCS4 *)r->data;                                               \
         for (Py_ssize_t i = 0; i < r->n; i++)                                                      \
             if (!printable(p[i]))                                                                  \
                 return GIVE_UP;                                                                    \
     } while (0)
+
+/* The offset of the next line break at or after `i`, or r->n: memchr finds it at C library speed
+ * (in 2-byte text, a 0x0a byte that is the low byte of a '\n' character). */
+static Py_ssize_t next_break(Reader *r, Py_ssize_t i)
+{
+    if (r->kind == PyUnicode_1BYTE_KIND) {
+        const char *p = (const char *)r->data;
+        const char *q = memchr(p + i, '\n', (size_t)(r->n - i));
+        return q ? q - p : r->n;
+    }
+    if (r->kind == PyUnicode_2BYTE_KIND) {
+        const Py_UCS2 *p = (const Py_UCS2 *)r->data;
+        const char *bytes = (const char *)r->data, *end = (const char *)(p + r->n);
+        const char *from = (const char *)(p + i);
+        while (from < end) {
+            const char *q = memchr(from, '\n', (size_t)(end - from));
+            if (q == NULL)
+                break;
+            Py_ssize_t off = q - bytes;
+            if (off % 2 == 0 || PY_LITTLE_ENDIAN == 0) { /* the character's low byte comes first */
+                Py_ssize_t at = off / 2;
+                if (p[at] == '\n')
+                    return at;
+            }
+            from = q + 1;
+        }
+        return r->n;
+    }
+    while (i < r->n && CH(i) != '\n')
+        i++;
+    return i;
+}
 
 /* _Reader.__init__: the meaningful lines (not blank, not a comment). */
 static int split_lines(Reader *r)
@@ -151,12 +209,10 @@ static int split_lines(Reader *r)
     else if (r->kind == PyUnicode_2BYTE_KIND)
         ALL_PRINTABLE(Py_UCS2);
     else
-        ALL_PRINTABLE(Py_UCS4);
+        ALL_PRINTABLE_WIDE();
     Py_ssize_t row = 0, ls = 0;
     while (ls <= r->n) {
-        Py_ssize_t le = ls;
-        while (le < r->n && CH(le) != '\n')
-            le++;
+        Py_ssize_t le = next_break(r, ls);
         /* Columns must fit in COL_BITS (the Python reader's limit is looser: stricter is safe). */
         if (le - ls >= COL_MASK)
             return GIVE_UP;
@@ -257,6 +313,26 @@ static int key_line(Reader *r, Py_ssize_t a, Py_ssize_t b, Py_ssize_t *key_end, 
     return 1;
 }
 
+#define ANY_OF(TYPE)                                                                               \
+    do {                                                                                           \
+        const TYPE *p = (const TYPE *)r->data;                                                     \
+        int found = 0;                                                                             \
+        for (Py_ssize_t i = a; i < b; i++)                                                         \
+            found |= (p[i] == c1) | (p[i] == c2);                                                  \
+        return found;                                                                              \
+    } while (0)
+
+/* Whether s[a:b] holds c1 or c2: no branch per character (short lines; a loop the compiler can
+ * vectorise), where a loop stopping at the first would test each. */
+static int any_of(Reader *r, Py_ssize_t a, Py_ssize_t b, Py_UCS4 c1, Py_UCS4 c2)
+{
+    if (r->kind == PyUnicode_1BYTE_KIND)
+        ANY_OF(Py_UCS1);
+    if (r->kind == PyUnicode_2BYTE_KIND)
+        ANY_OF(Py_UCS2);
+    ANY_OF(Py_UCS4);
+}
+
 enum { NO_MATCH = 0, V_QUOTED = 2, V_PLAIN = 3, V_FLOW = 4 }; /* _SIMPLE_PAIR's groups */
 
 /* _SIMPLE_PAIR.fullmatch(s[a:b]): which value group matched, the key's end and the value's span
@@ -291,26 +367,13 @@ static int simple_pair(Reader *r, Py_ssize_t a, Py_ssize_t b, Py_ssize_t *key_en
     *vs = p;
     *ve = b;
     c = CH(p);
-    if (c == '"') {
-        for (Py_ssize_t q = p + 1; q < b; q++) {
-            c = CH(q);
-            if (c == '\\')
-                return NO_MATCH;
-            if (c == '"')
-                return q == b - 1 ? V_QUOTED : NO_MATCH;
-        }
-        return NO_MATCH;
-    }
+    if (c == '"') /* the first '"' after it ends the line, and no '\\' comes before */
+        return b - p >= 2 && CH(b - 1) == '"' && !any_of(r, p + 1, b - 1, '"', '\\') ? V_QUOTED : NO_MATCH;
     if (c == '[')
         return V_FLOW;
     if (Py_UNICODE_ISSPACE(c) || in_set(c, SIMPLE_VALUE_BAD))
         return NO_MATCH;
-    for (Py_ssize_t q = p + 1; q < b; q++) {
-        c = CH(q);
-        if (c == ':' || c == '#')
-            return NO_MATCH;
-    }
-    return V_PLAIN;
+    return any_of(r, p + 1, b, ':', '#') ? NO_MATCH : V_PLAIN;
 }
 
 static PyObject *substring(Reader *r, PyObject *text, Py_ssize_t a, Py_ssize_t b)
@@ -784,6 +847,15 @@ static int lane_text(PyObject *t, TextSum *sum)
     int kind = PyUnicode_KIND(t);
     const void *d = PyUnicode_DATA(t);
     int ascii = PyUnicode_IS_ASCII(t), visible = 0;
+    if (ascii) { /* the usual text: its control characters, sought with no branch per character */
+        const Py_UCS1 *p = d;
+        int bad = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS1 c = p[i];
+            bad |= (c < 0x20 && c != '\t' && c != '\n' && c != '\r') | (c == 0x7f);
+        }
+        return !bad;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, d, i);
         if (c < 0x20) {
@@ -798,8 +870,6 @@ static int lane_text(PyObject *t, TextSum *sum)
     }
     return ascii || visible;
 }
-
-static PyObject *lane_mapping(int shape, PyObject *value, TextSum *sum);
 
 /* A list of text (TEXTS, SLUGS, TAGS), stripped, or NULL (no error) when not plainly valid. */
 static PyObject *lane_texts(const LaneKey *k, PyObject *v, TextSum *sum)
@@ -835,7 +905,51 @@ fail:
     return NULL;
 }
 
-static PyObject *lane_value(const LaneKey *k, PyObject *v, TextSum *sum)
+/* What a shape's plainly valid mapping becomes when objects are built (`objects`): an instance of
+ * `cls`, each key in the slot of its name, a missing optional key as an empty list or text (as
+ * load._fact reads them), and a few more slots: the data path, the index in the list, True, None. */
+enum { EXTRA_PATH, EXTRA_INDEX, EXTRA_TRUE, EXTRA_NONE };
+#define LANE_EXTRAS 4
+
+typedef struct {
+    PyTypeObject *cls; /* NULL: no objects for this shape */
+    Py_ssize_t slot[LANE_KEYS];
+    int ascii[LANE_KEYS]; /* the value must be ASCII (else: unsure) */
+    int nextras;
+    int extra[LANE_EXTRAS];
+    Py_ssize_t extra_slot[LANE_EXTRAS];
+} LaneClass;
+
+static LaneClass lane_classes[LANE_SHAPES];
+
+/* Where an object being built sits: its data path and its index in its list (NULL path: a dict
+ * is built, as `fields` gives it). */
+typedef struct {
+    PyObject *path;
+    Py_ssize_t index;
+} Place;
+
+static PyObject *lane_mapping(int shape, PyObject *value, TextSum *sum, const Place *at);
+
+/* path + (name, index), or path + (index,) without a name; NULL (error set) on failure. */
+static PyObject *path_plus(PyObject *path, PyObject *name, Py_ssize_t index)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(path), k = n;
+    PyObject *i = PyLong_FromSsize_t(index);
+    PyObject *out = i ? PyTuple_New(n + 1 + (name != NULL)) : NULL;
+    if (out == NULL) {
+        Py_XDECREF(i);
+        return NULL;
+    }
+    for (Py_ssize_t j = 0; j < n; j++)
+        PyTuple_SET_ITEM(out, j, Py_NewRef(PyTuple_GET_ITEM(path, j)));
+    if (name != NULL)
+        PyTuple_SET_ITEM(out, k++, Py_NewRef(name));
+    PyTuple_SET_ITEM(out, k, i);
+    return out;
+}
+
+static PyObject *lane_value(const LaneKey *k, PyObject *v, TextSum *sum, const Place *at)
 {
     if (k->kind == K_TEXT || k->kind == K_SLUG) {
         PyObject *t = lane_strip(v);
@@ -861,7 +975,14 @@ static PyObject *lane_value(const LaneKey *k, PyObject *v, TextSum *sum)
     if (out == NULL)
         return NULL;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *item = lane_mapping(k->sub, PyList_GET_ITEM(v, i), sum);
+        PyObject *item;
+        if (at == NULL)
+            item = lane_mapping(k->sub, PyList_GET_ITEM(v, i), sum, NULL);
+        else {
+            Place item_at = {path_plus(at->path, k->name, i), i};
+            item = item_at.path ? lane_mapping(k->sub, PyList_GET_ITEM(v, i), sum, &item_at) : NULL;
+            Py_XDECREF(item_at.path);
+        }
         if (item == NULL) {
             Py_DECREF(out);
             return NULL;
@@ -871,34 +992,72 @@ static PyObject *lane_value(const LaneKey *k, PyObject *v, TextSum *sum)
     return out;
 }
 
-static int lane_known(const LaneShape *sh, PyObject *key)
+static int all_ascii(PyObject *v)
 {
+    if (PyUnicode_Check(v))
+        return PyUnicode_IS_ASCII(v);
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v); i++)
+        if (!PyUnicode_IS_ASCII(PyList_GET_ITEM(v, i)))
+            return 0;
+    return 1;
+}
+
+/* The object of `lane_classes[shape]` holding `vals` (taken over, NULL where a key is missing). */
+static PyObject *lane_object(int shape, PyObject **vals, const Place *at)
+{
+    const LaneShape *sh = &lane_shapes[shape];
+    const LaneClass *c = &lane_classes[shape];
     for (int j = 0; j < sh->nkeys; j++)
-        if (sh->keys[j].name == key)
-            return 1;
-    if (!PyUnicode_CheckExact(key))
-        return 0;
+        if (c->ascii[j] && vals[j] != NULL && !all_ascii(vals[j]))
+            return NULL; /* load._fact normalises such text (NFC): left to it */
     for (int j = 0; j < sh->nkeys; j++)
-        if (PyUnicode_Compare(sh->keys[j].name, key) == 0)
-            return 1;
-    return 0;
+        if (vals[j] == NULL) {
+            int kind = sh->keys[j].kind;
+            vals[j] = kind == K_TEXT || kind == K_SLUG ? PyUnicode_New(0, 0) : PyList_New(0);
+            if (vals[j] == NULL)
+                return NULL;
+        }
+    PyObject *extras[LANE_EXTRAS];
+    for (int e = 0; e < c->nextras; e++) {
+        int what = c->extra[e];
+        extras[e] = what == EXTRA_PATH    ? Py_NewRef(at->path)
+                    : what == EXTRA_INDEX ? PyLong_FromSsize_t(at->index)
+                    : what == EXTRA_TRUE  ? Py_NewRef(Py_True)
+                                          : Py_NewRef(Py_None);
+        if (extras[e] == NULL) {
+            while (e--)
+                Py_DECREF(extras[e]);
+            return NULL;
+        }
+    }
+    PyObject *obj = c->cls->tp_alloc(c->cls, 0);
+    if (obj == NULL) {
+        for (int e = 0; e < c->nextras; e++)
+            Py_DECREF(extras[e]);
+        return NULL;
+    }
+    for (int j = 0; j < sh->nkeys; j++) {
+        SLOT(obj, c->slot[j]) = vals[j];
+        vals[j] = NULL;
+    }
+    for (int e = 0; e < c->nextras; e++)
+        SLOT(obj, c->extra_slot[e]) = extras[e];
+    return obj;
 }
 
 /* The mapping's valid keys in the order of fast_<shape> (its required texts and ids first, then the
- * rest in the shape's order), or NULL (no error) when it is not plainly valid. */
-static PyObject *lane_mapping(int shape, PyObject *value, TextSum *sum)
+ * rest in the shape's order), or its object when `at` is given, or NULL (no error) when it is not
+ * plainly valid. */
+static PyObject *lane_mapping(int shape, PyObject *value, TextSum *sum, const Place *at)
 {
     const LaneShape *sh = &lane_shapes[shape];
     if (!PyDict_CheckExact(value))
         return NULL;
-    Py_ssize_t pos = 0;
-    PyObject *key, *v;
-    while (PyDict_Next(value, &pos, &key, &v))
-        if (!lane_known(sh, key))
-            return NULL;
-    PyObject *out = PyDict_New();
-    if (out == NULL)
-        return NULL;
+    PyObject *v;
+    PyObject *vals[LANE_KEYS] = {NULL};
+    int order[LANE_KEYS], n = 0;
+    Py_ssize_t present = 0; /* keys of the shape found in the mapping: all its keys, or one is unknown */
+    PyObject *out = NULL;
     for (int pass = 0; pass < 2; pass++) {
         for (int j = 0; j < sh->nkeys; j++) {
             const LaneKey *k = &sh->keys[j];
@@ -910,26 +1069,34 @@ static PyObject *lane_mapping(int shape, PyObject *value, TextSum *sum)
                 if (PyErr_Occurred())
                     PyErr_Clear();
                 if (k->required)
-                    goto fail;
+                    goto done;
                 continue;
             }
+            present++;
             if (v == Py_None && !k->required)
                 continue; /* an optional key left empty is left out */
-            PyObject *got = lane_value(k, v, sum);
-            if (got == NULL)
-                goto fail;
-            int rc = PyDict_SetItem(out, k->name, got);
-            Py_DECREF(got);
-            if (rc < 0) {
-                PyErr_Clear();
-                goto fail;
-            }
+            vals[j] = lane_value(k, v, sum, at);
+            if (vals[j] == NULL)
+                goto done;
+            order[n++] = j;
         }
     }
+    if (present != PyDict_GET_SIZE(value))
+        goto done; /* a key the shape does not know */
+    if (at != NULL) {
+        out = lane_object(shape, vals, at);
+        goto done;
+    }
+    out = PyDict_New();
+    for (int i = 0; out != NULL && i < n; i++)
+        if (PyDict_SetItem(out, sh->keys[order[i]].name, vals[order[i]]) < 0) {
+            PyErr_Clear();
+            Py_CLEAR(out);
+        }
+done:
+    for (int j = 0; j < sh->nkeys; j++)
+        Py_XDECREF(vals[j]);
     return out;
-fail:
-    Py_DECREF(out);
-    return NULL;
 }
 
 PyDoc_STRVAR(lane_doc,
@@ -970,6 +1137,8 @@ static PyObject *fy_lane(PyObject *module, PyObject *shapes)
     }
     memcpy(lane_shapes, made, sizeof made);
     lane_count = (int)ns;
+    for (int i = 0; i < LANE_SHAPES; i++) /* the classes fitted the shapes before: classes() again */
+        Py_CLEAR(lane_classes[i].cls);
     Py_RETURN_NONE;
 }
 
@@ -986,7 +1155,7 @@ static PyObject *fy_fields(PyObject *module, PyObject *value)
         return NULL;
     }
     TextSum sum = {0, 0};
-    PyObject *out = lane_mapping(0, value, &sum);
+    PyObject *out = lane_mapping(0, value, &sum, NULL);
     if (out != NULL && sum.total - (sum.ntexts > 0) > MAX_TEXT_LEN)
         Py_CLEAR(out); /* together within the smallest long limit: see fast_fields */
     if (out == NULL) {
@@ -1061,10 +1230,390 @@ static PyObject *fy_read(PyObject *module, PyObject *text)
     return result;
 }
 
+/* ---- Every fact's normalised texts (model.compute_norms), in C --------------------------------
+ *
+ * For each fact: its answer, accept, errors' says and distractors normalised, as `norm` gives them,
+ * in a FactNorms, with whether no two are alike. Plain ASCII text (normalize._PLAIN_ASCII: letters,
+ * digits and $+<=>|` in words with single spaces between) is only lower-cased; any other text is
+ * handed to `norm` itself. The classes' slots are found once by name (`norm_lane`). */
+
+typedef struct {
+    PyTypeObject *fact, *error, *norms;
+    Py_ssize_t answer, accept, errors, distractors, cache; /* Fact */
+    Py_ssize_t says;                                       /* SourceError */
+    Py_ssize_t n_answer, n_accept, n_says, n_distractors, n_distinct; /* FactNorms */
+    PyObject *norm;
+} NormLane;
+
+static NormLane norm_lane = {0};
+
+/* The offset of the slot `name` of `type` (a plain object slot, as __slots__ makes), or -1 (error set). */
+static Py_ssize_t slot_offset(PyTypeObject *type, const char *name)
+{
+    PyObject *d = PyObject_GetAttrString((PyObject *)type, name);
+    if (d == NULL)
+        return -1;
+    Py_ssize_t off = -1;
+    if (Py_IS_TYPE(d, &PyMemberDescr_Type) && ((PyMemberDescrObject *)d)->d_member->type == T_OBJECT_EX &&
+        !(((PyMemberDescrObject *)d)->d_member->flags & READONLY))
+        off = ((PyMemberDescrObject *)d)->d_member->offset;
+    else
+        PyErr_Format(PyExc_TypeError, "%s.%s is not a slot", type->tp_name, name);
+    Py_DECREF(d);
+    return off;
+}
+
+PyDoc_STRVAR(norm_lane_doc, "norm_lane(Fact, SourceError, FactNorms, norm) -> None\n\n"
+                            "The classes and the function `norms` works with.");
+
+static PyObject *fy_norm_lane(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *fact, *error, *norms, *norm;
+    if (!PyArg_ParseTuple(args, "O!O!O!O", &PyType_Type, &fact, &PyType_Type, &error, &PyType_Type, &norms, &norm))
+        return NULL;
+    NormLane l;
+    l.fact = (PyTypeObject *)fact;
+    l.error = (PyTypeObject *)error;
+    l.norms = (PyTypeObject *)norms;
+    l.norm = norm;
+    if ((l.answer = slot_offset(l.fact, "answer")) < 0 || (l.accept = slot_offset(l.fact, "accept")) < 0 ||
+        (l.errors = slot_offset(l.fact, "errors")) < 0 || (l.distractors = slot_offset(l.fact, "distractors")) < 0 ||
+        (l.cache = slot_offset(l.fact, "_norms")) < 0 || (l.says = slot_offset(l.error, "says")) < 0 ||
+        (l.n_answer = slot_offset(l.norms, "answer")) < 0 || (l.n_accept = slot_offset(l.norms, "accept")) < 0 ||
+        (l.n_says = slot_offset(l.norms, "says")) < 0 || (l.n_distractors = slot_offset(l.norms, "distractors")) < 0 ||
+        (l.n_distinct = slot_offset(l.norms, "distinct")) < 0)
+        return NULL;
+    Py_INCREF(fact);
+    Py_INCREF(error);
+    Py_INCREF(norms);
+    Py_INCREF(norm);
+    Py_XDECREF(norm_lane.fact);
+    Py_XDECREF(norm_lane.error);
+    Py_XDECREF(norm_lane.norms);
+    Py_XDECREF(norm_lane.norm);
+    norm_lane = l;
+    Py_RETURN_NONE;
+}
+
+/* The characters of _PLAIN_ASCII's words. */
+static unsigned char plain_char[128];
+
+static void init_plain_chars(void)
+{
+    const char *set = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789$+<=>|`";
+    for (const char *c = set; *c; c++)
+        plain_char[(unsigned char)*c] = 1;
+}
+
+/* norm(t), a new reference, or NULL (error set). */
+static PyObject *norm_text(PyObject *t)
+{
+    if (PyUnicode_CheckExact(t) && PyUnicode_IS_ASCII(t)) {
+        Py_ssize_t n = PyUnicode_GET_LENGTH(t);
+        const Py_UCS1 *p = PyUnicode_1BYTE_DATA(t);
+        int plain = n > 0 && p[0] != ' ' && p[n - 1] != ' ', upper = 0;
+        for (Py_ssize_t i = 0; plain && i < n; i++) {
+            Py_UCS1 c = p[i];
+            if (c == ' ')
+                plain = p[i + 1] != ' '; /* the last is no space: i + 1 < n */
+            else if (!plain_char[c])
+                plain = 0;
+            else
+                upper |= c >= 'A' && c <= 'Z';
+        }
+        if (plain) {
+            if (!upper) { /* already in lower case: itself, as norm gives it */
+                Py_INCREF(t);
+                return t;
+            }
+            PyObject *out = PyUnicode_New(n, 127);
+            if (out == NULL)
+                return NULL;
+            Py_UCS1 *q = PyUnicode_1BYTE_DATA(out);
+            for (Py_ssize_t i = 0; i < n; i++)
+                q[i] = p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i];
+            return out;
+        }
+    }
+    PyObject *out = PyObject_CallOneArg(norm_lane.norm, t);
+    if (out != NULL && !PyUnicode_Check(out)) {
+        Py_DECREF(out);
+        PyErr_SetString(PyExc_TypeError, "norm() gave no text");
+        return NULL;
+    }
+    return out;
+}
+
+/* The norms of each text of a list (NULL, error set, on failure or when it is no list). */
+static PyObject *norm_list(PyObject *texts)
+{
+    if (!PyList_CheckExact(texts)) {
+        PyErr_SetString(PyExc_TypeError, "a list of texts was expected");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(texts);
+    PyObject *out = PyList_New(n);
+    for (Py_ssize_t i = 0; out != NULL && i < n; i++) {
+        PyObject *t = norm_text(PyList_GET_ITEM(texts, i));
+        if (t == NULL)
+            Py_CLEAR(out);
+        else
+            PyList_SET_ITEM(out, i, t);
+    }
+    return out;
+}
+
+/* Whether no two of the texts are alike: pairs compared for a few, a set for more (never quadratic). */
+static int all_distinct(PyObject **every, Py_ssize_t n)
+{
+    if (n <= 8) {
+        for (Py_ssize_t i = 1; i < n; i++)
+            for (Py_ssize_t j = 0; j < i; j++) {
+                int eq = PyUnicode_Compare(every[i], every[j]);
+                if (eq == -1 && PyErr_Occurred())
+                    return -1;
+                if (eq == 0)
+                    return 0;
+            }
+        return 1;
+    }
+    PyObject *set = PySet_New(NULL);
+    if (set == NULL)
+        return -1;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (PySet_Add(set, every[i]) < 0) {
+            Py_DECREF(set);
+            return -1;
+        }
+    int distinct = PySet_GET_SIZE(set) == n;
+    Py_DECREF(set);
+    return distinct;
+}
+
+/* Whether `f` is a Fact as `fact_norms` reads it: its texts in place, its lists exact lists, its
+ * errors SourceErrors with their says. */
+static int norms_readable(PyObject *f)
+{
+    const NormLane *l = &norm_lane;
+    if (!Py_IS_TYPE(f, l->fact) || SLOT(f, l->answer) == NULL)
+        return 0;
+    PyObject *accept = SLOT(f, l->accept), *errors = SLOT(f, l->errors), *distractors = SLOT(f, l->distractors);
+    if (accept == NULL || errors == NULL || distractors == NULL || !PyList_CheckExact(accept) ||
+        !PyList_CheckExact(errors) || !PyList_CheckExact(distractors))
+        return 0;
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(errors); j++) {
+        PyObject *e = PyList_GET_ITEM(errors, j);
+        if (!Py_IS_TYPE(e, l->error) || SLOT(e, l->says) == NULL)
+            return 0;
+    }
+    return 1;
+}
+
+/* One fact's FactNorms (the fact passed `norms_readable`), set in its cache slot; -1 (error set) on
+ * failure. */
+static int fact_norms(PyObject *f)
+{
+    const NormLane *l = &norm_lane;
+    PyObject *errors = SLOT(f, l->errors);
+    Py_ssize_t nerr = PyList_GET_SIZE(errors);
+    PyObject *out = NULL, **every = NULL, *accept = NULL, *distractors = NULL, *says = NULL;
+    PyObject *answer = norm_text(SLOT(f, l->answer));
+    if (answer == NULL || (accept = norm_list(SLOT(f, l->accept))) == NULL ||
+        (says = PyList_New(nerr)) == NULL)
+        goto done;
+    for (Py_ssize_t j = 0; j < nerr; j++) {
+        PyObject *t = norm_text(SLOT(PyList_GET_ITEM(errors, j), l->says));
+        if (t == NULL)
+            goto done;
+        PyList_SET_ITEM(says, j, t);
+    }
+    if ((distractors = norm_list(SLOT(f, l->distractors))) == NULL)
+        goto done;
+    Py_ssize_t na = PyList_GET_SIZE(accept), nd = PyList_GET_SIZE(distractors), n = 1 + na + nerr + nd, k = 0;
+    every = PyMem_Malloc((size_t)n * sizeof(PyObject *));
+    if (every == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    every[k++] = answer;
+    for (Py_ssize_t i = 0; i < na; i++)
+        every[k++] = PyList_GET_ITEM(accept, i);
+    for (Py_ssize_t i = 0; i < nerr; i++)
+        every[k++] = PyList_GET_ITEM(says, i);
+    for (Py_ssize_t i = 0; i < nd; i++)
+        every[k++] = PyList_GET_ITEM(distractors, i);
+    int distinct = all_distinct(every, n);
+    if (distinct < 0)
+        goto done;
+    out = l->norms->tp_alloc(l->norms, 0);
+    if (out == NULL)
+        goto done;
+    SLOT(out, l->n_answer) = answer;
+    SLOT(out, l->n_accept) = accept;
+    SLOT(out, l->n_says) = says;
+    SLOT(out, l->n_distractors) = distractors;
+    SLOT(out, l->n_distinct) = Py_NewRef(distinct ? Py_True : Py_False);
+    answer = accept = says = distractors = NULL;
+    Py_XSETREF(SLOT(f, l->cache), out);
+done:
+    PyMem_Free(every);
+    Py_XDECREF(answer);
+    Py_XDECREF(accept);
+    Py_XDECREF(says);
+    Py_XDECREF(distractors);
+    return out == NULL ? -1 : 0;
+}
+
+PyDoc_STRVAR(norms_doc, "norms(facts) -> bool\n\n"
+                        "model.compute_norms: every fact's FactNorms set. False when a fact is not a Fact as\n"
+                        "`norm_lane` gave it, with lists of texts (nothing set: the Python code does it all).");
+
+static PyObject *fy_norms(PyObject *module, PyObject *facts)
+{
+    (void)module;
+    if (norm_lane.fact == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "no classes: call norm_lane() first");
+        return NULL;
+    }
+    if (!PyList_CheckExact(facts))
+        Py_RETURN_FALSE;
+    Py_ssize_t n = PyList_GET_SIZE(facts);
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (!norms_readable(PyList_GET_ITEM(facts, i)))
+            Py_RETURN_FALSE;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *f = PyList_GET_ITEM(facts, i);
+        Py_INCREF(f);
+        int rc = fact_norms(f);
+        Py_DECREF(f);
+        if (rc < 0)
+            return NULL;
+    }
+    Py_RETURN_TRUE;
+}
+
+/* ---- The objects of plainly valid facts, built at once -------------------------------------- */
+
+PyDoc_STRVAR(classes_doc,
+             "classes(classes) -> None\n\n"
+             "What `objects` builds for each shape of lane(), in its order: (cls, extras, ascii), cls a\n"
+             "class with a slot for each key of the shape; extras: (slot name, what) pairs, what 0-3: the\n"
+             "data path, the index in its list, True, None; ascii: names of keys whose values must be\n"
+             "ASCII (anything else is left to the Python code).");
+
+static PyObject *fy_classes(PyObject *module, PyObject *classes)
+{
+    (void)module;
+    if (!PyTuple_Check(classes) || PyTuple_GET_SIZE(classes) != lane_count) {
+        PyErr_SetString(PyExc_ValueError, "classes() needs a tuple with a class for each shape of lane()");
+        return NULL;
+    }
+    LaneClass made[LANE_SHAPES];
+    memset(made, 0, sizeof made);
+    for (int i = 0; i < lane_count; i++) {
+        PyObject *cls, *extras, *ascii;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(classes, i), "O!O!O!", &PyType_Type, &cls, &PyTuple_Type, &extras,
+                              &PyTuple_Type, &ascii))
+            return NULL;
+        LaneClass *c = &made[i];
+        const LaneShape *sh = &lane_shapes[i];
+        c->cls = (PyTypeObject *)cls;
+        for (int j = 0; j < sh->nkeys; j++) {
+            c->slot[j] = slot_offset(c->cls, PyUnicode_AsUTF8(sh->keys[j].name));
+            if (c->slot[j] < 0)
+                return NULL;
+            int contains = PySequence_Contains(ascii, sh->keys[j].name);
+            if (contains < 0)
+                return NULL;
+            c->ascii[j] = contains;
+        }
+        if (PyTuple_GET_SIZE(extras) > LANE_EXTRAS) {
+            PyErr_SetString(PyExc_ValueError, "at most 4 extras");
+            return NULL;
+        }
+        c->nextras = (int)PyTuple_GET_SIZE(extras);
+        for (int e = 0; e < c->nextras; e++) {
+            const char *name;
+            if (!PyArg_ParseTuple(PyTuple_GET_ITEM(extras, e), "si", &name, &c->extra[e]))
+                return NULL;
+            if (c->extra[e] < EXTRA_PATH || c->extra[e] > EXTRA_NONE) {
+                PyErr_SetString(PyExc_ValueError, "an extra is 0-3");
+                return NULL;
+            }
+            if ((c->extra_slot[e] = slot_offset(c->cls, name)) < 0)
+                return NULL;
+        }
+    }
+    for (int i = 0; i < lane_count; i++) {
+        Py_INCREF(made[i].cls);
+        Py_XDECREF(lane_classes[i].cls);
+    }
+    memcpy(lane_classes, made, sizeof made);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(objects_doc,
+             "objects(values, prefix) -> (objects, todo)\n\n"
+             "For each value of the list, the object of shape 0 (see classes()) when `fields` would take\n"
+             "it, at the data path prefix + (index,); else None, its index in `todo` (the Python code\n"
+             "reads it).");
+
+static PyObject *fy_objects(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *values, *prefix;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &values, &PyTuple_Type, &prefix))
+        return NULL;
+    if (lane_count == 0 || lane_classes[0].cls == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "no classes: call lane() and classes() first");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(values);
+    PyObject *out = PyList_New(n), *todo = PyList_New(0);
+    if (out == NULL || todo == NULL) {
+        Py_XDECREF(out);
+        Py_XDECREF(todo);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        TextSum sum = {0, 0};
+        Place at = {path_plus(prefix, NULL, i), i};
+        PyObject *value = Py_NewRef(PyList_GET_ITEM(values, i));
+        PyObject *obj = at.path ? lane_mapping(0, value, &sum, &at) : NULL;
+        Py_DECREF(value);
+        Py_XDECREF(at.path);
+        if (obj != NULL && sum.total - (sum.ntexts > 0) > MAX_TEXT_LEN)
+            Py_CLEAR(obj); /* together within the smallest long limit: see fast_fields */
+        if (obj == NULL) {
+            if (PyErr_Occurred() && !PyErr_ExceptionMatches(PyExc_MemoryError))
+                PyErr_Clear();
+            PyObject *index = PyErr_Occurred() ? NULL : PyLong_FromSsize_t(i);
+            if (index == NULL || PyList_Append(todo, index) < 0) {
+                Py_XDECREF(index);
+                Py_DECREF(out);
+                Py_DECREF(todo);
+                return NULL;
+            }
+            Py_DECREF(index);
+            obj = Py_NewRef(Py_None);
+        }
+        PyList_SET_ITEM(out, i, obj);
+    }
+    PyObject *result = PyTuple_Pack(2, out, todo);
+    Py_DECREF(out);
+    Py_DECREF(todo);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"read", fy_read, METH_O, read_doc},
     {"lane", fy_lane, METH_O, lane_doc},
     {"fields", fy_fields, METH_O, fields_doc},
+    {"norm_lane", fy_norm_lane, METH_VARARGS, norm_lane_doc},
+    {"norms", fy_norms, METH_O, norms_doc},
+    {"classes", fy_classes, METH_O, classes_doc},
+    {"objects", fy_objects, METH_VARARGS, objects_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1075,5 +1624,6 @@ static struct PyModuleDef module_def = {
 
 PyMODINIT_FUNC PyInit__fastyaml(void)
 {
+    init_plain_chars();
     return PyModule_Create(&module_def);
 }

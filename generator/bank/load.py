@@ -11,7 +11,7 @@ import unicodedata
 
 from ..diagnostics import ERROR, Diagnostic, Report
 from .model import Bank, Confirmation, Deck, Defect, Fact, Reference, Source, SourceError, compute_norms
-from .schema import Validator, fast_fields
+from .schema import _C_FIELDS, SHAPES, Validator, fast_fields
 from .yamlsource import Document, gc_paused, read_yaml
 
 
@@ -54,12 +54,15 @@ def _structure(doc: Document, report: Report) -> Bank | None:
     elif isinstance(raw_facts, list):
         if not raw_facts:
             report.error("'facts' is empty", ("facts",), hint="add at least one fact", code="empty")
-        for i, raw in enumerate(raw_facts):
-            fact = _fact(v, raw, ("facts", i), i)
+        if _C_FACTS is not None:   # the plainly valid facts built at once; the rest one by one, in order
+            built, todo = _C_FACTS(raw_facts, ("facts",))
+        else:
+            built, todo = [None] * len(raw_facts), range(len(raw_facts))
+        for i in todo:
+            built[i] = fact = _fact(v, raw_facts[i], ("facts", i), i)
             if fact is None:
                 incomplete.add("facts")  # not even a mapping: nothing to check, its kind unknown
-            else:
-                facts.append(fact)
+        facts = [f for f in built if f is not None] if todo else built
         v.fact_id = None
     return Bank(Deck(deck_d.get("id", ""), deck_d.get("title", ""), deck_d.get("description", "")),
                 sources, references, facts, doc.file, frozenset(incomplete))
@@ -104,6 +107,32 @@ def _fact(v: Validator, raw, path: tuple, index: int) -> Fact | None:
                 topic, get("kind", ""), get("question", ""), get("answer", ""), get("explain", ""),
                 get("refs", []), get("accept", []), tags, errors, get("distractors", []), get("formerly", []),
                 confirmed, index, path, complete)
+
+
+def _c_facts():
+    """`_fastyaml.objects`: the C lane of `fast_fields` building the `Fact` (with its `SourceError`s
+    and `Confirmation`s) of each plainly valid fact at once, as `_fact` builds it; or None without
+    the extension."""
+    from .fastyaml import _fastyaml
+    if _C_FIELDS.get("fact") is None or not hasattr(_fastyaml, "objects"):
+        return None
+    # The lane's shapes in its order (see schema._c_lane), and every slot not filled from a key.
+    shapes = ["fact"] + [k.type[5:] for k in SHAPES["fact"] if k.type.startswith("list:")]
+    classes = {"fact": Fact, "error": SourceError, "confirmation": Confirmation}
+    path, index, true, none = range(4)
+    extras = {"fact": (("index", index), ("path", path), ("complete", true), ("_norms", none)),
+              "error": (("path", path),), "confirmation": (("path", path),)}
+    for shape in shapes:
+        cls = classes[shape]
+        if set(cls.__slots__) != {k.name for k in SHAPES[shape]} | {name for name, _ in extras[shape]} \
+                or hasattr(cls, "__post_init__"):
+            return None   # a class that no longer fits its shape: the Python code builds it
+    # A topic or tag beyond ASCII is normalised (NFC) by _fact: such facts are left to it.
+    _fastyaml.classes(tuple((classes[s], extras[s], ("topic", "tags") if s == "fact" else ()) for s in shapes))
+    return _fastyaml.objects
+
+
+_C_FACTS = _c_facts()
 
 
 def load_bank(file: str, report: Report | None = None) -> tuple[Bank | None, Report, Document | None]:

@@ -112,8 +112,16 @@ class FactNorms:
 
 
 def compute_norms(facts: list[Fact]) -> None:
-    """Every fact's `norms` at once, as the property would give them: the texts of all the facts
-    are normalised in one call (`norm_all`), far cheaper than text by text."""
+    """Every fact's `norms` at once, as the property would give them: in C when the reader's
+    extension is built (`_fastyaml.norms`: plain ASCII only lower-cased there, any other text by
+    `norm`), else by `python_compute_norms`."""
+    if _C_NORMS is None or not _C_NORMS(facts):
+        python_compute_norms(facts)
+
+
+def python_compute_norms(facts: list[Fact]) -> None:
+    """`compute_norms` in Python alone, the reference for the C code: the texts of all the facts are
+    normalised in one call (`norm_all`), far cheaper than text by text."""
     texts: list[str] = []
     add, extend = texts.append, texts.extend
     for f in facts:
@@ -132,6 +140,26 @@ def compute_norms(facts: list[Fact]) -> None:
         f._norms = FactNorms(normed[i], normed[accept:says], normed[says:distractors], normed[distractors:end],
                              len(set(every)) == end - i)
         i = end
+
+
+def _c_norms():
+    """The C `compute_norms` (its classes handed over), or None without the extension."""
+    try:
+        from . import _fastyaml
+    except ImportError:
+        return None
+    # The C code fills these slots of FactNorms, and reads Fact's and SourceError's by name.
+    if not hasattr(_fastyaml, "norms") or set(FactNorms.__slots__) != {"answer", "accept", "says", "distractors",
+                                                                       "distinct"}:
+        return None
+    try:
+        _fastyaml.norm_lane(Fact, SourceError, FactNorms, norm)
+    except (TypeError, AttributeError):   # a slot it reads is gone: the Python code does it all
+        return None
+    return _fastyaml.norms
+
+
+_C_NORMS = _c_norms()
 
 
 @dataclass
