@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 from ..bank import gc_paused
 from .deflate import WINDOW, HeldPieces, deflate_piece
-from .lms_feedback import Feedback, html_text, question_name, xml_chars
-from ..quiz import Option, Question, Quiz
+from .lms_feedback import Feedback, html_plain_xml, html_text, html_text_xml, is_plain, question_name, xml_chars
+from ..quiz import SOURCE_ERROR, Option, Question, Quiz
 
 SUFFIX = ".qti.zip"
 BINARY = True
@@ -103,6 +103,16 @@ _GENERAL_CONDITION = """
           </respcondition>"""
 
 
+_sha256 = hashlib.sha256
+_MATTEXT_EMPTY = '<mattext texttype="text/html" />'
+
+
+def _is_attr_plain(text: str) -> bool:
+    """True when `_attr` (and so `_text`) leaves the text as it is."""
+    return not ("&" in text or "<" in text or ">" in text or '"' in text
+                or "\r" in text or "\n" in text or "\t" in text)
+
+
 def _item(q: Question, feedback: Feedback, prefix: str) -> str:
     """One <item>, written at its place in the document (six spaces in), indented as ElementTree indents.
 
@@ -110,47 +120,89 @@ def _item(q: Question, feedback: Feedback, prefix: str) -> str:
     text template is several times faster. The tests read the document back, indent and
     write it again with ElementTree, and require the same bytes. ``prefix`` is what
     `item_ident` puts before the fact id.
+
+    Each text goes straight to its escaped HTML (`html_text_xml`: the HTML's tags escaped with it).
+    When every text of the question is plain (`is_plain` holds for a text when it holds for each of
+    its characters, so one test of them joined tells), each is its own HTML stripped.
     """
-    ident = f"{prefix}{q.fact.id}"                            # item_ident
+    fact = q.fact
+    options = q.options
+    ident = prefix + fact.id                                  # item_ident
     # ids as attribute values and as text (they differ only where an id holds a quote or a line
     # break); an option's is the item's and a hex digest (`option_ident`), which needs no escaping
-    ident_attr, ident_text = _attr(ident), _text(ident)
-    digests = [_digest(o.text, 10) for o in q.options]
-    attr_ids = [f"{ident_attr}_{d}" for d in digests]
-    text_ids = [f"{ident_text}_{d}" for d in digests]
-    meta = (f"{_META_QUESTION_TYPE}{_META_FIELD.format('original_answer_ids', ','.join(text_ids))}"
-            f"{_META_FIELD.format('assessment_question_identifierref', ident_text + '_ref')}")
-    choices = "".join(
-        f'\n              <response_label ident="{cid}">\n'
-        f"{_mattext(html_text(o.text), '                ')}\n              </response_label>"
-        for cid, o in zip(attr_ids, q.options))
-    wrong = [(attr_id, text_id, fb) for attr_id, text_id, fb
-             in zip(attr_ids, text_ids, map(feedback.option, q.options)) if fb]
-    conditions = "".join(                                     # what a wrong answer reveals
-        f'\n          <respcondition continue="Yes">\n            <conditionvar>\n'
-        f'              <varequal respident="response1">{text_id}</varequal>\n            </conditionvar>\n'
-        f'            <displayfeedback feedbacktype="Response" linkrefid="{attr_id}_fb" />\n'
-        f"          </respcondition>"
-        for attr_id, text_id, _ in wrong)
-    feedbacks = "".join(
-        f'\n        <itemfeedback ident="{fb_ident}">\n          <flow_mat>\n'
-        f"{_mattext(html, '            ')}\n          </flow_mat>\n        </itemfeedback>"
-        for fb_ident, html in [("general_fb", feedback.general(q))] + [(f"{attr_id}_fb", fb) for attr_id, _, fb in wrong])
+    if _is_attr_plain(ident):
+        ident_attr = ident_text = ident
+    else:
+        ident_attr, ident_text = _attr(ident), _text(ident)
+    texts = [fact.question, fact.explain]
+    for o in options:
+        texts.append(o.text)
+        p = o.provenance
+        if p is not None and p.kind == SOURCE_ERROR:
+            for e in p.errors:
+                texts += (e.why, e.quote)
+    if is_plain("".join(texts)):
+        html = plain = str.strip
+    else:
+        html, plain = html_text_xml, html_plain_xml
+    text_ids = []
+    choices = []
+    conditions = []                                           # what a wrong answer reveals
+    feedbacks = [f'\n        <itemfeedback ident="general_fb">\n          <flow_mat>\n            <material>\n'
+                 f'              {_mattext_inner(feedback.general_xml(q, html))}\n            </material>\n'
+                 f"          </flow_mat>\n        </itemfeedback>"]
+    key_id = None
+    for o in options:
+        digest = _sha256(o.text.encode()).hexdigest()[:10]
+        text_id = f"{ident_text}_{digest}"
+        attr_id = text_id if ident_attr is ident_text else f"{ident_attr}_{digest}"
+        text_ids.append(text_id)
+        choices.append(f'\n              <response_label ident="{attr_id}">\n                <material>\n'
+                       f"                  {_mattext_inner(html(o.text))}\n                </material>\n"
+                       f"              </response_label>")
+        if o.correct:
+            if key_id is None:
+                key_id = text_id
+            continue
+        fb = feedback.option_xml(o, html, plain)
+        if fb:
+            conditions.append(
+                f'\n          <respcondition continue="Yes">\n            <conditionvar>\n'
+                f'              <varequal respident="response1">{text_id}</varequal>\n            </conditionvar>\n'
+                f'            <displayfeedback feedbacktype="Response" linkrefid="{attr_id}_fb" />\n'
+                f"          </respcondition>")
+            feedbacks.append(
+                f'\n        <itemfeedback ident="{attr_id}_fb">\n          <flow_mat>\n            <material>\n'
+                f"              {_mattext_inner(fb)}\n            </material>\n"
+                f"          </flow_mat>\n        </itemfeedback>")
+    if key_id is None:
+        raise ValueError(f"the question of {fact.id!r} has no key")
+    name = question_name(q)
     return (
-        f'<item ident="{ident_attr}" title="{_attr(question_name(q))}">\n'
-        f"        <itemmetadata>\n          <qtimetadata>{meta}\n          </qtimetadata>\n        </itemmetadata>\n"
-        f"        <presentation>\n{_mattext(f'<p>{html_text(q.fact.question)}</p>', '          ')}\n"
+        f'<item ident="{ident_attr}" title="{name if _is_attr_plain(name) else _attr(name)}">\n'
+        f"        <itemmetadata>\n          <qtimetadata>{_META_QUESTION_TYPE}"
+        f"{_META_FIELD.format('original_answer_ids', ','.join(text_ids))}"
+        f"{_META_FIELD.format('assessment_question_identifierref', ident_text + '_ref')}"
+        f"\n          </qtimetadata>\n        </itemmetadata>\n"
+        f"        <presentation>\n          <material>\n"
+        f'            <mattext texttype="text/html">&lt;p&gt;{html(fact.question)}&lt;/p&gt;</mattext>\n'
+        f"          </material>\n"
         f'          <response_lid ident="response1" rcardinality="Single">\n'
-        f"            <render_choice>{choices}\n            </render_choice>\n          </response_lid>\n"
+        f"            <render_choice>{''.join(choices)}\n            </render_choice>\n          </response_lid>\n"
         f"        </presentation>\n"
         f"        <resprocessing>\n          <outcomes>\n"
         f'            <decvar maxvalue="100" minvalue="0" varname="SCORE" vartype="Decimal" />\n'
-        f"          </outcomes>{_GENERAL_CONDITION}{conditions}\n"   # the explanation, whatever the answer
+        f"          </outcomes>{_GENERAL_CONDITION}{''.join(conditions)}\n"   # the explanation, whatever the answer
         f'          <respcondition continue="No">\n            <conditionvar>\n'   # the key scores
-        f'              <varequal respident="response1">{text_ids[q.key_index]}</varequal>\n'
+        f'              <varequal respident="response1">{key_id}</varequal>\n'
         f"            </conditionvar>\n"
         f'            <setvar action="Set" varname="SCORE">100</setvar>\n          </respcondition>\n'
-        f"        </resprocessing>{feedbacks}\n      </item>")
+        f"        </resprocessing>{''.join(feedbacks)}\n      </item>")
+
+
+def _mattext_inner(html: str) -> str:
+    """The <mattext> of `_mattext`, its HTML already escaped."""
+    return f'<mattext texttype="text/html">{html}</mattext>' if html else _MATTEXT_EMPTY
 
 
 # The questions document is compressed in pieces (`deflate.HeldPieces`): its head, then the items in
