@@ -114,7 +114,8 @@ def _is_attr_plain(text: str) -> bool:
 
 
 def _item(q: Question, feedback: Feedback, prefix: str) -> str:
-    """One <item>, written at its place in the document (six spaces in), indented as ElementTree indents.
+    """One <item> on its own line, written at its place in the document (six spaces in), indented as
+    ElementTree indents.
 
     The items are nearly all of a package, and ElementTree's serializer is pure Python: a
     text template is several times faster. The tests read the document back, indent and
@@ -179,7 +180,7 @@ def _item(q: Question, feedback: Feedback, prefix: str) -> str:
         raise ValueError(f"the question of {fact.id!r} has no key")
     name = question_name(q)
     return (
-        f'<item ident="{ident_attr}" title="{name if _is_attr_plain(name) else _attr(name)}">\n'
+        f'\n      <item ident="{ident_attr}" title="{name if _is_attr_plain(name) else _attr(name)}">\n'
         f"        <itemmetadata>\n          <qtimetadata>{_META_QUESTION_TYPE}"
         f"{_META_FIELD.format('original_answer_ids', ','.join(text_ids))}"
         f"{_META_FIELD.format('assessment_question_identifierref', ident_text + '_ref')}"
@@ -257,7 +258,9 @@ def item_pieces(quiz: Quiz, start: int, stop: int | None) -> Iterator[bytes]:
     stop = len(questions) if stop is None else min(stop, len(questions))
     while start < stop:
         end = min(group_start(start) + GROUP, stop)
-        yield "".join([f"\n      {_item(q, feedback, prefix)}" for q in questions[start:end]]).encode("utf-8")
+        # Each item encoded apart: joined first, the text would be as wide as its widest character
+        # (the feedback's quotation marks) and twice the bytes to copy and encode.
+        yield b"".join([_item(q, feedback, prefix).encode("utf-8") for q in questions[start:end]])
         start = end
 
 
@@ -272,7 +275,7 @@ def _before(quiz: Quiz, aid: str, start: int) -> bytes:
     size, i = 0, start
     while size < WINDOW and i > start - GROUP:
         i -= 1
-        items.append(f"\n      {_item(quiz.questions[i], feedback, prefix)}".encode("utf-8"))
+        items.append(_item(quiz.questions[i], feedback, prefix).encode("utf-8"))
         size += len(items[-1])
     return b"".join(reversed(items))[-WINDOW:]
 
