@@ -264,11 +264,11 @@ def item_pieces(quiz: Quiz, start: int, stop: int | None) -> Iterator[bytes]:
         start = end
 
 
-def _before(quiz: Quiz, aid: str, start: int) -> bytes:
+def _before(quiz: Quiz, start: int) -> bytes:
     """The end (`WINDOW` bytes, or all it has) of the piece before the group that begins at question
     ``start``: the head, or the group before's last items, made again (they are independent)."""
     if start == 0:
-        return _frame(quiz, aid)[0][-WINDOW:]
+        return _frame(quiz, assessment_ident(quiz))[0][-WINDOW:]
     feedback = Feedback(quiz.bank)
     prefix = f"errata_{quiz.bank.deck.id}_"
     items: list[bytes] = []
@@ -298,12 +298,13 @@ def deflate_items(quiz: Quiz, start: int, write: Callable[[bytes], object]) -> D
     compresses them, the compressed bytes given to ``write`` in order."""
     if start != group_start(start):
         raise ValueError(f"items made apart begin at a group's first question, not at {start}")
-    primer = _before(quiz, assessment_ident(quiz), start)
-    crc = size = packed = 0
-    for piece in item_pieces(quiz, start, None):
-        data = deflate_piece(piece, primer, False, LEVEL)
-        write(data)
-        crc, size, primer, packed = zlib.crc32(piece, crc), size + len(piece), piece[-WINDOW:], packed + len(data)
+    with gc_paused():   # a few lists an item, none in a cycle, as in `render`
+        primer = _before(quiz, start)
+        crc = size = packed = 0
+        for piece in item_pieces(quiz, start, None):
+            data = deflate_piece(piece, primer, False, LEVEL)
+            write(data)
+            crc, size, primer, packed = zlib.crc32(piece, crc), size + len(piece), piece[-WINDOW:], packed + len(data)
     return DeflatedItems(start, crc, size, primer, packed)
 
 
