@@ -84,12 +84,6 @@ def _attr(text: str) -> str:
             .replace("\t", "&#09;"))
 
 
-def _mattext(html: str, indent: str) -> str:
-    """A <material><mattext> pair at ``indent``, text as HTML."""
-    inner = f'<mattext texttype="text/html">{_text(html)}</mattext>' if html else '<mattext texttype="text/html" />'
-    return f"{indent}<material>\n{indent}  {inner}\n{indent}</material>"
-
-
 _META_FIELD = ("\n            <qtimetadatafield>\n              <fieldlabel>{}</fieldlabel>"
                "\n              <fieldentry>{}</fieldentry>\n            </qtimetadatafield>")
 _META_QUESTION_TYPE = (_META_FIELD.format("question_type", "multiple_choice_question")
@@ -104,7 +98,6 @@ _GENERAL_CONDITION = """
 
 
 _sha256 = hashlib.sha256
-_MATTEXT_EMPTY = '<mattext texttype="text/html" />'
 
 
 def _is_attr_plain(text: str) -> bool:
@@ -113,15 +106,59 @@ def _is_attr_plain(text: str) -> bool:
                 or "\r" in text or "\n" in text or "\t" in text)
 
 
-def _item(q: Question, feedback: Feedback, prefix: str) -> str:
+# `_item`'s template, cut where its values go (each cut named by what follows it).
+_MATTEXT, _MATTEXT_END, _MATTEXT_EMPTY = b'<mattext texttype="text/html">', b"</mattext>", b'<mattext texttype="text/html" />'
+_ITEM_IDENT = b'\n      <item ident="'
+_ITEM_TITLE = b'" title="'
+_ITEM_ANSWER_IDS = ('">\n        <itemmetadata>\n          <qtimetadata>' + _META_QUESTION_TYPE
+                    + _META_FIELD.format("original_answer_ids", "\0").split("\0")[0]).encode()
+_ITEM_REF = (_META_FIELD.format("original_answer_ids", "\0").split("\0")[1]
+             + _META_FIELD.format("assessment_question_identifierref", "\0").split("\0")[0]).encode()
+_ITEM_QUESTION = ("_ref" + _META_FIELD.format("assessment_question_identifierref", "\0").split("\0")[1]
+                  + "\n          </qtimetadata>\n        </itemmetadata>\n        <presentation>\n          <material>\n"
+                  '            <mattext texttype="text/html">&lt;p&gt;').encode()
+_ITEM_CHOICES = (b'&lt;/p&gt;</mattext>\n          </material>\n'
+                 b'          <response_lid ident="response1" rcardinality="Single">\n            <render_choice>')
+_CHOICE = b'\n              <response_label ident="'
+_CHOICE_TEXT = b'">\n                <material>\n                  '
+_CHOICE_END = b"\n                </material>\n              </response_label>"
+_ITEM_CONDITIONS = (b"\n            </render_choice>\n          </response_lid>\n        </presentation>\n"
+                    b"        <resprocessing>\n          <outcomes>\n"
+                    b'            <decvar maxvalue="100" minvalue="0" varname="SCORE" vartype="Decimal" />\n'
+                    b"          </outcomes>" + _GENERAL_CONDITION.encode())   # the explanation, whatever the answer
+_CONDITION = (b'\n          <respcondition continue="Yes">\n            <conditionvar>\n'
+              b'              <varequal respident="response1">')
+_CONDITION_LINK = (b'</varequal>\n            </conditionvar>\n'
+                   b'            <displayfeedback feedbacktype="Response" linkrefid="')
+_CONDITION_END = b'_fb" />\n          </respcondition>'
+_ITEM_KEY = (b'\n          <respcondition continue="No">\n            <conditionvar>\n'   # the key scores
+             b'              <varequal respident="response1">')
+_ITEM_GENERAL = (b'</varequal>\n            </conditionvar>\n'
+                 b'            <setvar action="Set" varname="SCORE">100</setvar>\n          </respcondition>\n'
+                 b'        </resprocessing>\n        <itemfeedback ident="general_fb">\n          <flow_mat>\n'
+                 b"            <material>\n              ")
+_FEEDBACK = b'\n        <itemfeedback ident="'
+_FEEDBACK_TEXT = b'_fb">\n          <flow_mat>\n            <material>\n              '
+_FEEDBACK_END = b"\n            </material>\n          </flow_mat>\n        </itemfeedback>"
+_ITEM_END = b"\n      </item>"
+
+
+def _mattext_bytes(html: str) -> bytes:
+    """A <mattext> of text as HTML, the HTML already escaped."""
+    return _MATTEXT + html.encode() + _MATTEXT_END if html else _MATTEXT_EMPTY
+
+
+def _item(q: Question, feedback: Feedback, prefix: str) -> bytes:
     """One <item> on its own line, written at its place in the document (six spaces in), indented as
-    ElementTree indents.
+    ElementTree indents, in UTF-8.
 
     The items are nearly all of a package, and ElementTree's serializer is pure Python: a
-    text template is several times faster. The tests read the document back, indent and
-    write it again with ElementTree, and require the same bytes. ``prefix`` is what
-    `item_ident` puts before the fact id.
+    template is several times faster. The tests read the document back, indent and write it
+    again with ElementTree, and require the same bytes; and build it with ElementTree, each text
+    by the full path. ``prefix`` is what `item_ident` puts before the fact id.
 
+    The template is bytes, the values encoded one by one: an item as text would be as wide as its
+    widest character (the feedback's quotation marks), twice the bytes to copy and then encode.
     Each text goes straight to its escaped HTML (`html_text_xml`: the HTML's tags escaped with it).
     When every text of the question is plain (`is_plain` holds for a text when it holds for each of
     its characters, so one test of them joined tells), each is its own HTML stripped.
@@ -132,9 +169,9 @@ def _item(q: Question, feedback: Feedback, prefix: str) -> str:
     # ids as attribute values and as text (they differ only where an id holds a quote or a line
     # break); an option's is the item's and a hex digest (`option_ident`), which needs no escaping
     if _is_attr_plain(ident):
-        ident_attr = ident_text = ident
+        ident_attr = ident_text = ident.encode()
     else:
-        ident_attr, ident_text = _attr(ident), _text(ident)
+        ident_attr, ident_text = _attr(ident).encode(), _text(ident).encode()
     texts = [fact.question, fact.explain]
     for o in options:
         texts.append(o.text)
@@ -146,64 +183,32 @@ def _item(q: Question, feedback: Feedback, prefix: str) -> str:
         html = plain = str.strip
     else:
         html, plain = html_text_xml, html_plain_xml
-    text_ids = []
+    name = question_name(q)
+    out = [_ITEM_IDENT, ident_attr, _ITEM_TITLE, (name if _is_attr_plain(name) else _attr(name)).encode(),
+           _ITEM_ANSWER_IDS]
     choices = []
     conditions = []                                           # what a wrong answer reveals
-    feedbacks = [f'\n        <itemfeedback ident="general_fb">\n          <flow_mat>\n            <material>\n'
-                 f'              {_mattext_inner(feedback.general_xml(q, html))}\n            </material>\n'
-                 f"          </flow_mat>\n        </itemfeedback>"]
-    key_id = None
-    for o in options:
-        digest = _sha256(o.text.encode()).hexdigest()[:10]
-        text_id = f"{ident_text}_{digest}"
-        attr_id = text_id if ident_attr is ident_text else f"{ident_attr}_{digest}"
-        text_ids.append(text_id)
-        choices.append(f'\n              <response_label ident="{attr_id}">\n                <material>\n'
-                       f"                  {_mattext_inner(html(o.text))}\n                </material>\n"
-                       f"              </response_label>")
+    feedbacks = []
+    key = None
+    for i, o in enumerate(options):
+        digest = _sha256(o.text.encode()).hexdigest()[:10].encode()
+        out += (b"," if i else b"", ident_text, b"_", digest)    # original_answer_ids
+        choices += (_CHOICE, ident_attr, b"_", digest, _CHOICE_TEXT, _mattext_bytes(html(o.text)), _CHOICE_END)
         if o.correct:
-            if key_id is None:
-                key_id = text_id
+            if key is None:
+                key = digest
             continue
         fb = feedback.option_xml(o, html, plain)
         if fb:
-            conditions.append(
-                f'\n          <respcondition continue="Yes">\n            <conditionvar>\n'
-                f'              <varequal respident="response1">{text_id}</varequal>\n            </conditionvar>\n'
-                f'            <displayfeedback feedbacktype="Response" linkrefid="{attr_id}_fb" />\n'
-                f"          </respcondition>")
-            feedbacks.append(
-                f'\n        <itemfeedback ident="{attr_id}_fb">\n          <flow_mat>\n            <material>\n'
-                f"              {_mattext_inner(fb)}\n            </material>\n"
-                f"          </flow_mat>\n        </itemfeedback>")
-    if key_id is None:
+            conditions += (_CONDITION, ident_text, b"_", digest, _CONDITION_LINK, ident_attr, b"_", digest,
+                           _CONDITION_END)
+            feedbacks += (_FEEDBACK, ident_attr, b"_", digest, _FEEDBACK_TEXT, _mattext_bytes(fb), _FEEDBACK_END)
+    if key is None:
         raise ValueError(f"the question of {fact.id!r} has no key")
-    name = question_name(q)
-    return (
-        f'\n      <item ident="{ident_attr}" title="{name if _is_attr_plain(name) else _attr(name)}">\n'
-        f"        <itemmetadata>\n          <qtimetadata>{_META_QUESTION_TYPE}"
-        f"{_META_FIELD.format('original_answer_ids', ','.join(text_ids))}"
-        f"{_META_FIELD.format('assessment_question_identifierref', ident_text + '_ref')}"
-        f"\n          </qtimetadata>\n        </itemmetadata>\n"
-        f"        <presentation>\n          <material>\n"
-        f'            <mattext texttype="text/html">&lt;p&gt;{html(fact.question)}&lt;/p&gt;</mattext>\n'
-        f"          </material>\n"
-        f'          <response_lid ident="response1" rcardinality="Single">\n'
-        f"            <render_choice>{''.join(choices)}\n            </render_choice>\n          </response_lid>\n"
-        f"        </presentation>\n"
-        f"        <resprocessing>\n          <outcomes>\n"
-        f'            <decvar maxvalue="100" minvalue="0" varname="SCORE" vartype="Decimal" />\n'
-        f"          </outcomes>{_GENERAL_CONDITION}{''.join(conditions)}\n"   # the explanation, whatever the answer
-        f'          <respcondition continue="No">\n            <conditionvar>\n'   # the key scores
-        f'              <varequal respident="response1">{key_id}</varequal>\n'
-        f"            </conditionvar>\n"
-        f'            <setvar action="Set" varname="SCORE">100</setvar>\n          </respcondition>\n'
-        f"        </resprocessing>{''.join(feedbacks)}\n      </item>")
-
-
-def _mattext_inner(html: str) -> str:
-    """The <mattext> of `_mattext`, its HTML already escaped."""
-    return f'<mattext texttype="text/html">{html}</mattext>' if html else _MATTEXT_EMPTY
+    out += (_ITEM_REF, ident_text, _ITEM_QUESTION, html(fact.question).encode(), _ITEM_CHOICES, *choices,
+            _ITEM_CONDITIONS, *conditions, _ITEM_KEY, ident_text, b"_", key, _ITEM_GENERAL,
+            _mattext_bytes(feedback.general_xml(q, html)), _FEEDBACK_END, *feedbacks, _ITEM_END)
+    return b"".join(out)
 
 
 # The questions document is compressed in pieces (`deflate.HeldPieces`): its head, then the items in
@@ -258,9 +263,7 @@ def item_pieces(quiz: Quiz, start: int, stop: int | None) -> Iterator[bytes]:
     stop = len(questions) if stop is None else min(stop, len(questions))
     while start < stop:
         end = min(group_start(start) + GROUP, stop)
-        # Each item encoded apart: joined first, the text would be as wide as its widest character
-        # (the feedback's quotation marks) and twice the bytes to copy and encode.
-        yield b"".join([_item(q, feedback, prefix).encode("utf-8") for q in questions[start:end]])
+        yield b"".join([_item(q, feedback, prefix) for q in questions[start:end]])
         start = end
 
 
@@ -275,7 +278,7 @@ def _before(quiz: Quiz, start: int) -> bytes:
     size, i = 0, start
     while size < WINDOW and i > start - GROUP:
         i -= 1
-        items.append(_item(quiz.questions[i], feedback, prefix).encode("utf-8"))
+        items.append(_item(quiz.questions[i], feedback, prefix))
         size += len(items[-1])
     return b"".join(reversed(items))[-WINDOW:]
 
