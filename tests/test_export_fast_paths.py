@@ -291,3 +291,53 @@ def test_qti_items_are_what_elementtree_builds_from_the_full_path(hostile, tmp_p
             name = next(n for n in zf.namelist() if n.count("/") == 1 and not n.endswith("assessment_meta.xml")
                         and n.endswith(".xml"))
             assert zf.read(name) == qti_document_by_elementtree(quiz)
+
+
+def moodle_question_one_text_at_a_time(q, bank, tags: str) -> str:
+    """A Moodle XML question with each text's HTML from the full path, escaped on its own."""
+    m = write_moodle
+
+    def element(html: str) -> str:
+        return f"<text>{m._text(html)}</text>" if html else "<text />"
+    answers = ""
+    for o in q.options:
+        p = o.provenance
+        why = ""
+        if not o.correct and p is not None and p.kind == "source-error":
+            why = "".join(f"<p>{full_html(w)}</p>" for w in p.whys) + "".join(
+                f"<p>Stated by <em>{plain_html(xml_chars(bank.source_title(e.source)))}</em>: "
+                f"\u201c{plain_html(xml_chars(e.quote))}\u201d</p>" for e in p.errors)
+        answers += (f'\n    <answer fraction="{"100" if o.correct else "0"}" format="html">\n'
+                    f"      {element(full_html(o.text))}\n"
+                    f'      <feedback format="html">\n        {element(why)}\n      </feedback>\n    </answer>')
+    general = f"<p>{full_html(q.fact.explain)}</p>"
+    refs = [lms_feedback.reference_line(bank, r) for r in q.fact.refs]
+    if refs:
+        general += f"<p>References: {plain_html(xml_chars('; '.join(refs)))}</p>"
+    return (f'  <question type="multichoice">\n    <name>\n      {element(full_question_name(q))}\n    </name>\n'
+            f'    <questiontext format="html">\n      {element(full_html(q.fact.question))}\n    </questiontext>\n'
+            f'    <generalfeedback format="html">\n      {element(general)}\n    </generalfeedback>\n'
+            f"    <defaultgrade>1</defaultgrade>\n    <penalty>0.3333333</penalty>\n    <hidden>0</hidden>\n"
+            f"    <idnumber>{m._text(q.fact.id)}</idnumber>\n    <single>true</single>\n"
+            f"    <shuffleanswers>true</shuffleanswers>\n    <answernumbering>ABCD</answernumbering>\n"
+            f"    <showstandardinstruction>0</showstandardinstruction>{m._EMPTY_FEEDBACK}{answers}{tags}\n"
+            f"  </question>")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_moodle_questions_are_what_one_text_at_a_time_writes(hostile, tmp_path, seed):
+    quiz = hostile if seed == 0 else scrambled(hostile, seed)
+    plain = generate(load(write_bank(tmp_path, plain_data())), seed=seed)
+    if seed % 2:   # plain texts that the HTML strips
+        for q in plain.questions:
+            q.fact.question, q.fact.explain = f" {q.fact.question} ", f"{q.fact.explain}  "
+            for o in q.options:
+                o.text = f" {o.text}"
+                for e in (o.provenance.errors if o.provenance else []):
+                    e.quote, e.why = f"{e.quote} ", f" {e.why} "
+    lms_feedback._topic_label.cache_clear()
+    for quiz in (quiz, plain):
+        feedback = lms_feedback.Feedback(quiz.bank)
+        for q in quiz.questions:
+            assert write_moodle._question(q, feedback, "<tags />") == \
+                moodle_question_one_text_at_a_time(q, quiz.bank, "<tags />"), q.fact.id
