@@ -92,6 +92,19 @@ def test_question_names_as_the_full_path_makes_them(hostile, seed):
         assert question_name(q) == full_question_name(q)
 
 
+def plain_quiz(tmp_path, seed: int):
+    """A quiz whose texts are all plain; with an odd seed, padded with spaces that the HTML strips."""
+    quiz = generate(load(write_bank(tmp_path, plain_data())), seed=seed)
+    if seed % 2:
+        for q in quiz.questions:
+            q.fact.question, q.fact.explain = f" {q.fact.question} ", f"{q.fact.explain}  "
+            for o in q.options:
+                o.text = f" {o.text}"
+                for e in (o.provenance.errors if o.provenance else []):
+                    e.quote, e.why = f"{e.quote} ", f" {e.why} "
+    return quiz
+
+
 def gift_escape_by_pattern(text: str) -> str:
     """GIFT escaping in one pass of the pattern of special characters."""
     text = write_gift._SPECIAL.sub(lambda m: "\\" + m.group(), text)
@@ -142,7 +155,7 @@ def test_gift_is_what_one_text_at_a_time_writes(hostile, tmp_path, seed):
     quiz = hostile if seed == 0 else scrambled(hostile, seed)
     lms_feedback._topic_label.cache_clear()
     assert write_gift.dumps(quiz) == gift_one_text_at_a_time(quiz)
-    plain = generate(load(write_bank(tmp_path, plain_data())), seed=seed)
+    plain = plain_quiz(tmp_path, seed)
     assert write_gift.dumps(plain) == gift_one_text_at_a_time(plain)
 
 
@@ -273,18 +286,11 @@ def qti_document_by_elementtree(quiz) -> bytes:
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_qti_items_are_what_elementtree_builds_from_the_full_path(hostile, tmp_path, seed):
     quiz = hostile if seed == 0 else scrambled(hostile, seed)
-    plain = generate(load(write_bank(tmp_path, plain_data())), seed=seed)
+    plain = plain_quiz(tmp_path, seed)
     if seed:   # ids that need escaping, as attributes and as text
         odd = ['a"b', "a&b", "a<b>", "a\tb", "a\nb", "a\rb", "a'b", ""]
         for i, q in enumerate(quiz.questions + plain.questions):
             q.fact.id = odd[(i + seed) % len(odd)] + q.fact.id
-    if seed % 2:   # plain texts that the HTML strips
-        for q in plain.questions:
-            q.fact.question, q.fact.explain = f" {q.fact.question} ", f"{q.fact.explain}  "
-            for o in q.options:
-                o.text = f" {o.text}"
-                for e in (o.provenance.errors if o.provenance else []):
-                    e.quote, e.why = f"{e.quote} ", f" {e.why} "
     lms_feedback._topic_label.cache_clear()
     for quiz in (quiz, plain):
         with zipfile.ZipFile(io.BytesIO(write_qti.render(quiz))) as zf:
@@ -327,14 +333,7 @@ def moodle_question_one_text_at_a_time(q, bank, tags: str) -> str:
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_moodle_questions_are_what_one_text_at_a_time_writes(hostile, tmp_path, seed):
     quiz = hostile if seed == 0 else scrambled(hostile, seed)
-    plain = generate(load(write_bank(tmp_path, plain_data())), seed=seed)
-    if seed % 2:   # plain texts that the HTML strips
-        for q in plain.questions:
-            q.fact.question, q.fact.explain = f" {q.fact.question} ", f"{q.fact.explain}  "
-            for o in q.options:
-                o.text = f" {o.text}"
-                for e in (o.provenance.errors if o.provenance else []):
-                    e.quote, e.why = f"{e.quote} ", f" {e.why} "
+    plain = plain_quiz(tmp_path, seed)
     lms_feedback._topic_label.cache_clear()
     for quiz in (quiz, plain):
         feedback = lms_feedback.Feedback(quiz.bank)

@@ -121,19 +121,22 @@ class Feedback:
             title = self._titles[source] = html_plain(self.bank.source_title(source))
         return title
 
-    def option(self, option: Option) -> str:
-        """A wrong option that sources state: why it is wrong, then each source and its words."""
+    def option(self, option: Option, text: Callable[[str], str] = html_text,
+               plain: Callable[[str], str] = html_plain) -> str:
+        """A wrong option that sources state: why it is wrong, then each source and its words.
+        ``text``, ``plain``: `html_text` and `html_plain`, or ``str.strip`` where the caller knows
+        every text of the question is plain (`is_plain`)."""
         p = option.provenance
         if option.correct or p is None or p.kind != SOURCE_ERROR:
             return ""
         errors = p.errors
         if len(errors) == 1:   # most wrong options: one source states them
             e = errors[0]
-            return (f"<p>{html_text(e.why)}</p>"
-                    f"<p>Stated by <em>{self._title(e.source)}</em>: \u201c{html_plain(e.quote)}\u201d</p>")
-        parts = [f"<p>{html_text(w)}</p>" for w in p.whys]
+            return (f"<p>{text(e.why)}</p>"
+                    f"<p>Stated by <em>{self._title(e.source)}</em>: \u201c{plain(e.quote)}\u201d</p>")
+        parts = [f"<p>{text(w)}</p>" for w in p.whys]
         for e in errors:
-            parts.append(f"<p>Stated by <em>{self._title(e.source)}</em>: \u201c{html_plain(e.quote)}\u201d</p>")
+            parts.append(f"<p>Stated by <em>{self._title(e.source)}</em>: \u201c{plain(e.quote)}\u201d</p>")
         return "".join(parts)
 
     def option_xml(self, option: Option, text: Callable[[str], str] = html_text_xml,
@@ -180,13 +183,13 @@ class Feedback:
             refs = self._references[key] = f"<p>References: {html_plain(lines)}</p>"
         return refs
 
-    def general(self, question: Question) -> str:
-        """The explanation, then the references."""
+    def general(self, question: Question, text: Callable[[str], str] = html_text) -> str:
+        """The explanation, then the references (``text`` as in `option`)."""
         fact = question.fact
-        text = f"<p>{html_text(fact.explain)}</p>"
+        html = f"<p>{text(fact.explain)}</p>"
         if fact.refs:
-            text += self.general_references(tuple(fact.refs))
-        return text
+            html += self.general_references(tuple(fact.refs))
+        return html
 
 
 def with_categories(questions, category: Callable[[str], T],
