@@ -6,8 +6,8 @@ also provide ``render_part(quiz, start, stop)``: the bytes of ``render`` holding
 questions ``start:stop``, so that the parts of consecutive ranges put together are
 ``render``'s bytes; QTI's zip takes its later items compressed elsewhere (``deflate_items``).
 
-`export_generated` makes the quiz as well: a large text export is made on two cores from the
-facts up, each process making, arranging and rendering its own part of the questions.
+`export_generated` makes the quiz as well: a large export is made on two cores from the facts up,
+each process making, arranging and rendering its own part of the questions.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ def export_generated(writer, bank: Bank, target, seed: int, options: int, facts:
     """``writer``'s export of ``generate(bank, seed, options, facts)`` as the file ``target``, as
     `write_export` writes it. From `SPLIT_FROM` facts, a text format is made on two cores from the
     facts up: a forked child makes, arranges, renders and writes the first part of the questions
-    while this process does the same for the rest (making the questions is a quarter of the work)."""
+    while this process does the same for the rest (making the questions is a quarter of the work).
+    QTI likewise, its child taking the later part (`_render_qti_generated`)."""
     if len(facts) >= max(SPLIT_FROM, 2) and hasattr(writer, "deflate_items"):
         # QTI: the questions counted first (cheap), so that each process makes only those it renders.
         gen = Generator(bank, seed, options)
