@@ -206,3 +206,16 @@ def test_qti_export_generated_forked_inline_and_without_fork_agree(bank, tmp_pat
     export_generated(writer, bank, tmp_path / "unforked", 3, 4, facts)
     for name in ("inline", "forked", "unforked"):
         assert (tmp_path / name).read_bytes() == whole, name
+
+
+def test_a_failing_later_qti_part_leaves_the_target_as_it_was(tmp_path, monkeypatch):
+    bank = read(write_bank(tmp_path, plain_data(12)))
+    target = tmp_path / "quiz.qti.zip"
+    target.write_bytes(b"before")
+    monkeypatch.setattr(registry, "SPLIT_FROM", 2)
+    monkeypatch.setattr(registry, "_write_generated_items", _fails)
+    with pytest.raises(OSError, match="No space left") as e:
+        export_generated(exporter("qti"), bank, target, 1, 3, bank.facts)
+    assert e.value.filename == str(target)
+    assert target.read_bytes() == b"before"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bank.yaml", "quiz.qti.zip"]
