@@ -92,6 +92,19 @@ def test_question_names_as_the_full_path_makes_them(hostile, seed):
         assert question_name(q) == full_question_name(q)
 
 
+def plain_quiz(tmp_path, seed: int):
+    """A quiz whose texts are all plain; with an odd seed, padded with spaces that the HTML strips."""
+    quiz = generate(load(write_bank(tmp_path, plain_data())), seed=seed)
+    if seed % 2:
+        for q in quiz.questions:
+            q.fact.question, q.fact.explain = f" {q.fact.question} ", f"{q.fact.explain}  "
+            for o in q.options:
+                o.text = f" {o.text}"
+                for e in (o.provenance.errors if o.provenance else []):
+                    e.quote, e.why = f"{e.quote} ", f" {e.why} "
+    return quiz
+
+
 def gift_escape_by_pattern(text: str) -> str:
     """GIFT escaping in one pass of the pattern of special characters."""
     text = write_gift._SPECIAL.sub(lambda m: "\\" + m.group(), text)
@@ -142,7 +155,7 @@ def test_gift_is_what_one_text_at_a_time_writes(hostile, tmp_path, seed):
     quiz = hostile if seed == 0 else scrambled(hostile, seed)
     lms_feedback._topic_label.cache_clear()
     assert write_gift.dumps(quiz) == gift_one_text_at_a_time(quiz)
-    plain = generate(load(write_bank(tmp_path, plain_data())), seed=seed)
+    plain = plain_quiz(tmp_path, seed)
     assert write_gift.dumps(plain) == gift_one_text_at_a_time(plain)
 
 
@@ -196,3 +209,134 @@ def test_qti_package_holds_the_same_files_however_items_are_grouped(tmp_path, mo
     for group in (1, 7, 1000):                        # one item a piece, a few, all of them
         monkeypatch.setattr(write_qti, "GROUP", group)
         assert files() == whole, group
+
+
+def full_html(text: str) -> str:
+    return text_html(xml_chars(text))
+
+
+def qti_document_by_elementtree(quiz) -> bytes:
+    """The QTI questions document built element by element with ElementTree, every text's HTML and
+    name from the full path (what `qti._item`'s template and its plain lane must give)."""
+    import hashlib
+    import xml.etree.ElementTree as ET
+
+    bank = quiz.bank
+
+    def el(parent, tag, text=None, **attrs):
+        e = ET.SubElement(parent, tag, attrs)
+        e.text = text
+        return e
+
+    def mattext(parent, html):
+        el(el(parent, "material"), "mattext", html, texttype="text/html")
+
+    root = ET.Element("questestinterop", {
+        "xmlns": write_qti.QTI_NS, "xmlns:xsi": write_qti.XSI_NS,
+        "xsi:schemaLocation": f"{write_qti.QTI_NS} http://www.imsglobal.org/xsd/ims_qtiasiv1p2p1.xsd"})
+    assessment = el(root, "assessment", ident=write_qti.assessment_ident(quiz), title=xml_chars(bank.deck.title))
+    field = el(el(assessment, "qtimetadata"), "qtimetadatafield")
+    el(field, "fieldlabel", "cc_maxattempts")
+    el(field, "fieldentry", "1")
+    section = el(assessment, "section", ident="root_section")
+    for q in quiz.questions:
+        fact = q.fact
+        ident = f"errata_{bank.deck.id}_{fact.id}"
+        ids = [f"{ident}_{hashlib.sha256(o.text.encode()).hexdigest()[:10]}" for o in q.options]
+        item = el(section, "item", ident=ident, title=full_question_name(q))
+        md = el(el(item, "itemmetadata"), "qtimetadata")
+        for label, entry in [("question_type", "multiple_choice_question"), ("points_possible", "1"),
+                             ("original_answer_ids", ",".join(ids)),
+                             ("assessment_question_identifierref", f"{ident}_ref")]:
+            f = el(md, "qtimetadatafield")
+            el(f, "fieldlabel", label)
+            el(f, "fieldentry", entry)
+        presentation = el(item, "presentation")
+        mattext(presentation, f"<p>{full_html(fact.question)}</p>")
+        choice = el(el(presentation, "response_lid", ident="response1", rcardinality="Single"), "render_choice")
+        wrong = []
+        for cid, o in zip(ids, q.options):
+            mattext(el(choice, "response_label", ident=cid), full_html(o.text))
+            p = o.provenance
+            if not o.correct and p is not None and p.kind == "source-error" and p.errors:
+                wrong.append((cid, "".join(f"<p>{full_html(w)}</p>" for w in p.whys) + "".join(
+                    f"<p>Stated by <em>{plain_html(xml_chars(bank.source_title(e.source)))}</em>: "
+                    f"\u201c{plain_html(xml_chars(e.quote))}\u201d</p>" for e in p.errors)))
+        processing = el(item, "resprocessing")
+        el(el(processing, "outcomes"), "decvar", maxvalue="100", minvalue="0", varname="SCORE", vartype="Decimal")
+        condition = el(processing, "respcondition", **{"continue": "Yes"})
+        el(el(condition, "conditionvar"), "other")
+        el(condition, "displayfeedback", feedbacktype="Response", linkrefid="general_fb")
+        for cid, _ in wrong:
+            condition = el(processing, "respcondition", **{"continue": "Yes"})
+            el(el(condition, "conditionvar"), "varequal", cid, respident="response1")
+            el(condition, "displayfeedback", feedbacktype="Response", linkrefid=f"{cid}_fb")
+        condition = el(processing, "respcondition", **{"continue": "No"})
+        el(el(condition, "conditionvar"), "varequal", ids[q.key_index], respident="response1")
+        el(condition, "setvar", "100", action="Set", varname="SCORE")
+        general = f"<p>{full_html(fact.explain)}</p>"
+        refs = [lms_feedback.reference_line(bank, r) for r in fact.refs]
+        if refs:
+            general += f"<p>References: {plain_html(xml_chars('; '.join(refs)))}</p>"
+        for fb_ident, html in [("general_fb", general)] + [(f"{cid}_fb", html) for cid, html in wrong]:
+            mattext(el(el(item, "itemfeedback", ident=fb_ident), "flow_mat"), html)
+    return write_qti._xml_bytes(root)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_qti_items_are_what_elementtree_builds_from_the_full_path(hostile, tmp_path, seed):
+    quiz = hostile if seed == 0 else scrambled(hostile, seed)
+    plain = plain_quiz(tmp_path, seed)
+    if seed:   # ids that need escaping, as attributes and as text
+        odd = ['a"b', "a&b", "a<b>", "a\tb", "a\nb", "a\rb", "a'b", ""]
+        for i, q in enumerate(quiz.questions + plain.questions):
+            q.fact.id = odd[(i + seed) % len(odd)] + q.fact.id
+    lms_feedback._topic_label.cache_clear()
+    for quiz in (quiz, plain):
+        with zipfile.ZipFile(io.BytesIO(write_qti.render(quiz))) as zf:
+            name = next(n for n in zf.namelist() if n.count("/") == 1 and not n.endswith("assessment_meta.xml")
+                        and n.endswith(".xml"))
+            assert zf.read(name) == qti_document_by_elementtree(quiz)
+
+
+def moodle_question_one_text_at_a_time(q, bank, tags: str) -> str:
+    """A Moodle XML question with each text's HTML from the full path, escaped on its own."""
+    m = write_moodle
+
+    def element(html: str) -> str:
+        return f"<text>{m._text(html)}</text>" if html else "<text />"
+    answers = ""
+    for o in q.options:
+        p = o.provenance
+        why = ""
+        if not o.correct and p is not None and p.kind == "source-error":
+            why = "".join(f"<p>{full_html(w)}</p>" for w in p.whys) + "".join(
+                f"<p>Stated by <em>{plain_html(xml_chars(bank.source_title(e.source)))}</em>: "
+                f"\u201c{plain_html(xml_chars(e.quote))}\u201d</p>" for e in p.errors)
+        answers += (f'\n    <answer fraction="{"100" if o.correct else "0"}" format="html">\n'
+                    f"      {element(full_html(o.text))}\n"
+                    f'      <feedback format="html">\n        {element(why)}\n      </feedback>\n    </answer>')
+    general = f"<p>{full_html(q.fact.explain)}</p>"
+    refs = [lms_feedback.reference_line(bank, r) for r in q.fact.refs]
+    if refs:
+        general += f"<p>References: {plain_html(xml_chars('; '.join(refs)))}</p>"
+    return (f'  <question type="multichoice">\n    <name>\n      {element(full_question_name(q))}\n    </name>\n'
+            f'    <questiontext format="html">\n      {element(full_html(q.fact.question))}\n    </questiontext>\n'
+            f'    <generalfeedback format="html">\n      {element(general)}\n    </generalfeedback>\n'
+            f"    <defaultgrade>1</defaultgrade>\n    <penalty>0.3333333</penalty>\n    <hidden>0</hidden>\n"
+            f"    <idnumber>{m._text(q.fact.id)}</idnumber>\n    <single>true</single>\n"
+            f"    <shuffleanswers>true</shuffleanswers>\n    <answernumbering>ABCD</answernumbering>\n"
+            f"    <showstandardinstruction>0</showstandardinstruction>{m._EMPTY_FEEDBACK}{answers}{tags}\n"
+            f"  </question>")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_moodle_questions_are_what_one_text_at_a_time_writes(hostile, tmp_path, seed):
+    quiz = hostile if seed == 0 else scrambled(hostile, seed)
+    plain = plain_quiz(tmp_path, seed)
+    lms_feedback._topic_label.cache_clear()
+    for quiz in (quiz, plain):
+        feedback = lms_feedback.Feedback(quiz.bank)
+        for q in quiz.questions:
+            assert write_moodle._question(q, feedback, "<tags />") == \
+                moodle_question_one_text_at_a_time(q, quiz.bank, "<tags />"), q.fact.id

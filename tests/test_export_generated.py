@@ -174,3 +174,48 @@ def test_a_failing_first_part_leaves_the_target_as_it_was(tmp_path, monkeypatch)
     assert e.value.filename == str(target)
     assert target.read_bytes() == b"before"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bank.yaml", "quiz.json"]
+
+
+@pytest.mark.parametrize("group", [1, 3, 256])
+def test_qti_made_in_parts_at_every_cut_is_the_generated_package(bank, group, tmp_path, monkeypatch):
+    # Each process makes and arranges only the questions it renders (and the child the group's before
+    # its first, which prime it): the package is that of the generated quiz, wherever the parts meet.
+    writer = exporter("qti")
+    monkeypatch.setattr(writer, "GROUP", group)
+    for options, seed in ((3, 0), (5, 4)):
+        facts = bank.facts[1:]
+        quiz = generate(bank, seed=seed, options=options, facts=facts)
+        whole = writer.render(quiz)
+        gen = Generator(bank, seed, options)
+        counts = gen.option_counts(facts)
+        for first in range(1, len(quiz.questions)):
+            made, data = registry._render_qti_generated(writer, gen, facts, counts, str(tmp_path), first)
+            assert data == whole, (options, seed, first)
+            assert made.questions == len(quiz.questions)
+
+
+def test_qti_export_generated_forked_inline_and_without_fork_agree(bank, tmp_path, monkeypatch):
+    writer = exporter("qti")
+    facts = bank.facts[1:]
+    whole = writer.render(generate(bank, seed=3, options=4, facts=facts))
+    export_generated(writer, bank, tmp_path / "inline", 3, 4, facts)
+    monkeypatch.setattr(registry, "SPLIT_FROM", 2)
+    monkeypatch.setattr(registry, "_render_qti_split", None)   # not the path of a quiz made first
+    export_generated(writer, bank, tmp_path / "forked", 3, 4, facts)
+    monkeypatch.setattr(os, "fork", _no_fork)
+    export_generated(writer, bank, tmp_path / "unforked", 3, 4, facts)
+    for name in ("inline", "forked", "unforked"):
+        assert (tmp_path / name).read_bytes() == whole, name
+
+
+def test_a_failing_later_qti_part_leaves_the_target_as_it_was(tmp_path, monkeypatch):
+    bank = read(write_bank(tmp_path, plain_data(12)))
+    target = tmp_path / "quiz.qti.zip"
+    target.write_bytes(b"before")
+    monkeypatch.setattr(registry, "SPLIT_FROM", 2)
+    monkeypatch.setattr(registry, "_write_generated_items", _fails)
+    with pytest.raises(OSError, match="No space left") as e:
+        export_generated(exporter("qti"), bank, target, 1, 3, bank.facts)
+    assert e.value.filename == str(target)
+    assert target.read_bytes() == b"before"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bank.yaml", "quiz.qti.zip"]

@@ -17,8 +17,8 @@ from __future__ import annotations
 import functools
 import re
 
-from .lms_feedback import Feedback, html_text, question_name, with_categories
-from ..quiz import Quiz
+from .lms_feedback import Feedback, html_plain, html_text, is_plain, question_name, with_categories
+from ..quiz import SOURCE_ERROR, Quiz
 
 SUFFIX = ".gift.txt"
 BINARY = False
@@ -95,10 +95,24 @@ def _lines(quiz: Quiz, start: int, stop: int | None) -> list[str]:
         if category:
             append(category)
         fact = q.fact
-        texts = [question_name(q), unmarked(html_text(fact.question))]
-        for o in q.options:
-            texts += (unmarked(html_text(o.text)), unmarked(feedback.option(o)))
-        texts.append(unmarked(feedback.general(q)))
+        options = q.options
+        # One `is_plain` test for all the question's texts (it holds for a text when it holds for
+        # each character): when it holds, each text is its own HTML stripped.
+        plain = [fact.question, fact.explain]
+        for o in options:
+            plain.append(o.text)
+            p = o.provenance
+            if p is not None and p.kind == SOURCE_ERROR:
+                for e in p.errors:
+                    plain += (e.why, e.quote)
+        if is_plain("".join(plain)):
+            html = verbatim = str.strip
+        else:
+            html, verbatim = html_text, html_plain
+        texts = [question_name(q), unmarked(html(fact.question))]
+        for o in options:
+            texts += (unmarked(html(o.text)), unmarked(feedback.option(o, html, verbatim)))
+        texts.append(unmarked(feedback.general(q, html)))
         texts = escape(_APART.join(texts)).split(_APART)
         append(comment(f"[id:{id_number(fact.id)}]"))
         append(f"::{texts[0]}::[html]{texts[1]}{{")

@@ -75,6 +75,21 @@ def html_plain(text: str) -> str:
     return text.strip() if is_plain(text) else plain_html(xml_chars(text))
 
 
+def xml_text(text: str) -> str:
+    """XML character data, escaped as ElementTree escapes it."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def html_text_xml(text: str) -> str:
+    """`html_text` as XML character data (``xml_text(html_text(text))``): a plain text is its own."""
+    return text.strip() if is_plain(text) else xml_text(text_html(xml_chars(text)))
+
+
+def html_plain_xml(text: str) -> str:
+    """`html_plain` as XML character data (``xml_text(html_plain(text))``)."""
+    return text.strip() if is_plain(text) else xml_text(plain_html(xml_chars(text)))
+
+
 def option_feedback_html(option: Option, bank: Bank) -> str:
     return Feedback(bank).option(option)
 
@@ -97,6 +112,8 @@ class Feedback:
         self.bank = bank
         self._titles: dict[str, str] = {}
         self._references: dict[tuple[str, ...], str] = {}
+        self._stated_xml: dict[str, str] = {}
+        self._references_xml: dict[tuple[str, ...], str] = {}
 
     def _title(self, source: str) -> str:
         title = self._titles.get(source)
@@ -104,33 +121,75 @@ class Feedback:
             title = self._titles[source] = html_plain(self.bank.source_title(source))
         return title
 
-    def option(self, option: Option) -> str:
-        """A wrong option that sources state: why it is wrong, then each source and its words."""
+    def option(self, option: Option, text: Callable[[str], str] = html_text,
+               plain: Callable[[str], str] = html_plain) -> str:
+        """A wrong option that sources state: why it is wrong, then each source and its words.
+        ``text``, ``plain``: `html_text` and `html_plain`, or ``str.strip`` where the caller knows
+        every text of the question is plain (`is_plain`)."""
         p = option.provenance
         if option.correct or p is None or p.kind != SOURCE_ERROR:
             return ""
         errors = p.errors
         if len(errors) == 1:   # most wrong options: one source states them
             e = errors[0]
-            return (f"<p>{html_text(e.why)}</p>"
-                    f"<p>Stated by <em>{self._title(e.source)}</em>: \u201c{html_plain(e.quote)}\u201d</p>")
-        parts = [f"<p>{html_text(w)}</p>" for w in p.whys]
+            return (f"<p>{text(e.why)}</p>"
+                    f"<p>Stated by <em>{self._title(e.source)}</em>: \u201c{plain(e.quote)}\u201d</p>")
+        parts = [f"<p>{text(w)}</p>" for w in p.whys]
         for e in errors:
-            parts.append(f"<p>Stated by <em>{self._title(e.source)}</em>: \u201c{html_plain(e.quote)}\u201d</p>")
+            parts.append(f"<p>Stated by <em>{self._title(e.source)}</em>: \u201c{plain(e.quote)}\u201d</p>")
         return "".join(parts)
 
-    def general(self, question: Question) -> str:
-        """The explanation, then the references."""
+    def option_xml(self, option: Option, text: Callable[[str], str] = html_text_xml,
+                   plain: Callable[[str], str] = html_plain_xml) -> str:
+        """`option` as XML character data (``xml_text(self.option(option))``), made from the texts'
+        escaped HTML (``text``: `html_text_xml`, ``plain``: `html_plain_xml`, or ``str.strip`` where
+        the caller knows every text of the question is plain), without a pass over the whole."""
+        p = option.provenance
+        if option.correct or p is None or p.kind != SOURCE_ERROR:
+            return ""
+        errors = p.errors
+        if len(errors) == 1:
+            e = errors[0]
+            return f"&lt;p&gt;{text(e.why)}&lt;/p&gt;{self._stated(e.source)}{plain(e.quote)}\u201d&lt;/p&gt;"
+        parts = [f"&lt;p&gt;{text(w)}&lt;/p&gt;" for w in p.whys]
+        for e in errors:
+            parts.append(f"{self._stated(e.source)}{plain(e.quote)}\u201d&lt;/p&gt;")
+        return "".join(parts)
+
+    def _stated(self, source: str) -> str:
+        """The start of a source's line in `option_xml`, up to its words."""
+        stated = self._stated_xml.get(source)
+        if stated is None:
+            stated = self._stated_xml[source] = xml_text(f"<p>Stated by <em>{self._title(source)}</em>: \u201c")
+        return stated
+
+    def general_xml(self, question: Question, text: Callable[[str], str] = html_text_xml) -> str:
+        """`general` as XML character data (``xml_text(self.general(question))``); ``text`` as in `option_xml`."""
         fact = question.fact
-        text = f"<p>{html_text(fact.explain)}</p>"
+        explain = f"&lt;p&gt;{text(fact.explain)}&lt;/p&gt;"
+        if not fact.refs:
+            return explain
+        key = tuple(fact.refs)
+        refs = self._references_xml.get(key)
+        if refs is None:
+            refs = self._references_xml[key] = xml_text(self.general_references(key))
+        return explain + refs
+
+    def general_references(self, key: tuple[str, ...]) -> str:
+        """The references' paragraph of `general` for a fact's refs."""
+        refs = self._references.get(key)
+        if refs is None:
+            lines = "; ".join(reference_line(self.bank, r) for r in key)
+            refs = self._references[key] = f"<p>References: {html_plain(lines)}</p>"
+        return refs
+
+    def general(self, question: Question, text: Callable[[str], str] = html_text) -> str:
+        """The explanation, then the references (``text`` as in `option`)."""
+        fact = question.fact
+        html = f"<p>{text(fact.explain)}</p>"
         if fact.refs:
-            key = tuple(fact.refs)
-            refs = self._references.get(key)
-            if refs is None:
-                lines = "; ".join(reference_line(self.bank, r) for r in key)
-                refs = self._references[key] = f"<p>References: {html_plain(lines)}</p>"
-            text += refs
-        return text
+            html += self.general_references(tuple(fact.refs))
+        return html
 
 
 def with_categories(questions, category: Callable[[str], T],

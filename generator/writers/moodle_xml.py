@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 
 from ..bank import gc_paused
-from .lms_feedback import Feedback, html_text, question_name, with_categories, xml_chars
-from ..quiz import Question, Quiz
+from .lms_feedback import (Feedback, html_plain_xml, html_text_xml, is_plain, question_name, with_categories,
+                           xml_chars)
+from ..quiz import SOURCE_ERROR, Question, Quiz
 
 SUFFIX = ".moodle.xml"
 BINARY = False
@@ -51,22 +52,42 @@ def _text_element(text: str) -> str:
 def _question(q: Question, feedback: Feedback, tags: str) -> str:
     """One multichoice <question>, two spaces in. A text template: the documents are large and
     ElementTree's serializer is pure Python; the tests read each one back and write it again with
-    ElementTree, and require the same bytes."""
+    ElementTree, and require the same bytes.
+
+    Each text goes straight to its escaped HTML (`html_text_xml`); when every text of the question
+    is plain (one `is_plain` test of them joined tells), each is its own HTML stripped."""
     fact = q.fact
-    answers = "".join(
-        f'\n    <answer fraction="{"100" if o.correct else "0"}" format="html">\n'
-        f"      {_text_element(html_text(o.text))}\n"
-        f'      <feedback format="html">\n        {_text_element(feedback.option(o))}\n      </feedback>\n'
-        f"    </answer>"
-        for o in q.options)
+    options = q.options
+    texts = [fact.question, fact.explain]
+    for o in options:
+        texts.append(o.text)
+        p = o.provenance
+        if p is not None and p.kind == SOURCE_ERROR:
+            for e in p.errors:
+                texts += (e.why, e.quote)
+    if is_plain("".join(texts)):
+        html = plain = str.strip
+    else:
+        html, plain = html_text_xml, html_plain_xml
+    answers = []
+    for o in options:
+        text = html(o.text)
+        why = "" if o.correct else feedback.option_xml(o, html, plain)
+        answers.append(
+            f'\n    <answer fraction="{"100" if o.correct else "0"}" format="html">\n'
+            f"      {f'<text>{text}</text>' if text else '<text />'}\n"
+            f'      <feedback format="html">\n        {f"<text>{why}</text>" if why else "<text />"}\n      </feedback>\n'
+            f"    </answer>")
+    question = html(fact.question)
     return (f'  <question type="multichoice">\n    <name>\n      {_text_element(question_name(q))}\n    </name>\n'
-            f'    <questiontext format="html">\n      {_text_element(html_text(fact.question))}\n    </questiontext>\n'
-            f'    <generalfeedback format="html">\n      {_text_element(feedback.general(q))}\n'
+            f'    <questiontext format="html">\n      {f"<text>{question}</text>" if question else "<text />"}\n'
+            f"    </questiontext>\n"
+            f'    <generalfeedback format="html">\n      <text>{feedback.general_xml(q, html)}</text>\n'
             f"    </generalfeedback>\n"
             f"    <defaultgrade>1</defaultgrade>\n    <penalty>0.3333333</penalty>\n    <hidden>0</hidden>\n"
             f"    <idnumber>{_text(fact.id)}</idnumber>\n    <single>true</single>\n"
             f"    <shuffleanswers>true</shuffleanswers>\n    <answernumbering>ABCD</answernumbering>\n"
-            f"    <showstandardinstruction>0</showstandardinstruction>{_EMPTY_FEEDBACK}{answers}{tags}\n"
+            f"    <showstandardinstruction>0</showstandardinstruction>{_EMPTY_FEEDBACK}{''.join(answers)}{tags}\n"
             f"  </question>")
 
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 from ..bank import gc_paused
 from .deflate import WINDOW, HeldPieces, deflate_piece
-from .lms_feedback import Feedback, html_text, question_name, xml_chars
-from ..quiz import Option, Question, Quiz
+from .lms_feedback import Feedback, html_plain_xml, html_text, html_text_xml, is_plain, question_name, xml_chars
+from ..quiz import SOURCE_ERROR, Option, Question, Quiz
 
 SUFFIX = ".qti.zip"
 BINARY = True
@@ -84,12 +84,6 @@ def _attr(text: str) -> str:
             .replace("\t", "&#09;"))
 
 
-def _mattext(html: str, indent: str) -> str:
-    """A <material><mattext> pair at ``indent``, text as HTML."""
-    inner = f'<mattext texttype="text/html">{_text(html)}</mattext>' if html else '<mattext texttype="text/html" />'
-    return f"{indent}<material>\n{indent}  {inner}\n{indent}</material>"
-
-
 _META_FIELD = ("\n            <qtimetadatafield>\n              <fieldlabel>{}</fieldlabel>"
                "\n              <fieldentry>{}</fieldentry>\n            </qtimetadatafield>")
 _META_QUESTION_TYPE = (_META_FIELD.format("question_type", "multiple_choice_question")
@@ -103,54 +97,118 @@ _GENERAL_CONDITION = """
           </respcondition>"""
 
 
-def _item(q: Question, feedback: Feedback, prefix: str) -> str:
-    """One <item>, written at its place in the document (six spaces in), indented as ElementTree indents.
+_sha256 = hashlib.sha256
+
+
+def _is_attr_plain(text: str) -> bool:
+    """True when `_attr` (and so `_text`) leaves the text as it is."""
+    return not ("&" in text or "<" in text or ">" in text or '"' in text
+                or "\r" in text or "\n" in text or "\t" in text)
+
+
+# `_item`'s template, cut where its values go (each cut named by what follows it).
+_MATTEXT, _MATTEXT_END, _MATTEXT_EMPTY = b'<mattext texttype="text/html">', b"</mattext>", b'<mattext texttype="text/html" />'
+_ITEM_IDENT = b'\n      <item ident="'
+_ITEM_TITLE = b'" title="'
+_ITEM_ANSWER_IDS = ('">\n        <itemmetadata>\n          <qtimetadata>' + _META_QUESTION_TYPE
+                    + _META_FIELD.format("original_answer_ids", "\0").split("\0")[0]).encode()
+_ITEM_REF = (_META_FIELD.format("original_answer_ids", "\0").split("\0")[1]
+             + _META_FIELD.format("assessment_question_identifierref", "\0").split("\0")[0]).encode()
+_ITEM_QUESTION = ("_ref" + _META_FIELD.format("assessment_question_identifierref", "\0").split("\0")[1]
+                  + "\n          </qtimetadata>\n        </itemmetadata>\n        <presentation>\n          <material>\n"
+                  '            <mattext texttype="text/html">&lt;p&gt;').encode()
+_ITEM_CHOICES = (b'&lt;/p&gt;</mattext>\n          </material>\n'
+                 b'          <response_lid ident="response1" rcardinality="Single">\n            <render_choice>')
+_CHOICE = b'\n              <response_label ident="'
+_CHOICE_TEXT = b'">\n                <material>\n                  '
+_CHOICE_END = b"\n                </material>\n              </response_label>"
+_ITEM_CONDITIONS = (b"\n            </render_choice>\n          </response_lid>\n        </presentation>\n"
+                    b"        <resprocessing>\n          <outcomes>\n"
+                    b'            <decvar maxvalue="100" minvalue="0" varname="SCORE" vartype="Decimal" />\n'
+                    b"          </outcomes>" + _GENERAL_CONDITION.encode())   # the explanation, whatever the answer
+_CONDITION = (b'\n          <respcondition continue="Yes">\n            <conditionvar>\n'
+              b'              <varequal respident="response1">')
+_CONDITION_LINK = (b'</varequal>\n            </conditionvar>\n'
+                   b'            <displayfeedback feedbacktype="Response" linkrefid="')
+_CONDITION_END = b'_fb" />\n          </respcondition>'
+_ITEM_KEY = (b'\n          <respcondition continue="No">\n            <conditionvar>\n'   # the key scores
+             b'              <varequal respident="response1">')
+_ITEM_GENERAL = (b'</varequal>\n            </conditionvar>\n'
+                 b'            <setvar action="Set" varname="SCORE">100</setvar>\n          </respcondition>\n'
+                 b'        </resprocessing>\n        <itemfeedback ident="general_fb">\n          <flow_mat>\n'
+                 b"            <material>\n              ")
+_FEEDBACK = b'\n        <itemfeedback ident="'
+_FEEDBACK_TEXT = b'_fb">\n          <flow_mat>\n            <material>\n              '
+_FEEDBACK_END = b"\n            </material>\n          </flow_mat>\n        </itemfeedback>"
+_ITEM_END = b"\n      </item>"
+
+
+def _mattext_bytes(html: str) -> bytes:
+    """A <mattext> of text as HTML, the HTML already escaped."""
+    return _MATTEXT + html.encode() + _MATTEXT_END if html else _MATTEXT_EMPTY
+
+
+def _item(q: Question, feedback: Feedback, prefix: str) -> bytes:
+    """One <item> on its own line, written at its place in the document (six spaces in), indented as
+    ElementTree indents, in UTF-8.
 
     The items are nearly all of a package, and ElementTree's serializer is pure Python: a
-    text template is several times faster. The tests read the document back, indent and
-    write it again with ElementTree, and require the same bytes. ``prefix`` is what
-    `item_ident` puts before the fact id.
+    template is several times faster. The tests read the document back, indent and write it
+    again with ElementTree, and require the same bytes; and build it with ElementTree, each text
+    by the full path. ``prefix`` is what `item_ident` puts before the fact id.
+
+    The template is bytes, the values encoded one by one: an item as text would be as wide as its
+    widest character (the feedback's quotation marks), twice the bytes to copy and then encode.
+    Each text goes straight to its escaped HTML (`html_text_xml`: the HTML's tags escaped with it).
+    When every text of the question is plain (`is_plain` holds for a text when it holds for each of
+    its characters, so one test of them joined tells), each is its own HTML stripped.
     """
-    ident = f"{prefix}{q.fact.id}"                            # item_ident
+    fact = q.fact
+    options = q.options
+    ident = prefix + fact.id                                  # item_ident
     # ids as attribute values and as text (they differ only where an id holds a quote or a line
     # break); an option's is the item's and a hex digest (`option_ident`), which needs no escaping
-    ident_attr, ident_text = _attr(ident), _text(ident)
-    digests = [_digest(o.text, 10) for o in q.options]
-    attr_ids = [f"{ident_attr}_{d}" for d in digests]
-    text_ids = [f"{ident_text}_{d}" for d in digests]
-    meta = (f"{_META_QUESTION_TYPE}{_META_FIELD.format('original_answer_ids', ','.join(text_ids))}"
-            f"{_META_FIELD.format('assessment_question_identifierref', ident_text + '_ref')}")
-    choices = "".join(
-        f'\n              <response_label ident="{cid}">\n'
-        f"{_mattext(html_text(o.text), '                ')}\n              </response_label>"
-        for cid, o in zip(attr_ids, q.options))
-    wrong = [(attr_id, text_id, fb) for attr_id, text_id, fb
-             in zip(attr_ids, text_ids, map(feedback.option, q.options)) if fb]
-    conditions = "".join(                                     # what a wrong answer reveals
-        f'\n          <respcondition continue="Yes">\n            <conditionvar>\n'
-        f'              <varequal respident="response1">{text_id}</varequal>\n            </conditionvar>\n'
-        f'            <displayfeedback feedbacktype="Response" linkrefid="{attr_id}_fb" />\n'
-        f"          </respcondition>"
-        for attr_id, text_id, _ in wrong)
-    feedbacks = "".join(
-        f'\n        <itemfeedback ident="{fb_ident}">\n          <flow_mat>\n'
-        f"{_mattext(html, '            ')}\n          </flow_mat>\n        </itemfeedback>"
-        for fb_ident, html in [("general_fb", feedback.general(q))] + [(f"{attr_id}_fb", fb) for attr_id, _, fb in wrong])
-    return (
-        f'<item ident="{ident_attr}" title="{_attr(question_name(q))}">\n'
-        f"        <itemmetadata>\n          <qtimetadata>{meta}\n          </qtimetadata>\n        </itemmetadata>\n"
-        f"        <presentation>\n{_mattext(f'<p>{html_text(q.fact.question)}</p>', '          ')}\n"
-        f'          <response_lid ident="response1" rcardinality="Single">\n'
-        f"            <render_choice>{choices}\n            </render_choice>\n          </response_lid>\n"
-        f"        </presentation>\n"
-        f"        <resprocessing>\n          <outcomes>\n"
-        f'            <decvar maxvalue="100" minvalue="0" varname="SCORE" vartype="Decimal" />\n'
-        f"          </outcomes>{_GENERAL_CONDITION}{conditions}\n"   # the explanation, whatever the answer
-        f'          <respcondition continue="No">\n            <conditionvar>\n'   # the key scores
-        f'              <varequal respident="response1">{text_ids[q.key_index]}</varequal>\n'
-        f"            </conditionvar>\n"
-        f'            <setvar action="Set" varname="SCORE">100</setvar>\n          </respcondition>\n'
-        f"        </resprocessing>{feedbacks}\n      </item>")
+    if _is_attr_plain(ident):
+        ident_attr = ident_text = ident.encode()
+    else:
+        ident_attr, ident_text = _attr(ident).encode(), _text(ident).encode()
+    texts = [fact.question, fact.explain]
+    for o in options:
+        texts.append(o.text)
+        p = o.provenance
+        if p is not None and p.kind == SOURCE_ERROR:
+            for e in p.errors:
+                texts += (e.why, e.quote)
+    if is_plain("".join(texts)):
+        html = plain = str.strip
+    else:
+        html, plain = html_text_xml, html_plain_xml
+    name = question_name(q)
+    out = [_ITEM_IDENT, ident_attr, _ITEM_TITLE, (name if _is_attr_plain(name) else _attr(name)).encode(),
+           _ITEM_ANSWER_IDS]
+    choices = []
+    conditions = []                                           # what a wrong answer reveals
+    feedbacks = []
+    key = None
+    for i, o in enumerate(options):
+        digest = _sha256(o.text.encode()).hexdigest()[:10].encode()
+        out += (b"," if i else b"", ident_text, b"_", digest)    # original_answer_ids
+        choices += (_CHOICE, ident_attr, b"_", digest, _CHOICE_TEXT, _mattext_bytes(html(o.text)), _CHOICE_END)
+        if o.correct:
+            if key is None:
+                key = digest
+            continue
+        fb = feedback.option_xml(o, html, plain)
+        if fb:
+            conditions += (_CONDITION, ident_text, b"_", digest, _CONDITION_LINK, ident_attr, b"_", digest,
+                           _CONDITION_END)
+            feedbacks += (_FEEDBACK, ident_attr, b"_", digest, _FEEDBACK_TEXT, _mattext_bytes(fb), _FEEDBACK_END)
+    if key is None:
+        raise ValueError(f"the question of {fact.id!r} has no key")
+    out += (_ITEM_REF, ident_text, _ITEM_QUESTION, html(fact.question).encode(), _ITEM_CHOICES, *choices,
+            _ITEM_CONDITIONS, *conditions, _ITEM_KEY, ident_text, b"_", key, _ITEM_GENERAL,
+            _mattext_bytes(feedback.general_xml(q, html)), _FEEDBACK_END, *feedbacks, _ITEM_END)
+    return b"".join(out)
 
 
 # The questions document is compressed in pieces (`deflate.HeldPieces`): its head, then the items in
@@ -205,22 +263,22 @@ def item_pieces(quiz: Quiz, start: int, stop: int | None) -> Iterator[bytes]:
     stop = len(questions) if stop is None else min(stop, len(questions))
     while start < stop:
         end = min(group_start(start) + GROUP, stop)
-        yield "".join([f"\n      {_item(q, feedback, prefix)}" for q in questions[start:end]]).encode("utf-8")
+        yield b"".join([_item(q, feedback, prefix) for q in questions[start:end]])
         start = end
 
 
-def _before(quiz: Quiz, aid: str, start: int) -> bytes:
+def _before(quiz: Quiz, start: int) -> bytes:
     """The end (`WINDOW` bytes, or all it has) of the piece before the group that begins at question
     ``start``: the head, or the group before's last items, made again (they are independent)."""
     if start == 0:
-        return _frame(quiz, aid)[0][-WINDOW:]
+        return _frame(quiz, assessment_ident(quiz))[0][-WINDOW:]
     feedback = Feedback(quiz.bank)
     prefix = f"errata_{quiz.bank.deck.id}_"
     items: list[bytes] = []
     size, i = 0, start
     while size < WINDOW and i > start - GROUP:
         i -= 1
-        items.append(f"\n      {_item(quiz.questions[i], feedback, prefix)}".encode("utf-8"))
+        items.append(_item(quiz.questions[i], feedback, prefix))
         size += len(items[-1])
     return b"".join(reversed(items))[-WINDOW:]
 
@@ -243,12 +301,13 @@ def deflate_items(quiz: Quiz, start: int, write: Callable[[bytes], object]) -> D
     compresses them, the compressed bytes given to ``write`` in order."""
     if start != group_start(start):
         raise ValueError(f"items made apart begin at a group's first question, not at {start}")
-    primer = _before(quiz, assessment_ident(quiz), start)
-    crc = size = packed = 0
-    for piece in item_pieces(quiz, start, None):
-        data = deflate_piece(piece, primer, False, LEVEL)
-        write(data)
-        crc, size, primer, packed = zlib.crc32(piece, crc), size + len(piece), piece[-WINDOW:], packed + len(data)
+    with gc_paused():   # a few lists an item, none in a cycle, as in `render`
+        primer = _before(quiz, start)
+        crc = size = packed = 0
+        for piece in item_pieces(quiz, start, None):
+            data = deflate_piece(piece, primer, False, LEVEL)
+            write(data)
+            crc, size, primer, packed = zlib.crc32(piece, crc), size + len(piece), piece[-WINDOW:], packed + len(data)
     return DeflatedItems(start, crc, size, primer, packed)
 
 

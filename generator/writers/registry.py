@@ -6,8 +6,8 @@ also provide ``render_part(quiz, start, stop)``: the bytes of ``render`` holding
 questions ``start:stop``, so that the parts of consecutive ranges put together are
 ``render``'s bytes; QTI's zip takes its later items compressed elsewhere (``deflate_items``).
 
-`export_generated` makes the quiz as well: a large text export is made on two cores from the
-facts up, each process making, arranging and rendering its own part of the questions.
+`export_generated` makes the quiz as well: a large export is made on two cores from the facts up,
+each process making, arranging and rendering its own part of the questions.
 """
 
 from __future__ import annotations
@@ -71,7 +71,18 @@ def export_generated(writer, bank: Bank, target, seed: int, options: int, facts:
     """``writer``'s export of ``generate(bank, seed, options, facts)`` as the file ``target``, as
     `write_export` writes it. From `SPLIT_FROM` facts, a text format is made on two cores from the
     facts up: a forked child makes, arranges, renders and writes the first part of the questions
-    while this process does the same for the rest (making the questions is a quarter of the work)."""
+    while this process does the same for the rest (making the questions is a quarter of the work).
+    QTI likewise, its child taking the later part (`_render_qti_generated`)."""
+    if len(facts) >= max(SPLIT_FROM, 2) and hasattr(writer, "deflate_items"):
+        # QTI: the questions counted first (cheap), so that each process makes only those it renders.
+        gen = Generator(bank, seed, options)
+        counts = gen.option_counts(facts)
+        n = sum(k >= MIN_OPTIONS for k in counts)
+        if n >= max(SPLIT_FROM, 2):
+            with _output(target) as (out, folder):
+                exported, data = _render_qti_generated(writer, gen, facts, counts, folder, n - _cut(n, QTI_SPLIT))
+                _write_all(out.fileno(), data)
+            return exported
     if len(facts) < max(SPLIT_FROM, 2) or not hasattr(writer, "render_part"):
         quiz = generate(bank, seed=seed, options=options, facts=facts)
         write_export(writer, quiz, target)
@@ -257,3 +268,48 @@ def _render_qti_split(writer, quiz: Quiz, folder: str, first: int) -> bytes:
             return done, iter(lambda: scratch.read(_CHUNK), b"")
 
         return writer.render(quiz, (writer.group_start(first), wait))
+
+
+def _render_qti_generated(writer, gen: Generator, facts: list[Fact], counts: list[int], folder: str,
+                          first: int) -> tuple[Exported, bytes]:
+    """`_render_qti_split` from the facts up: the package of ``gen``'s quiz of ``facts`` (their option
+    counts ``counts``, `Generator.option_counts`), the questions from ``first``'s group on made,
+    arranged, rendered and compressed by a child while this process does the same for those before.
+
+    Each process arranges its part after drawing for the questions before it from their counts
+    (`Arrangement.skip`); the questions of the other part stand in as their facts (the package's
+    ident and question count are made from the facts of the whole quiz)."""
+    bank = gen.bank
+    kept = [i for i, k in enumerate(counts) if k >= MIN_OPTIONS]
+    start = writer.group_start(first)
+    with tempfile.TemporaryFile(dir=folder) as scratch:
+        later = Forked(_write_generated_items, writer, gen, facts, counts, kept, start, scratch.fileno())
+        with gc_paused():
+            made = Arrangement(gen.seed).arrange([gen.question(f) for f in facts[:kept[start - 1] + 1 if start else 0]])
+            if len(made) != start:
+                raise RuntimeError(f"{len(made)} questions made of the first {start}")
+            quiz = Quiz(bank, made + [Question(facts[i], []) for i in kept[start:]], gen.seed, gen.options)
+
+        def wait() -> tuple[object, Iterator[bytes]]:
+            done = later.result()
+            scratch.seek(0)
+            return done, iter(lambda: scratch.read(_CHUNK), b"")
+
+        return Exported(len(kept), quiz), writer.render(quiz, (start, wait))
+
+
+def _write_generated_items(writer, gen: Generator, facts: list[Fact], counts: list[int], kept: list[int],
+                           start: int, fd: int):
+    """The items from question ``start`` (a group's first) on, made from their facts (``kept``: the
+    index of each question's fact), arranged, and compressed into ``fd``, with the group's before them
+    that prime the first (`_write_items`)."""
+    with gc_paused():
+        back = max(start - writer.GROUP, 0)   # the items before that prime the first are of the group before
+        origin = kept[back] if back < len(kept) else len(facts)
+        arrangement = Arrangement(gen.seed)
+        arrangement.skip(counts[:origin])
+        made = arrangement.arrange([gen.question(f) for f in facts[origin:]])
+        if len(made) != len(kept) - back:
+            raise RuntimeError(f"{len(made)} questions made of the last {len(kept) - back}")
+        quiz = Quiz(gen.bank, [Question(facts[i], []) for i in kept[:back]] + made, gen.seed, gen.options)
+    return _write_items(writer, quiz, start, fd)
