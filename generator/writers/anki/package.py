@@ -68,9 +68,10 @@ def deck_id_for(name: str) -> int:
 
 
 def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str, int], title: str,
-                     description: str) -> dict[str, int]:
+                     description: str, meanwhile: Callable[[], object] | None = None) -> dict[str, int]:
     """Write the SQLite collection holding ``notes`` to ``db_path``; return its cards per card type name.
-    Rows go in from generators, so no second copy of the deck's text is held."""
+    Rows go in from generators, so no second copy of the deck's text is held. ``meanwhile`` is called
+    on another thread while SQLite makes the indexes (`_Meanwhile`)."""
     models = {k: nt.model(type_mods[k]) for k, nt in NOTE_TYPES.items()}
     parent_id = deck_id_for(title)
     decks = {title: genanki.Deck(parent_id, title, description=description)}
@@ -145,29 +146,52 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
         # usn -1, csum 0, flags 0, data "" and a new card's zeros, as genanki writes them.
         cur.executemany("INSERT INTO notes VALUES(?,?,?,?,-1,?,?,?,0,0,'')", note_rows())
         cur.executemany("INSERT INTO cards VALUES(?,?,?,?,?,-1,0,?,?,0,0,0,0,0,0,0,0,'')", card_rows())
-        cur.executescript("CREATE INDEX" + indexes)
-        conn.commit()
+        with _Meanwhile(meanwhile):
+            cur.executescript("CREATE INDEX" + indexes)
+            conn.commit()
     finally:
         conn.close()
     return counts
 
 
+class _Meanwhile:
+    """Call a function on a thread for the time of a ``with`` block, and wait for it (its error
+    raised) on leaving the block. Python code on two threads takes turns (the GIL): this is for a
+    block that spends its time in C with the GIL let go, as SQLite making an index does, not for
+    `executemany`, whose thread would wait for its turn after every row."""
+
+    def __init__(self, fn: Callable[[], object] | None):
+        self._fn, self._error = fn, None
+        self._thread = threading.Thread(target=self._run, name="meanwhile", daemon=True) if fn else None
+
+    def _run(self) -> None:
+        try:
+            self._fn()
+        except BaseException as e:  # raised again on the block's thread
+            self._error = e
+
+    def __enter__(self) -> "_Meanwhile":
+        if self._thread is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            if self._error is not None and exc[0] is None:
+                raise self._error
+
+
 def write_apkg(target: str, scratch: str, notes: list[PlannedNote], type_mods: dict[str, int], title: str,
                description: str, meanwhile: Callable[[], object] | None = None) -> dict[str, int]:
     """Write the deck as an .apkg to ``target`` (a staged file), using ``scratch`` for the
-    collection; return its cards per card type name. ``meanwhile`` is called while the
-    collection is compressed on another thread (zlib lets go of the GIL), once the rows are in."""
+    collection; return its cards per card type name. ``meanwhile`` is called on another thread
+    once the rows are in, while SQLite makes the indexes (it lets go of the GIL meanwhile)."""
     ahead = _CompressedAhead(scratch, DEFLATE_PIECE)
     try:
-        counts = write_collection(scratch, notes, type_mods, title, description)
+        counts = write_collection(scratch, notes, type_mods, title, description, meanwhile)
         ahead.finish()
-        if meanwhile is None:
-            _zip_collection(target, scratch, ahead.ready)
-            return counts
-        with ThreadPoolExecutor(max_workers=1) as pool:  # leaving it waits for the zip, even if meanwhile fails
-            zipping = pool.submit(_zip_collection, target, scratch, ahead.ready)
-            meanwhile()
-            zipping.result()  # its error, if any
+        _zip_collection(target, scratch, ahead.ready)
         return counts
     finally:
         ahead.close()
