@@ -96,7 +96,6 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
     # rules are applied once per kind and pattern, and each note looks its pattern up.
     read = {k: sorted({i for _, _, fields in rs for i in fields}) for k, rs in reqs.items()}
     getters = {k: itemgetter(*fields, fields[0]) for k, fields in read.items()}  # always a tuple
-    ords_by_pattern: dict[tuple, tuple[int, ...]] = {}
 
     def ords_of(key: tuple) -> tuple[int, ...]:
         kind, *filled = key
@@ -104,27 +103,29 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
         return tuple(ord_ for ord_, any_of, fields in reqs[kind]
                      if (any if any_of else all)(filled[i] for i in fields))
 
+    masks: dict[tuple, int] = {}  # pattern → its card types, bit ord_ for card type ord_
+    patterns: dict[tuple, int] = {}  # pattern → its notes, in the order the patterns first appear
+
     def card_rows():
-        made = {k: [0] * len(v) for k, v in names.items()}
-        first_seen = []  # (kind, ord): the counts are listed in the order their cards first appear
+        """A row a note: SQLite makes its cards (`CARDS`) from the card types in the mask."""
         for p in notes:
             s = p.spec
             kind = s.kind
             key = (kind, *map(bool, getters[kind](s.values)))
-            ords = ords_by_pattern.get(key)
-            if ords is None:
-                ords = ords_by_pattern[key] = ords_of(key)
-            nid, did, mod, due = p.id, deck_ids[s.deck], p.mod, p.due
-            queue = -1 if s.retired else 0
-            made_kind = made[kind]
-            for ord_ in ords:
-                if not made_kind[ord_]:
-                    first_seen.append((kind, ord_))
-                made_kind[ord_] += 1
-                yield nid + ord_, nid, did, ord_, mod, queue, due
-        for kind, ord_ in first_seen:
-            template = names[kind][ord_]
-            counts[template] = counts.get(template, 0) + made[kind][ord_]
+            mask = masks.get(key)
+            if mask is None:
+                mask = masks[key] = sum(1 << ord_ for ord_ in ords_of(key))
+                if mask >> ID_STEP:  # `CARDS` makes ID_STEP card types at most (their ids would meet)
+                    raise ValueError(f"note type {kind}: more than {ID_STEP} card types")
+            patterns[key] = patterns.get(key, 0) + 1
+            yield p.id, deck_ids[s.deck], p.mod, -1 if s.retired else 0, p.due, mask
+
+    def count_cards() -> None:
+        """The cards per card type name, listed in the order their first cards were made."""
+        for key, n in patterns.items():
+            for ord_ in ords_of(key):
+                template = names[key[0]][ord_]
+                counts[template] = counts.get(template, 0) + n
 
     conn = sqlite3.connect(db_path)
     try:
@@ -145,13 +146,22 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
         cur.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(all_models)))
         # usn -1, csum 0, flags 0, data "" and a new card's zeros, as genanki writes them.
         cur.executemany("INSERT INTO notes VALUES(?,?,?,?,-1,?,?,?,0,0,'')", note_rows())
-        cur.executemany("INSERT INTO cards VALUES(?,?,?,?,?,-1,0,?,?,0,0,0,0,0,0,0,0,'')", card_rows())
+        cur.executemany(CARDS, card_rows())
+        count_cards()
         with _Meanwhile(meanwhile):
             cur.executescript("CREATE INDEX" + indexes)
             conn.commit()
     finally:
         conn.close()
     return counts
+
+
+# A note's cards, in the order of their card types, from one row a note (`card_rows`): id, deck, mod,
+# queue, due and the mask of its card types. Cards' ids are the note's id + ord, so that a note
+# has at most ID_STEP of them. Usn -1, type 0 and a new card's zeros, as genanki writes them.
+# Half the rows and parameters Python hands SQLite that a row a card needs.
+CARDS = ("INSERT INTO cards SELECT ?1 + ord, ?1, ?2, ord, ?3, -1, 0, ?4, ?5, 0, 0, 0, 0, 0, 0, 0, 0, '' FROM ("
+         + " UNION ALL ".join(f"SELECT {ord_} AS ord WHERE ?6 & {1 << ord_}" for ord_ in range(ID_STEP)) + ")")
 
 
 class _Meanwhile:
