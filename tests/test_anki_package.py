@@ -212,3 +212,29 @@ def test_a_deck_compressed_while_written_is_the_finished_files(tmp_path, monkeyp
     write_apkg(str(target), str(scratch), notes, TYPE_MODS, TITLE, "<b>Described</b>")
     package._zip_collection(str(tmp_path / "plain.apkg"), str(scratch))
     assert target.read_bytes() == (tmp_path / "plain.apkg").read_bytes()
+
+
+def test_meanwhile_runs_beside_the_indexes_and_its_error_is_raised(tmp_path):
+    """``meanwhile`` is called once, on another thread, while the collection is written; the deck
+    is the same as without it; an error it raises is raised by `write_apkg`."""
+    import threading
+
+    notes = planned(300)
+    plain, _ = write(tmp_path, "plain", notes)
+    calls = []
+    target, scratch = tmp_path / "beside.apkg", tmp_path / "beside.anki2"
+    write_apkg(str(target), str(scratch), notes, TYPE_MODS, TITLE, "<b>Described</b>",
+               meanwhile=lambda: calls.append(threading.current_thread() is threading.main_thread()))
+    assert calls == [False]
+    assert target.read_bytes() == plain.read_bytes()
+
+    def fails():
+        raise ValueError("meanwhile failed")
+
+    try:
+        write_apkg(str(tmp_path / "failed.apkg"), str(tmp_path / "failed.anki2"), notes, TYPE_MODS, TITLE,
+                   "<b>Described</b>", meanwhile=fails)
+    except ValueError as e:
+        assert str(e) == "meanwhile failed"
+    else:
+        raise AssertionError("the error of meanwhile was not raised")

@@ -41,6 +41,12 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # deck 16 % larger (58 KB against 50 KB for questions.yaml; 3.9 MB against 3.1 MB at 10,000 facts).
 ZIP_LEVEL = 1
 PAGE_SIZE = 16384  # SQLite pages of 16 KiB: 10 % less file to write and compress than 4 KiB
+# SQLite's page cache: 16 MiB (1,024 pages) instead of its 2 MiB. A b-tree's inner page that is full
+# is still rewritten when its right sibling splits (cells move between siblings); with 2 MiB it has
+# already been written by then, and the piece of the file holding it, compressed ahead, has to be
+# compressed again when zipped (10 of 61 pieces at 100,000 facts, against none here but the header's).
+# The pages are the same: only when SQLite writes them changes.
+CACHE_KIB = 16384
 # The collection is compressed in pieces of 4 MiB (`_DeflatePieces`): 64 at 100,000 facts, enough
 # for two threads to share, few enough that the 32 KiB each is primed with costs nothing.
 DEFLATE_PIECE = 4 << 20
@@ -62,9 +68,10 @@ def deck_id_for(name: str) -> int:
 
 
 def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str, int], title: str,
-                     description: str) -> dict[str, int]:
+                     description: str, meanwhile: Callable[[], object] | None = None) -> dict[str, int]:
     """Write the SQLite collection holding ``notes`` to ``db_path``; return its cards per card type name.
-    Rows go in from generators, so no second copy of the deck's text is held."""
+    Rows go in from generators, so no second copy of the deck's text is held. ``meanwhile`` is called
+    on another thread while SQLite makes the indexes (`_Meanwhile`)."""
     models = {k: nt.model(type_mods[k]) for k, nt in NOTE_TYPES.items()}
     parent_id = deck_id_for(title)
     decks = {title: genanki.Deck(parent_id, title, description=description)}
@@ -89,7 +96,6 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
     # rules are applied once per kind and pattern, and each note looks its pattern up.
     read = {k: sorted({i for _, _, fields in rs for i in fields}) for k, rs in reqs.items()}
     getters = {k: itemgetter(*fields, fields[0]) for k, fields in read.items()}  # always a tuple
-    ords_by_pattern: dict[tuple, tuple[int, ...]] = {}
 
     def ords_of(key: tuple) -> tuple[int, ...]:
         kind, *filled = key
@@ -97,27 +103,29 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
         return tuple(ord_ for ord_, any_of, fields in reqs[kind]
                      if (any if any_of else all)(filled[i] for i in fields))
 
+    masks: dict[tuple, int] = {}  # pattern → its card types, bit ord_ for card type ord_
+    patterns: dict[tuple, int] = {}  # pattern → its notes, in the order the patterns first appear
+
     def card_rows():
-        made = {k: [0] * len(v) for k, v in names.items()}
-        first_seen = []  # (kind, ord): the counts are listed in the order their cards first appear
+        """A row a note: SQLite makes its cards (`CARDS`) from the card types in the mask."""
         for p in notes:
             s = p.spec
             kind = s.kind
             key = (kind, *map(bool, getters[kind](s.values)))
-            ords = ords_by_pattern.get(key)
-            if ords is None:
-                ords = ords_by_pattern[key] = ords_of(key)
-            nid, did, mod, due = p.id, deck_ids[s.deck], p.mod, p.due
-            queue = -1 if s.retired else 0
-            made_kind = made[kind]
-            for ord_ in ords:
-                if not made_kind[ord_]:
-                    first_seen.append((kind, ord_))
-                made_kind[ord_] += 1
-                yield nid + ord_, nid, did, ord_, mod, queue, due
-        for kind, ord_ in first_seen:
-            template = names[kind][ord_]
-            counts[template] = counts.get(template, 0) + made[kind][ord_]
+            mask = masks.get(key)
+            if mask is None:
+                mask = masks[key] = sum(1 << ord_ for ord_ in ords_of(key))
+                if mask >> ID_STEP:  # `CARDS` makes ID_STEP card types at most (their ids would meet)
+                    raise ValueError(f"note type {kind}: more than {ID_STEP} card types")
+            patterns[key] = patterns.get(key, 0) + 1
+            yield p.id, deck_ids[s.deck], p.mod, -1 if s.retired else 0, p.due, mask
+
+    def count_cards() -> None:
+        """The cards per card type name, listed in the order their first cards were made."""
+        for key, n in patterns.items():
+            for ord_ in ords_of(key):
+                template = names[key[0]][ord_]
+                counts[template] = counts.get(template, 0) + n
 
     conn = sqlite3.connect(db_path)
     try:
@@ -125,6 +133,7 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
         cur.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before the first table
         cur.execute("PRAGMA journal_mode = OFF")  # a scratch file: written once, then zipped
         cur.execute("PRAGMA synchronous = OFF")
+        cur.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         cur.execute("PRAGMA locking_mode = EXCLUSIVE")
         tables, _, indexes = APKG_SCHEMA.partition("CREATE INDEX")
         cur.executescript(tables)  # indexes after the rows: one sort instead of an update per row
@@ -137,30 +146,62 @@ def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str
         cur.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(all_models)))
         # usn -1, csum 0, flags 0, data "" and a new card's zeros, as genanki writes them.
         cur.executemany("INSERT INTO notes VALUES(?,?,?,?,-1,?,?,?,0,0,'')", note_rows())
-        cur.executemany("INSERT INTO cards VALUES(?,?,?,?,?,-1,0,?,?,0,0,0,0,0,0,0,0,'')", card_rows())
-        cur.executescript("CREATE INDEX" + indexes)
-        conn.commit()
+        cur.executemany(CARDS, card_rows())
+        count_cards()
+        with _Meanwhile(meanwhile):
+            cur.executescript("CREATE INDEX" + indexes)
+            conn.commit()
     finally:
         conn.close()
     return counts
 
 
+# A note's cards, in the order of their card types, from one row a note (`card_rows`): id, deck, mod,
+# queue, due and the mask of its card types. Cards' ids are the note's id + ord, so that a note
+# has at most ID_STEP of them. Usn -1, type 0 and a new card's zeros, as genanki writes them.
+# Half the rows and parameters Python hands SQLite that a row a card needs.
+CARDS = ("INSERT INTO cards SELECT ?1 + ord, ?1, ?2, ord, ?3, -1, 0, ?4, ?5, 0, 0, 0, 0, 0, 0, 0, 0, '' FROM ("
+         + " UNION ALL ".join(f"SELECT {ord_} AS ord WHERE ?6 & {1 << ord_}" for ord_ in range(ID_STEP)) + ")")
+
+
+class _Meanwhile:
+    """Call a function on a thread for the time of a ``with`` block, and wait for it (its error
+    raised) on leaving the block. Python code on two threads takes turns (the GIL): this is for a
+    block that spends its time in C with the GIL let go, as SQLite making an index does, not for
+    `executemany`, whose thread would wait for its turn after every row."""
+
+    def __init__(self, fn: Callable[[], object] | None):
+        self._fn, self._error = fn, None
+        self._thread = threading.Thread(target=self._run, name="meanwhile", daemon=True) if fn else None
+
+    def _run(self) -> None:
+        try:
+            self._fn()
+        except BaseException as e:  # raised again on the block's thread
+            self._error = e
+
+    def __enter__(self) -> "_Meanwhile":
+        if self._thread is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            if self._error is not None and exc[0] is None:
+                raise self._error
+
+
 def write_apkg(target: str, scratch: str, notes: list[PlannedNote], type_mods: dict[str, int], title: str,
                description: str, meanwhile: Callable[[], object] | None = None) -> dict[str, int]:
     """Write the deck as an .apkg to ``target`` (a staged file), using ``scratch`` for the
-    collection; return its cards per card type name. ``meanwhile`` is called while the
-    collection is compressed on another thread (zlib lets go of the GIL), once the rows are in."""
+    collection; return its cards per card type name. ``meanwhile`` is called on another thread
+    once the rows are in, while SQLite makes the indexes (it lets go of the GIL meanwhile)."""
     ahead = _CompressedAhead(scratch, DEFLATE_PIECE)
     try:
-        counts = write_collection(scratch, notes, type_mods, title, description)
+        counts = write_collection(scratch, notes, type_mods, title, description, meanwhile)
         ahead.finish()
-        if meanwhile is None:
-            _zip_collection(target, scratch, ahead.ready)
-            return counts
-        with ThreadPoolExecutor(max_workers=1) as pool:  # leaving it waits for the zip, even if meanwhile fails
-            zipping = pool.submit(_zip_collection, target, scratch, ahead.ready)
-            meanwhile()
-            zipping.result()  # its error, if any
+        _zip_collection(target, scratch, ahead.ready)
         return counts
     finally:
         ahead.close()
