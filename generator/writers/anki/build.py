@@ -323,7 +323,7 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     # completed by the next one (generator.atomic).
     lock_staged, staged = files.path(lpath), files.path(apkg)
     scratch = files.scratch(os.path.dirname(staged))
-    lines: list = []  # the lock's note lines, made while the deck is compressed
+    lines: list = []  # the lock's note lines, made on a thread while SQLite makes the indexes
     try:
         result.cards = write_apkg(staged, scratch, planned, type_mods, title, description,
                                   meanwhile=lambda: lines.append(new.note_lines()))
