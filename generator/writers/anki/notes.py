@@ -385,10 +385,11 @@ assert FACT.field_names == _FACT_FIELDS and MYTH.field_names == _MYTH_FIELDS, "n
 # other core while this process makes (and the build plans) the first part; below it a process
 # costs more than it saves.
 FORK_FROM = 4000
-# The child's part: a little less than half, as it also marshals its notes, which this process reads back;
-# this process also plans each note as it comes. Timed at 100k facts, the child finished 1.7 s before it was
-# asked for its notes at 45 % and 1.3 s after at 50 %: both are ready together near 47 %.
-CHILD_SHARE = 0.47
+# The child's part: less than half, as it also marshals its notes, which this process reads back; this
+# process also plans each note as it comes. With the notes' C kit a note costs the child relatively more
+# (its marshalling is unchanged): a first build at 100k facts took 12.25 and 11.84 s at 42 % against 13.26
+# and 12.53 s at 47 % (alternating runs; 38 % was no steadier).
+CHILD_SHARE = 0.42
 
 
 def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, progress=None,
