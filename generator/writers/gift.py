@@ -17,8 +17,8 @@ from __future__ import annotations
 import functools
 import re
 
-from .lms_feedback import Feedback, html_plain, html_text, is_plain, question_name, with_categories
-from ..quiz import SOURCE_ERROR, Quiz
+from .lms_feedback import Feedback, html_plain, html_text, question_is_plain, question_name, with_categories
+from ..quiz import Quiz
 
 SUFFIX = ".gift.txt"
 BINARY = False
@@ -96,16 +96,7 @@ def _lines(quiz: Quiz, start: int, stop: int | None) -> list[str]:
             append(category)
         fact = q.fact
         options = q.options
-        # One `is_plain` test for all the question's texts (it holds for a text when it holds for
-        # each character): when it holds, each text is its own HTML stripped.
-        plain = [fact.question, fact.explain]
-        for o in options:
-            plain.append(o.text)
-            p = o.provenance
-            if p is not None and p.kind == SOURCE_ERROR:
-                for e in p.errors:
-                    plain += (e.why, e.quote)
-        if is_plain("".join(plain)):
+        if question_is_plain(q):   # each text is then its own HTML, stripped
             html = verbatim = str.strip
         else:
             html, verbatim = html_text, html_plain

@@ -65,6 +65,21 @@ def is_plain(text: str) -> bool:
             and "\\" not in text and "[" not in text and "&" not in text and "<" not in text and ">" not in text)
 
 
+def question_is_plain(q: Question) -> bool:
+    """`is_plain` for every text a question's export shows (stem, explanation, options, and each
+    source error's reason and quote), in one test: it holds for a text when it holds for each
+    character, so the writers can then use each text as its own HTML, stripped."""
+    fact = q.fact
+    texts = [fact.question, fact.explain]
+    for o in q.options:
+        texts.append(o.text)
+        p = o.provenance
+        if p is not None and p.kind == SOURCE_ERROR:
+            for e in p.errors:
+                texts += (e.why, e.quote)
+    return is_plain("".join(texts))
+
+
 def html_text(text: str) -> str:
     """Bank text as HTML, with the bank's small markup subset (see `generator.text.markup`)."""
     return text.strip() if is_plain(text) else text_html(xml_chars(text))

@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 
 from ..bank import gc_paused
-from .lms_feedback import (Feedback, html_plain_xml, html_text_xml, is_plain, question_name, with_categories,
-                           xml_chars)
-from ..quiz import SOURCE_ERROR, Question, Quiz
+from .lms_feedback import (Feedback, html_plain_xml, html_text_xml, question_is_plain, question_name,
+                           with_categories, xml_chars)
+from ..quiz import Question, Quiz
 
 SUFFIX = ".moodle.xml"
 BINARY = False
@@ -55,17 +55,10 @@ def _question(q: Question, feedback: Feedback, tags: str) -> str:
     ElementTree, and require the same bytes.
 
     Each text goes straight to its escaped HTML (`html_text_xml`); when every text of the question
-    is plain (one `is_plain` test of them joined tells), each is its own HTML stripped."""
+    is plain (`question_is_plain`), each is its own HTML stripped."""
     fact = q.fact
     options = q.options
-    texts = [fact.question, fact.explain]
-    for o in options:
-        texts.append(o.text)
-        p = o.provenance
-        if p is not None and p.kind == SOURCE_ERROR:
-            for e in p.errors:
-                texts += (e.why, e.quote)
-    if is_plain("".join(texts)):
+    if question_is_plain(q):
         html = plain = str.strip
     else:
         html, plain = html_text_xml, html_plain_xml

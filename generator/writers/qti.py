@@ -26,8 +26,9 @@ from dataclasses import dataclass
 
 from ..bank import gc_paused
 from .deflate import WINDOW, HeldPieces, deflate_piece
-from .lms_feedback import Feedback, html_plain_xml, html_text, html_text_xml, is_plain, question_name, xml_chars
-from ..quiz import SOURCE_ERROR, Option, Question, Quiz
+from .lms_feedback import (Feedback, html_plain_xml, html_text, html_text_xml, question_is_plain, question_name,
+                           xml_chars)
+from ..quiz import Option, Question, Quiz
 
 SUFFIX = ".qti.zip"
 BINARY = True
@@ -160,8 +161,7 @@ def _item(q: Question, feedback: Feedback, prefix: str) -> bytes:
     The template is bytes, the values encoded one by one: an item as text would be as wide as its
     widest character (the feedback's quotation marks), twice the bytes to copy and then encode.
     Each text goes straight to its escaped HTML (`html_text_xml`: the HTML's tags escaped with it).
-    When every text of the question is plain (`is_plain` holds for a text when it holds for each of
-    its characters, so one test of them joined tells), each is its own HTML stripped.
+    When every text of the question is plain (`question_is_plain`), each is its own HTML stripped.
     """
     fact = q.fact
     options = q.options
@@ -172,14 +172,7 @@ def _item(q: Question, feedback: Feedback, prefix: str) -> bytes:
         ident_attr = ident_text = ident.encode()
     else:
         ident_attr, ident_text = _attr(ident).encode(), _text(ident).encode()
-    texts = [fact.question, fact.explain]
-    for o in options:
-        texts.append(o.text)
-        p = o.provenance
-        if p is not None and p.kind == SOURCE_ERROR:
-            for e in p.errors:
-                texts += (e.why, e.quote)
-    if is_plain("".join(texts)):
+    if question_is_plain(q):
         html = plain = str.strip
     else:
         html, plain = html_text_xml, html_plain_xml
