@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 
 import genanki
@@ -24,6 +23,7 @@ from generator.writers.anki import notes as notes_mod
 from generator.writers.anki.notes import Identity, bank_notes
 from tests.quiz_banks import hostile_data, load, plain_data, write_bank
 from tests.test_anki_build import bank_dict
+from tests.tools import require
 
 KIT = notes_mod._notekit
 needs_kit = pytest.mark.skipif(KIT is None, reason="the C kit is not built (python setup.py build_ext --inplace)")
@@ -55,11 +55,8 @@ def sha_way(request):
 
 def test_the_kit_is_built_where_required():
     """CI builds the kit (pip install -e .): a missing build there is an error, not a silent slowdown."""
-    if KIT is None:
-        if os.environ.get("ERRATA_REQUIRE_TOOLS") == "1":
-            pytest.fail("the notes' C kit (generator/writers/anki/_notekit.c) is not built: ERRATA_REQUIRE_TOOLS=1 "
-                        "needs it; pip install -e . or python setup.py build_ext --inplace")
-        pytest.skip("the C kit is not built (python setup.py build_ext --inplace): the Python code runs")
+    require(KIT is not None, "the notes' C kit (generator/writers/anki/_notekit.c) is not built (pip install -e . "
+                             "or python setup.py build_ext --inplace): the Python code runs")
 
 
 def test_digest_is_the_python_digest(sha_way):

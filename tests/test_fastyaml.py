@@ -12,7 +12,6 @@ the same data (key order included), the same positions for every container, the 
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from generator.bank import fastyaml
 from generator.diagnostics import Report
 from generator.bank.fastyaml import Places
 from generator.bank.yamlsource import _Builder, _NodeReader, _place, read_yaml_text
+from tests.tools import require
 
 
 def full(text: str):
@@ -352,11 +352,8 @@ def test_c_reader_reads_the_usual_lines():
 
 def test_the_c_reader_is_built_where_required():
     """CI builds the C reader (pip install -e .): a missing build there is an error, not a silent slowdown."""
-    if C_READER is None:
-        if os.environ.get("ERRATA_REQUIRE_TOOLS") == "1":
-            pytest.fail("the C reader (generator/bank/_fastyaml.c) is not built: ERRATA_REQUIRE_TOOLS=1 needs it; "
-                        "pip install -e . or python setup.py build_ext --inplace")
-        pytest.skip("the C reader is not built (python setup.py build_ext --inplace): the Python reader reads")
+    require(C_READER is not None, "the C reader (generator/bank/_fastyaml.c) is not built (pip install -e . or "
+                                  "python setup.py build_ext --inplace): the Python reader reads")
 
 
 @needs_c
