@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import replace
-from itertools import chain, compress, count, filterfalse
-from operator import attrgetter, not_
+from itertools import chain, filterfalse
+from operator import attrgetter
 
 from ..bank import Bank, Fact, finish, gc_paused, load_bank, suggest
 from ..diagnostics import BankError, Diagnostic, Report
@@ -72,29 +72,23 @@ def check_semantics(bank: Bank, report: Report) -> None:
     # fault is still reported at every fact, in the order of the facts).
     facts = bank.facts
     references, sources = bank.references, bank.sources
-    # (Sets and lists gathered by calls that loop in C: they pass over every fact.)
-    used_refs = set(chain.from_iterable(map(_REFS, facts)))
-    used_sources = set(map(_SOURCE, chain.from_iterable(map(_ERRORS, facts))))
-    used_sources.update(map(_SOURCE, chain.from_iterable(map(_CONFIRMED_BY, facts))))
+    used_refs = {r for f in facts for r in f.refs}
+    used_sources = {e.source for f in facts for e in f.errors}
+    used_sources.update(e.source for f in facts for e in f.confirmed_by)
     check_refs = "references" not in bank.incomplete and not used_refs <= references.keys()
     check_sources = "sources" not in bank.incomplete and any(s and s not in sources for s in used_sources)
     topics: dict[str, str] = {}
     miscased: dict[str, str] = {}   # topic → the spelling first seen of its case-folded form, when another
-    for topic in dict.fromkeys(map(_TOPIC, facts)):
+    for topic in dict.fromkeys(f.topic for f in facts):
         if topic:
             first = topics.setdefault(topic.casefold(), topic)
             if first != topic:
                 miscased[topic] = first
-    names = set(map(_TOPIC, facts))
-    names.update(chain.from_iterable(map(_TAGS, facts)))
+    names = {f.topic for f in facts}
+    names.update(t for f in facts for t in f.tags)
     empty_level = {name for name in names if "::" in name and _EMPTY_LEVEL.search(name)}
     mixed = _mixed_script_facts(facts)
-    if miscased or empty_level or check_refs or check_sources:
-        visit = range(len(facts))
-    else:   # only the options and the scripts are left to look at: the facts with something to report
-        visit = sorted(mixed.union(compress(count(), map(not_, map(_DISTINCT, map(_NORMS, facts))))))
-    for k in visit:
-        f = facts[k]
+    for k, f in enumerate(facts):
         if miscased or empty_level:
             topic = f.topic
             if topic in miscased:
@@ -117,8 +111,7 @@ def check_semantics(bank: Bank, report: Report) -> None:
                 if e.source and e.source not in sources:
                     report.error(f"unknown source '{e.source}'", e.path + ("source",), fact_id=f.id,
                                  hint=hint(e.source, sources, "sources"), code="unknown-source")
-        if not f.norms.distinct:   # `_check_options`
-            _report_option_clashes(f, report)
+        _check_options(f, report)
         if k in mixed:
             _report_mixed_scripts(f, report)
     _check_unused(bank, used_refs, used_sources, report)
@@ -169,11 +162,8 @@ def _mixed_script_facts(facts: list[Fact]) -> set[int]:
     return found
 
 
-_QUESTION, _ANSWER, _TOPIC, _TAGS = attrgetter("question"), attrgetter("answer"), attrgetter("topic"), attrgetter("tags")
-_REFS, _SOURCE, _CONFIRMED_BY = attrgetter("refs"), attrgetter("source"), attrgetter("confirmed_by")
-_NORMS, _DISTINCT = attrgetter("norms"), attrgetter("distinct")
-_ACCEPT, _DISTRACTORS, _ERRORS, _SAYS = attrgetter("accept"), attrgetter("distractors"), attrgetter("errors"), \
-    attrgetter("says")
+_QUESTION, _ANSWER, _ACCEPT = attrgetter("question"), attrgetter("answer"), attrgetter("accept")
+_DISTRACTORS, _ERRORS, _SAYS = attrgetter("distractors"), attrgetter("errors"), attrgetter("says")
 
 
 def _has_mixed_script(f: Fact) -> bool:
