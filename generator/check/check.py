@@ -331,7 +331,12 @@ def _has_any(text: str, words: tuple[str, ...]) -> bool:
 def check_bank(file: str, options: int = DEFAULT_OPTIONS, strict: bool = False,
                lint: bool = True) -> tuple[Bank | None, Report]:
     """Load, check and lint a bank. Every diagnostic comes back located."""
-    bank, report, doc = load_bank(file)
+    return check_loaded(*load_bank(file), options=options, strict=strict, lint=lint)
+
+
+def check_loaded(bank: Bank | None, report: Report, doc, options: int = DEFAULT_OPTIONS, strict: bool = False,
+                 lint: bool = True) -> tuple[Bank | None, Report]:
+    """`check_bank` of a bank already read (`load_bank`'s bank, report and document)."""
     if bank is not None:
         with gc_paused():
             # The give-away lint needs nothing from the checks below: on a large bank it runs in a
