@@ -39,7 +39,8 @@ from typing import Callable, Iterator, Optional  # noqa: E402
 import typer  # noqa: E402
 
 from generator.bank import Bank  # noqa: E402
-from generator.check import check_bank  # noqa: E402
+from generator.bank import load_bank  # noqa: E402
+from generator.check import check_bank, check_loaded  # noqa: E402
 from generator.diagnostics import Report  # noqa: E402
 from generator.quiz import DEFAULT_OPTIONS, MAX_OPTIONS, MIN_OPTIONS, generate, select_facts  # noqa: E402
 
@@ -204,15 +205,17 @@ def print_shortfalls(report: Report, facts) -> None:
             say(d.format(), err=True)
 
 
-def load_checked(bank: str, options: int = DEFAULT_OPTIONS, strict: bool = False) -> tuple[Bank, Report]:
+def load_checked(bank: str, options: int = DEFAULT_OPTIONS, strict: bool = False,
+                 loaded: tuple | None = None) -> tuple[Bank, Report]:
     """The bank and its report, or exit 1 with its errors printed (warnings are summarised only).
+    ``loaded``: `load_bank`'s result for the bank, if it was read already.
 
     The commands that call this show no lint warnings (only shortfalls), so the bank is checked
     without the lint; a bank with errors is checked again in full, so that its summary counts
     the warnings as `errata check` does."""
     path = _bank_path(bank)
     with working(f"reading and checking {path}"):
-        result, report = check_bank(path, options=options, strict=strict, lint=False)
+        result, report = check_loaded(*(loaded or load_bank(path)), options=options, strict=strict, lint=False)
         if not report.ok or result is None:
             result, report = check_bank(path, options=options, strict=strict)
     if not report.ok or result is None:
@@ -414,13 +417,21 @@ def build(
         advance = [lambda n: None]
         loaded: list[Bank] = []
 
-        def load(n: int) -> Bank:
-            # The bar starts once the bank is read (an unchanged deck is never read, and shows none).
-            b, _ = load_checked(bank, n)
-            loaded.append(b)
-            if len(b.facts) >= 2000:
-                advance[0] = stack.enter_context(progress("building", len(b.facts)))
-            return b
+        def load(n: int) -> tuple[Bank, Callable[[], None]]:
+            # The bank as read, and its checks, which the build runs while it starts on the notes. A bank
+            # that could not be read whole is checked here (nothing is started on it).
+            with working(f"reading {path}"):
+                read = load_bank(path)
+            if read[0] is None or not read[1].ok:
+                load_checked(bank, n, loaded=read)  # exits with the errors
+
+            def check() -> None:
+                # The bar starts once the bank is checked (an unchanged deck is never read, and shows none).
+                b, _ = load_checked(bank, n, loaded=read)
+                loaded.append(b)
+                if len(b.facts) >= 2000:
+                    advance[0] = stack.enter_context(progress("building", len(b.facts)))
+            return read[0], check
 
         result = build_deck(path, str(out), load, options=options, restamp=restamp, new_deck_id=new_deck_id,
                             progress=lambda n: advance[0](n))

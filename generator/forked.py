@@ -27,6 +27,9 @@ class Inline(Generic[T]):
         fn, args = self._call
         return fn(*args)
 
+    def cancel(self) -> None:
+        """Never mind the result (nothing was started)."""
+
 
 class Forked(Inline[T]):
     """``fn(*args)`` started in a child process; `result()` waits for it and returns it (or raises its error).
@@ -63,6 +66,19 @@ class Forked(Inline[T]):
         if ok:
             return value
         raise value
+
+
+    def cancel(self) -> None:
+        """Stop the child, if there is one, and never mind its result: for a caller that no longer needs it."""
+        if self._pid is None:
+            return
+        try:
+            os.kill(self._pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(self._pid, 0)
+        os.close(self._read)
+        self._pid = None
 
 
 def _child(read: int, write: int, fn, args) -> None:

@@ -1,7 +1,5 @@
 """The deck's notes made the quick way are the notes made the plain way.
 
-- The notes of a large bank's last part are made in a forked child: the same notes, digests
-  and progress as all made in the process.
 - Each note's digest is made with it: `content_digest` of its content.
 - A myth note with one known GUID keeps it without its quote's GUID being made.
 - A first build normalises the quotes all at once: the same GUIDs as one by one.
@@ -42,35 +40,10 @@ def _as_rows(specs):
     return [tuple(getattr(s, f) for f in FIELDS) + (s.known_digest,) for s in specs]
 
 
-def _identity_with_slots(bank, specs) -> Identity:
-    """An identity as a rebuild has it: every note known, the myth notes in their slots (one GUID
-    moved to a wrong slot, so that the rule of several known GUIDs is taken too)."""
-    slots: dict = {}
-    for s in specs:
-        if s.source:
-            slots.setdefault((s.fact_id, s.source), []).append(s.guid)
-    first = next(iter(slots))
-    slots[first] = slots[first] + ["someone-elses-guid"]
-    return Identity(bank.deck.id, {s.guid for s in specs}, slots)
-
-
-def test_forked_notes_are_the_inline_notes(tmp_path):
-    for bank in _banks(tmp_path):
-        inline = bank_notes(bank, Identity(bank.deck.id), fork_from=10 ** 9)
-        for identity in (Identity(bank.deck.id), _identity_with_slots(bank, inline)):
-            here_counts, forked_counts = [], []
-            here = bank_notes(bank, identity, progress=here_counts.append, fork_from=10 ** 9)
-            forked = bank_notes(bank, identity, progress=forked_counts.append, fork_from=1)
-            assert _as_rows(forked) == _as_rows(here), bank.deck.id
-            assert sum(forked_counts) == sum(here_counts) == len(bank.facts)
-            assert all(type(s) is type(here[0]) for s in forked)
-
-
 def test_a_notes_digest_is_its_content_digest(tmp_path):
     for bank in _banks(tmp_path):
-        for forked in (False, True):
-            for s in bank_notes(bank, Identity(bank.deck.id), fork_from=1 if forked else 10 ** 9):
-                assert s.known_digest == content_digest(s.kind, s.values, s.tags) == s.digest()
+        for s in bank_notes(bank, Identity(bank.deck.id)):
+            assert s.known_digest == content_digest(s.kind, s.values, s.tags) == s.digest()
 
 
 def test_one_known_guid_is_kept_without_making_the_quotes(tmp_path, monkeypatch):
@@ -182,47 +155,12 @@ def test_a_lock_names_its_first_repeated_guid_or_note_id(tmp_path):
         read_lock(lock(("a", "", 0, "g1", 1000, 5, "x"), retired=[retired]))
 
 
-def test_a_caller_that_stops_early_leaves_no_child_behind(tmp_path):
-    import os
-
-    from generator.writers.anki.notes import iter_notes
-
-    bank = load(write_bank(tmp_path, plain_data(40)))
-    notes = iter_notes(bank, Identity(bank.deck.id), fork_from=1)
-    next(notes)
-    pid = notes.gi_frame.f_locals["rest"]._pid
-    assert pid is not None
-    notes.close()  # waits for the child
-    with pytest.raises(ChildProcessError):  # reaped already
-        os.waitpid(pid, os.WNOHANG)
-
-
-class Text(str):
-    """A string of a type marshal does not take."""
-
-
-def test_notes_marshal_cannot_take_come_back_pickled(tmp_path, monkeypatch):
-    bank = load(write_bank(tmp_path, bank_dict()))
-    inline = bank_notes(bank, Identity(bank.deck.id), fork_from=10 ** 9)
-    made = notes_mod._notes
-
-    def with_a_str_subclass(*args):
-        out = made(*args)
-        for s in out:
-            s.fact_id = Text(s.fact_id)
-        return out
-
-    monkeypatch.setattr(notes_mod, "_notes", with_a_str_subclass)
-    forked = bank_notes(bank, Identity(bank.deck.id), fork_from=1)
-    assert _as_rows(forked) == _as_rows(inline)
-
-
 def test_quotes_normalised_at_once_give_the_guids_of_quotes_normalised_one_by_one(tmp_path, monkeypatch):
     """A first build normalises every quote in one `norm_all` call (`Identity.quote_norms`): the same notes."""
     banks = _banks(tmp_path)
     assert any(len(f.errors) > 1 for b in banks for f in b.facts)  # the rule of several errors is taken too
-    at_once = [_as_rows(bank_notes(b, Identity(b.deck.id), fork_from=f)) for b in banks for f in (1, 10 ** 9)]
+    at_once = [_as_rows(bank_notes(b, Identity(b.deck.id))) for b in banks]
     assert all(Identity(b.deck.id).quote_norms(b.facts) is not None for b in banks)
     monkeypatch.setattr(Identity, "quote_norms", lambda self, facts: None)
-    one_by_one = [_as_rows(bank_notes(b, Identity(b.deck.id), fork_from=f)) for b in banks for f in (1, 10 ** 9)]
+    one_by_one = [_as_rows(bank_notes(b, Identity(b.deck.id))) for b in banks]
     assert at_once == one_by_one

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import marshal
 import os
 import sqlite3
 import subprocess
@@ -42,14 +43,16 @@ from typing import Callable
 import genanki
 
 from ...atomic import check_target, output_set
-from ...bank import Bank, gc_paused
-from ...quiz import DEFAULT_OPTIONS
+from ...bank import Bank, Fact, gc_paused
+from ...forked import Forked
+from ...quiz import DEFAULT_OPTIONS, Generator
 from ...text.markup import plain_html
 from .lock import (Lock, LockedNote, LockedType, LockError, RetiredContent, legacy_lock_path, lock_path,
                    number_slots, read_lock, read_lock_header, source_of)
-from .notes import RETIRED_TAG, Identity, NoteSpec, deck_title, iter_notes, retire
+from .notes import DECK_SEED, RETIRED_TAG, Identity, NoteSpec, deck_title, facts_notes, retire
 from .notetypes import FACT, MYTH, NOTE_TYPES
-from .package import ID_STEP, PlannedNote, ShippedNote, description_html, read_apkg, write_apkg
+from .package import (ID_STEP, ApkgWriter, CollectionWriter, PlannedNote, ShippedNote, WrittenRows,
+                      description_html, read_apkg)
 
 # What decides a deck's content besides the bank and the options: a change here is a
 # reason to rebuild (and compare) even when the bank did not change.
@@ -57,6 +60,15 @@ _CODE = ("bank", "check", "quiz", "text", "writers/anki", "writers/deflate.py") 
 # A folder's Python modules and its C extensions' sources (their results are tested equal to the Python's,
 # but a deck made by changed code is rebuilt either way).
 _CODE_FILES = ("*.c", "*.py")
+
+# From this many facts on, the notes of the bank's last facts are made, planned and written into a
+# collection of their own by a forked child on the other core, while this process checks the bank and
+# does the same for the first facts; the child's rows are then copied in by SQLite (`_written_part`).
+# Below it, a process costs more than it saves.
+FORK_FROM = 4000
+# The child's share of the facts: more than half, as this process also checks the bank, and copies the
+# child's rows in.
+CHILD_SHARE = 0.55
 
 
 @dataclass
@@ -175,7 +187,8 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     old = read_lock(lpath)
     opts = opts or (old.options if old is not None and old.options else DEFAULT_OPTIONS)
     inputs = inputs_digest(bank_digest, opts)
-    bank = load(opts)
+    loaded = load(opts)
+    bank, verify = loaded if isinstance(loaded, tuple) else (loaded, None)
     deck_id = bank.deck.id
     apkg = apkg_path(out_dir, deck_id)
     check_target(apkg)  # a deck id too long for a file name fails here, before anything is read or written
@@ -238,51 +251,200 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     known = (old.notes.keys() | shipped.keys() if shipped else old.notes) if same_deck else frozenset()
     identity = Identity(deck_id, known,
                         {k: [v[0][1]] if len(v) == 1 else [g for _, g in sorted(v)] for k, v in slots.items()})
-    specs = iter_notes(bank, identity, opts, progress)  # planned as they come: the last ones may still be made
-
     next_id = max(now * 1000, max(old.max_id(), max((s.id for s in shipped.values()), default=0)) + ID_STEP)
+    planner = _Planner(old.notes, shipped, now, next_id)
+    type_mods = {k: v.mod for k, v in new.note_types.items()}
+    title, description = deck_title(bank), description_html(bank.deck.description)
+    # One set: the lock is renamed first, then the deck; a run killed in between is
+    # completed by the next one (generator.atomic).
+    lock_staged, staged = files.path(lpath), files.path(apkg)
+    folder = os.path.dirname(staged)
+    scratch = files.scratch(folder)
+    lines: list = []  # the lock's note lines, made on a thread while SQLite makes the indexes
+    try:
+        writer = ApkgWriter(staged, scratch)
+        try:
+            kinds = _write_bank_notes(writer, bank, identity, opts, planner, new.notes, verify, progress,
+                                      lambda: files.scratch(folder), result.made)
+            result.added, result.changed, result.unchanged = planner.added, planner.changed, planner.unchanged
+            retired = _retired_notes(result, bank, old, shipped, new.notes, now, previous, previous_digest)
+            writer.add(retired)
+            for p in retired:
+                kinds[p.spec.kind] = kinds.get(p.spec.kind, 0) + 1
+            result.notes = kinds
+            del bank  # what is left to write is in the collection
+            result.cards = writer.finish(type_mods, title, description, meanwhile=lambda: lines.append(new.note_lines()))
+        finally:
+            writer.close()
+    except sqlite3.OperationalError as e:  # "database or disk is full"
+        raise OSError(errno.EIO, f"cannot write the deck ({e})", apkg) from e
+    except OSError as e:
+        if e.filename in (None, staged, scratch):
+            e.filename = apkg
+        raise
+    os.unlink(scratch)
+    new.apkg = file_digest(staged)
+    new.counts = {"notes": result.notes, "cards": result.cards,
+                  "retired": len(result.retired) + result.still_retired}
+    files.write(lpath, new.dumps(lines[0]).encode("utf-8"), lock_staged)
+    result.made += [old, new, shipped, identity, slots, lines]
+    return result
+
+
+class _Planner:
+    """Each note's id and modification time (the rules above), from the lock's notes and those of the
+    deck in the output folder when it was shipped after the lock was written (``shipped``). Notes
+    new to both get ids from ``next_id`` on, ``ID_STEP`` apart, in the order they are planned."""
+
+    def __init__(self, old_notes: dict[str, LockedNote], shipped: dict[str, ShippedNote], now: int, next_id: int):
+        self.old_notes, self.shipped, self.now, self.next_id = old_notes, shipped, now, next_id
+        self.added: list[str] = []  # labels
+        self.changed: list[str] = []
+        self.unchanged = 0
+
+    def plan(self, specs: list[NoteSpec], due: int) -> tuple[list[PlannedNote], list[LockedNote]]:
+        """The notes planned (their cards due from ``due`` on, in order) and as the lock keeps them."""
+        planned: list[PlannedNote] = []
+        locked: list[LockedNote] = []
+        old_notes, shipped, now, next_id = self.old_notes, self.shipped, self.now, self.next_id
+        added, changed, plan, lock, planned_note, locked_note = (self.added, self.changed, planned.append,
+                                                                 locked.append, PlannedNote, LockedNote)
+        seen: set[str] = set()
+        unchanged = 0
+        for spec in specs:
+            guid = spec.guid
+            if guid in seen:  # the checker keeps ids unique; never ship two notes with one GUID
+                raise ValueError(f"two notes of the bank share the GUID {guid} ({spec.label})")
+            seen.add(guid)
+            digest = spec.known_digest or spec.digest()  # made with the note: no call
+            before, ship = old_notes.get(guid), shipped.get(guid) if shipped else None
+            if before is None and ship is None:
+                note_id, mod = next_id, now
+                next_id += ID_STEP
+                added.append(spec.label)
+            else:
+                if ship is not None and (before is None or ship.mod > before.mod):
+                    last, same = ship.mod, ship.digest() == digest   # the deck was shipped after the lock was written
+                else:
+                    last, same = before.mod, before.digest == digest
+                note_id = (before or ship).id
+                if same:
+                    mod = last
+                    unchanged += 1
+                else:
+                    mod = _next_mod(now, last)
+                    changed.append(spec.label)
+            lock(locked_note(spec.fact_id, spec.source, spec.n, guid, note_id, mod, digest))
+            plan(planned_note(spec, note_id, mod, due))
+            due += 1
+        self.next_id = next_id
+        self.unchanged += unchanged
+        return planned, locked
+
+
+def _kinds(planned: list[PlannedNote]) -> dict[str, int]:
+    """The notes per kind, in the order the kinds first appear."""
+    kinds: dict[str, int] = {}
+    for p in planned:
+        kinds[p.spec.kind] = kinds.get(p.spec.kind, 0) + 1
+    return kinds
+
+
+def _write_bank_notes(writer: ApkgWriter, bank: Bank, identity: Identity, options: int, planner: _Planner,
+                      new_notes: dict[str, LockedNote], verify: Callable[[], None] | None,
+                      progress: Callable[[int], None] | None, scratch: Callable[[], str],
+                      made: list) -> dict[str, int]:
+    """Make, plan and write the bank's notes, in bank order, into ``writer`` and ``new_notes`` (the new
+    lock's); ``verify()`` checks the bank first. Return the notes per kind; the notes made are put in
+    ``made`` (`BuildResult.made`).
+
+    From ``FORK_FROM`` facts on, a forked child does the last facts' notes (`_written_part`) while this
+    process checks the bank and does the first ones."""
+    facts = bank.facts
+    gen = Generator(bank, DECK_SEED, options)
+    cut = len(facts) - int(len(facts) * CHILD_SHARE) if len(facts) >= FORK_FROM else len(facts)
+    first_new_id = planner.next_id
+    due = cut + sum(len(f.errors) for f in facts[:cut])  # the first facts' notes: a fact's, a myth an error
+    rest = Forked(_written_part, bank, gen, identity, facts[cut:], planner, due, scratch()) if cut < len(facts) else None
+    try:
+        if verify is not None:
+            verify()  # while the child works: an error stops the build here
+        planned, locked = planner.plan(facts_notes(bank, gen, identity, facts[:cut], progress), 0)
+        if len(planned) != due:
+            raise RuntimeError(f"{len(planned)} notes made of the first {cut} facts, {due} expected")
+        made.append(planned)
+        writer.add(planned)
+        for note in locked:
+            new_notes[note.guid] = note
+        kinds = _kinds(planned)
+        if rest is None:
+            return kinds
+        # The child's notes new to the lock were numbered as if this process had added none.
+        shift = ID_STEP * len(planner.added)
+        rows, later, added, changed, unchanged, later_kinds = _read_part(rest.result())
+    except BaseException:
+        if rest is not None:
+            rest.cancel()
+        raise
+    if progress:
+        progress(len(facts) - cut)
+    for fact, source, n, guid, note_id, mod, digest in later:
+        if guid in new_notes:
+            raise ValueError(f"two notes of the bank share the GUID {guid} ({fact})")
+        new_notes[guid] = LockedNote(fact, source, n, guid, note_id + shift if note_id >= first_new_id else note_id,
+                                     mod, digest)
+    planner.added += added
+    planner.changed += changed
+    planner.unchanged += unchanged
+    for kind, n in later_kinds.items():
+        kinds[kind] = kinds.get(kind, 0) + n
+    writer.copy(rows, first_new_id, shift)
+    os.unlink(rows.path)
+    return kinds
+
+
+def _written_part(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact], planner: _Planner, due: int,
+                  path: str) -> bytes | tuple:
+    """The notes of ``facts`` made, planned (their cards due from ``due`` on) and written into a collection
+    of their own at ``path``: what a forked child does, and sends back (`_read_part`): the collection's
+    `WrittenRows`, the notes as the lock keeps them, the labels of those added and changed, the number
+    unchanged, and the notes per kind. Plain values, marshalled (in two thirds of pickle's time); left to
+    pickle if some value is of a type marshal does not take."""
+    planned, locked = planner.plan(facts_notes(bank, gen, identity, facts), due)
+    writer = CollectionWriter(path, tables_only=True)
+    try:
+        writer.add(planned)
+        rows = writer.written(path)
+    finally:
+        writer.close()
+    part = ((rows.path, rows.decks, rows.patterns), [n.row() for n in locked], planner.added, planner.changed,
+            planner.unchanged, _kinds(planned))
+    try:
+        return marshal.dumps(part)
+    except ValueError:
+        return part
+
+
+def _read_part(data: bytes | tuple) -> tuple:
+    rows, *rest = marshal.loads(data) if isinstance(data, bytes) else data
+    return (WrittenRows(*rows), *rest)
+
+
+def _retired_notes(result: BuildResult, bank: Bank, old: Lock, shipped: dict[str, ShippedNote],
+                   new_notes: dict[str, LockedNote], now: int, previous: str,
+                   previous_digest: str | None) -> list[PlannedNote]:
+    """The notes of the lock or the last deck whose fact or error left the bank, shipped retired (a
+    notice, a tag), after the bank's notes; kept in ``new_notes``; counted in ``result``."""
     planned: list[PlannedNote] = []
 
     def keep(spec: NoteSpec, note_id: int, mod: int, digest: str) -> None:
         note = LockedNote(spec.fact_id, spec.source, spec.n, spec.guid, note_id, mod, digest)
         if spec.retired:
             note.retired = RetiredContent(spec.kind, spec.label, spec.deck, spec.fields, spec.tags)
-        new.notes[spec.guid] = note
-        planned.append(PlannedNote(spec, note_id, mod, len(planned)))
+        planned.append(PlannedNote(spec, note_id, mod, len(new_notes)))
+        new_notes[spec.guid] = note
 
-    # `keep` written out for the bank's notes (none of them retired): 200,000 notes at 100,000 facts.
-    new_notes, old_notes, added, changed = new.notes, old.notes, result.added, result.changed
-    plan, locked, planned_note = planned.append, LockedNote, PlannedNote
-    due = len(planned)
-    unchanged = 0
-    for spec in specs:
-        guid = spec.guid
-        if guid in new_notes:  # the checker keeps ids unique; never ship two notes with one GUID
-            raise ValueError(f"two notes of the bank share the GUID {guid} ({spec.label})")
-        digest = spec.known_digest or spec.digest()  # made with the note: no call
-        before, ship = old_notes.get(guid), shipped.get(guid) if shipped else None
-        if before is None and ship is None:
-            note_id, mod = next_id, now
-            next_id += ID_STEP
-            added.append(spec.label)
-        else:
-            if ship is not None and (before is None or ship.mod > before.mod):
-                last, same = ship.mod, ship.digest() == digest   # the deck was shipped after the lock was written
-            else:
-                last, same = before.mod, before.digest == digest
-            note_id = (before or ship).id
-            if same:
-                mod = last
-                unchanged += 1
-            else:
-                mod = _next_mod(now, last)
-                changed.append(spec.label)
-        new_notes[guid] = locked(spec.fact_id, spec.source, spec.n, guid, note_id, mod, digest)
-        plan(planned_note(spec, note_id, mod, due))
-        due += 1
-    result.unchanged += unchanged
-
-    gone = [g for g in old.notes.keys() | shipped.keys() if g not in new.notes]
+    gone = [g for g in old.notes.keys() | shipped.keys() if g not in new_notes]
     if gone and not shipped and previous_digest is not None and any(old.notes[g].retired is None for g in gone):
         shipped = read_apkg(previous)  # the last content of the notes to retire
     missing = 0
@@ -313,33 +475,7 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     if missing:
         result.notices.append(f"{missing} retired note{'s' if missing != 1 else ''} shipped with the notice only: "
                               f"their last content was in {previous}, which is not there")
-
-    for p in planned:
-        result.notes[p.spec.kind] = result.notes.get(p.spec.kind, 0) + 1
-    type_mods = {k: v.mod for k, v in new.note_types.items()}
-    title, description = deck_title(bank), description_html(bank.deck.description)
-    del bank, specs  # what is left to write is in `planned`
-    # One set: the lock is renamed first, then the deck; a run killed in between is
-    # completed by the next one (generator.atomic).
-    lock_staged, staged = files.path(lpath), files.path(apkg)
-    scratch = files.scratch(os.path.dirname(staged))
-    lines: list = []  # the lock's note lines, made on a thread while SQLite makes the indexes
-    try:
-        result.cards = write_apkg(staged, scratch, planned, type_mods, title, description,
-                                  meanwhile=lambda: lines.append(new.note_lines()))
-    except sqlite3.OperationalError as e:  # "database or disk is full"
-        raise OSError(errno.EIO, f"cannot write the deck ({e})", apkg) from e
-    except OSError as e:
-        if e.filename in (None, staged, scratch):
-            e.filename = apkg
-        raise
-    os.unlink(scratch)
-    new.apkg = file_digest(staged)
-    new.counts = {"notes": result.notes, "cards": result.cards,
-                  "retired": len(result.retired) + result.still_retired}
-    files.write(lpath, new.dumps(lines[0]).encode("utf-8"), lock_staged)
-    result.made = [old, new, shipped, identity, slots, planned, lines]
-    return result
+    return planned
 
 
 def _fact_of(ship: ShippedNote) -> str:

@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import marshal
 import random
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterator
 
 import genanki
 
-from ...forked import Forked
 from ...quiz import DEFAULT_OPTIONS, MIN_OPTIONS, Generator
 from ...bank import Bank, Fact, SourceError
 from ...quiz import BORROWED, CURATED, SOURCE_ERROR, Option
@@ -381,66 +378,15 @@ _MYTH_FIELDS = ["Quote", "Source", "Claim", "Why", "Answer", "FactId", "Notice",
 assert FACT.field_names == _FACT_FIELDS and MYTH.field_names == _MYTH_FIELDS, "note type fields moved"
 
 
-# From this many facts on, the notes of the bank's last part are made in a forked child on the
-# other core while this process makes (and the build plans) the first part; below it a process
-# costs more than it saves.
-FORK_FROM = 4000
-# The child's part: less than half, as it also marshals its notes, which this process reads back; this
-# process also plans each note as it comes. With the notes' C kit a note costs the child relatively more
-# (its marshalling is unchanged): a first build at 100k facts took 12.25 and 11.84 s at 42 % against 13.26
-# and 12.53 s at 47 % (alternating runs; 38 % was no steadier).
-CHILD_SHARE = 0.42
-
-
-def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, progress=None,
-               fork_from: int = FORK_FROM) -> list[NoteSpec]:
+def bank_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, progress=None) -> list[NoteSpec]:
     """Every note of the bank, in bank order: each fact's note, then its myth notes; each note's
-    digest made with it. From ``fork_from`` facts on, the last part is made in a forked child."""
-    return list(iter_notes(bank, identity, options, progress, fork_from))
+    digest made with it (`facts_notes` of all the facts)."""
+    return facts_notes(bank, Generator(bank, DECK_SEED, options), identity, bank.facts, progress)
 
 
-def iter_notes(bank: Bank, identity: Identity, options: int = DEFAULT_OPTIONS, progress=None,
-               fork_from: int = FORK_FROM) -> Iterator[NoteSpec]:
-    """`bank_notes` one by one: the first part's notes are given while the child still makes the
-    last part's, so the caller's work on them overlaps the child's."""
-    gen = Generator(bank, DECK_SEED, options)
-    facts = bank.facts
-    if len(facts) < fork_from:
-        yield from _notes(bank, gen, identity, facts, progress)
-        return
-    cut = len(facts) - int(len(facts) * CHILD_SHARE)
-    rest = Forked(_note_rows, bank, gen, identity, facts[cut:])
-    try:
-        yield from _notes(bank, gen, identity, facts[:cut], progress)
-    except BaseException:  # an error here or the caller's (it stopped early): wait for the child, never leave it behind
-        try:
-            rest.result()
-        except Exception:
-            pass  # the caller's error is the one to report
-        raise
-    rows = rest.result()
-    if isinstance(rows, bytes):
-        rows = marshal.loads(rows)
-    if progress:
-        progress(len(facts) - cut)
-    for kind, guid, fact_id, label, deck, values, tags, source, n, digest in rows:
-        yield NoteSpec(kind, guid, fact_id, label, deck, values, tags, False, source, n, None, digest)
-
-
-def _note_rows(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact]) -> bytes | list[tuple]:
-    """`_notes` as tuples of strings, lists and ints, marshalled: what a child sends back (marshal
-    writes them in two thirds of pickle's time, and keeps shared tag lists shared). Left to pickle
-    if some value is of a type marshal does not take."""
-    rows = [(s.kind, s.guid, s.fact_id, s.label, s.deck, s.values, s.tags, s.source, s.n, s.known_digest)
-            for s in _notes(bank, gen, identity, facts, None)]
-    try:
-        return marshal.dumps(rows)
-    except ValueError:
-        return rows
-
-
-def _notes(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact], progress) -> list[NoteSpec]:
-    """The notes of ``facts``, in order (see `bank_notes`)."""
+def facts_notes(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact], progress=None) -> list[NoteSpec]:
+    """The notes of ``facts`` (some of the bank's), in order, from ``gen``, a `Generator` of the bank with
+    ``DECK_SEED`` (see `bank_notes`); ``progress`` is called with the number of facts done."""
     out: list[NoteSpec] = []
     append = out.append
     fact_kind, myth_kind = FACT.key, MYTH.key

@@ -67,93 +67,165 @@ def deck_id_for(name: str) -> int:
     return 1_000_000_000_000 + h % 1_000_000_000_000
 
 
-def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str, int], title: str,
-                     description: str, meanwhile: Callable[[], object] | None = None) -> dict[str, int]:
-    """Write the SQLite collection holding ``notes`` to ``db_path``; return its cards per card type name.
-    Rows go in from generators, so no second copy of the deck's text is held. ``meanwhile`` is called
-    on another thread while SQLite makes the indexes (`_Meanwhile`)."""
-    models = {k: nt.model(type_mods[k]) for k, nt in NOTE_TYPES.items()}
-    parent_id = deck_id_for(title)
-    decks = {title: genanki.Deck(parent_id, title, description=description)}
-    for p in notes:
-        if p.spec.deck not in decks:
-            decks[p.spec.deck] = genanki.Deck(deck_id_for(p.spec.deck), p.spec.deck)
-    deck_ids = {name: d.deck_id for name, d in decks.items()}
-    # Which card types a note gets: genanki's rule (the required fields of each template).
-    reqs = {k: [(ord_, how == "any", tuple(fields)) for ord_, how, fields in m._req] for k, m in models.items()}
-    note_kinds = {k: (m.model_id, NOTE_TYPES[k].sort_field) for k, m in models.items()}
-    names = {k: [t[0] for t in nt.templates] for k, nt in NOTE_TYPES.items()}
-    counts: dict[str, int] = {}
+@dataclass
+class WrittenRows:
+    """Notes and cards written into a collection of their own (`CollectionWriter` with ``tables_only``),
+    by another process, to be copied into the deck's (`CollectionWriter.copy`): the deck names and card
+    patterns its notes used, in the order they first appear (`CollectionWriter.decks`, ``.patterns``)."""
 
-    def note_rows():
-        for p in notes:
-            s = p.spec
-            values = s.values
-            mid, sort_field = note_kinds[s.kind]
-            yield p.id, s.guid, mid, p.mod, " " + " ".join(s.tags) + " ", "\x1f".join(values), values[sort_field]
+    path: str
+    decks: list[str]
+    patterns: dict[tuple, int]
 
-    # A note's card types depend only on which of the fields the rules read are empty: the
-    # rules are applied once per kind and pattern, and each note looks its pattern up.
-    read = {k: sorted({i for _, _, fields in rs for i in fields}) for k, rs in reqs.items()}
-    getters = {k: itemgetter(*fields, fields[0]) for k, fields in read.items()}  # always a tuple
 
-    def ords_of(key: tuple) -> tuple[int, ...]:
-        kind, *filled = key
-        filled = dict(zip(read[kind], filled))
-        return tuple(ord_ for ord_, any_of, fields in reqs[kind]
-                     if (any if any_of else all)(filled[i] for i in fields))
+class CollectionWriter:
+    """The SQLite collection of a deck, written in parts: rows (`add`, `copy`), then `finish`.
 
-    masks: dict[tuple, int] = {}  # pattern → its card types, bit ord_ for card type ord_
-    patterns: dict[tuple, int] = {}  # pattern → its notes, in the order the patterns first appear
+    Rows go in from generators, so no second copy of the deck's text is held. With ``tables_only``
+    it is a scratch collection of notes and cards only, for another process to fill and the deck's
+    writer to copy (`WrittenRows`): the rows are the same as if they had been added to the deck."""
 
-    def card_rows():
-        """A row a note: SQLite makes its cards (`CARDS`) from the card types in the mask."""
-        for p in notes:
-            s = p.spec
-            kind = s.kind
-            key = (kind, *map(bool, getters[kind](s.values)))
-            mask = masks.get(key)
-            if mask is None:
-                mask = masks[key] = sum(1 << ord_ for ord_ in ords_of(key))
-                if mask >> ID_STEP:  # `CARDS` makes ID_STEP card types at most (their ids would meet)
-                    raise ValueError(f"note type {kind}: more than {ID_STEP} card types")
-            patterns[key] = patterns.get(key, 0) + 1
-            yield p.id, deck_ids[s.deck], p.mod, -1 if s.retired else 0, p.due, mask
-
-    def count_cards() -> None:
-        """The cards per card type name, listed in the order their first cards were made."""
-        for key, n in patterns.items():
-            for ord_ in ords_of(key):
-                template = names[key[0]][ord_]
-                counts[template] = counts.get(template, 0) + n
-
-    conn = sqlite3.connect(db_path)
-    try:
+    def __init__(self, db_path: str, tables_only: bool = False):
+        # Which card types a note gets: genanki's rule (the required fields of each template).
+        self._reqs = {k: [(ord_, how == "any", tuple(fields)) for ord_, how, fields in nt.model(0)._req]
+                      for k, nt in NOTE_TYPES.items()}
+        self._note_kinds = {k: (nt.id, nt.sort_field) for k, nt in NOTE_TYPES.items()}
+        # A note's card types depend only on which of the fields the rules read are empty: the
+        # rules are applied once per kind and pattern, and each note looks its pattern up.
+        self._read = {k: sorted({i for _, _, fields in rs for i in fields}) for k, rs in self._reqs.items()}
+        self._getters = {k: itemgetter(*fields, fields[0]) for k, fields in self._read.items()}  # always a tuple
+        self._masks: dict[tuple, int] = {}  # pattern → its card types, bit ord_ for card type ord_
+        self.patterns: dict[tuple, int] = {}  # pattern → its notes, in the order the patterns first appear
+        self.decks: dict[str, int] = {}  # deck name → id, in the order the notes first use them
+        self._conn = conn = sqlite3.connect(db_path)
         cur = conn.cursor()
         cur.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before the first table
         cur.execute("PRAGMA journal_mode = OFF")  # a scratch file: written once, then zipped
         cur.execute("PRAGMA synchronous = OFF")
         cur.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         cur.execute("PRAGMA locking_mode = EXCLUSIVE")
-        tables, _, indexes = APKG_SCHEMA.partition("CREATE INDEX")
-        cur.executescript(tables)  # indexes after the rows: one sort instead of an update per row
-        cur.executescript(APKG_COL)
+        tables, _, self._indexes = APKG_SCHEMA.partition("CREATE INDEX")
+        if tables_only:
+            cur.executescript(";".join(t for t in tables.split(";") if "TABLE notes" in t or "TABLE cards" in t))
+        else:
+            cur.executescript(tables)  # indexes after the rows: one sort instead of an update per row
+            cur.executescript(APKG_COL)
+
+    def add(self, notes: list[PlannedNote]) -> None:
+        """Insert the notes and their cards, in the order given."""
+        note_kinds, getters, masks, patterns, decks = (self._note_kinds, self._getters, self._masks, self.patterns,
+                                                       self.decks)
+
+        def note_rows():
+            for p in notes:
+                s = p.spec
+                values = s.values
+                mid, sort_field = note_kinds[s.kind]
+                yield p.id, s.guid, mid, p.mod, " " + " ".join(s.tags) + " ", "\x1f".join(values), values[sort_field]
+
+        def card_rows():
+            """A row a note: SQLite makes its cards (`CARDS`) from the card types in the mask."""
+            for p in notes:
+                s = p.spec
+                kind = s.kind
+                key = (kind, *map(bool, getters[kind](s.values)))
+                mask = masks.get(key)
+                if mask is None:
+                    mask = masks[key] = sum(1 << ord_ for ord_ in self._ords_of(key))
+                    if mask >> ID_STEP:  # `CARDS` makes ID_STEP card types at most (their ids would meet)
+                        raise ValueError(f"note type {kind}: more than {ID_STEP} card types")
+                patterns[key] = patterns.get(key, 0) + 1
+                deck_id = decks.get(s.deck)
+                if deck_id is None:
+                    deck_id = decks[s.deck] = deck_id_for(s.deck)
+                yield p.id, deck_id, p.mod, -1 if s.retired else 0, p.due, mask
+
+        cur = self._conn.cursor()
+        # usn -1, csum 0, flags 0, data "" and a new card's zeros, as genanki writes them.
+        cur.executemany("INSERT INTO notes VALUES(?,?,?,?,-1,?,?,?,0,0,'')", note_rows())
+        cur.executemany(CARDS, card_rows())
+
+    def copy(self, rows: WrittenRows, new_from: int, shift: int) -> None:
+        """Insert the notes and cards of another collection (in the order of their ids), the ids of
+        notes from ``new_from`` on moved on by ``shift`` (with their cards'): notes another process
+        added, numbered before it knew how many this one had added."""
+        conn = self._conn
+        conn.execute("ATTACH DATABASE ? AS written", (rows.path,))
+        if shift:
+            moved = f"CASE WHEN {{0}} >= {int(new_from)} THEN {{0}} + {int(shift)} ELSE {{0}} END"
+            conn.execute(f"INSERT INTO notes SELECT {moved.format('id')}, guid, mid, mod, usn, tags, flds, sfld, "
+                         f"csum, flags, data FROM written.notes ORDER BY id")
+            conn.execute(f"INSERT INTO cards SELECT {moved.format('id')}, {moved.format('nid')}, did, ord, mod, "
+                         f"usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid, flags, data "
+                         f"FROM written.cards ORDER BY id")
+        else:
+            conn.execute("INSERT INTO notes SELECT * FROM written.notes ORDER BY id")
+            conn.execute("INSERT INTO cards SELECT * FROM written.cards ORDER BY id")
+        conn.commit()  # a database is detached outside a transaction
+        conn.execute("DETACH DATABASE written")
+        for name in rows.decks:
+            if name not in self.decks:
+                self.decks[name] = deck_id_for(name)
+        for key, n in rows.patterns.items():
+            self.patterns[key] = self.patterns.get(key, 0) + n
+
+    def written(self, path: str) -> WrittenRows:
+        """Commit and close a scratch collection (``tables_only``) at ``path``, for `copy`."""
+        self._conn.commit()
+        self._conn.close()
+        return WrittenRows(path, list(self.decks), self.patterns)
+
+    def finish(self, type_mods: dict[str, int], title: str, description: str,
+               meanwhile: Callable[[], object] | None = None) -> dict[str, int]:
+        """The deck's and note types' rows, then the indexes; return the cards per card type name.
+        ``meanwhile`` is called on another thread while SQLite makes the indexes (`_Meanwhile`)."""
+        models = {k: nt.model(type_mods[k]) for k, nt in NOTE_TYPES.items()}
+        parent_id = deck_id_for(title)
+        decks = {title: genanki.Deck(parent_id, title, description=description)}
+        for name, deck_id in self.decks.items():
+            if name not in decks:
+                decks[name] = genanki.Deck(deck_id, name)
+        cur = self._conn.cursor()
         old_decks, old_models = cur.execute("SELECT decks, models FROM col").fetchone()
         all_decks = json.loads(old_decks)  # genanki's template collection has Anki's "Default" deck
         all_decks.update({str(d.deck_id): d.to_json() for d in decks.values()})
         all_models = json.loads(old_models)
         all_models.update({str(m.model_id): m.to_json(0, parent_id) for m in models.values()})
         cur.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(all_models)))
-        # usn -1, csum 0, flags 0, data "" and a new card's zeros, as genanki writes them.
-        cur.executemany("INSERT INTO notes VALUES(?,?,?,?,-1,?,?,?,0,0,'')", note_rows())
-        cur.executemany(CARDS, card_rows())
-        count_cards()
         with _Meanwhile(meanwhile):
-            cur.executescript("CREATE INDEX" + indexes)
-            conn.commit()
+            cur.executescript("CREATE INDEX" + self._indexes)
+            self._conn.commit()
+        return self.card_counts()
+
+    def card_counts(self) -> dict[str, int]:
+        """The cards per card type name, listed in the order their first cards were made."""
+        counts: dict[str, int] = {}
+        for key, n in self.patterns.items():
+            for ord_ in self._ords_of(key):
+                template = NOTE_TYPES[key[0]].templates[ord_][0]
+                counts[template] = counts.get(template, 0) + n
+        return counts
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def _ords_of(self, key: tuple) -> tuple[int, ...]:
+        kind, *filled = key
+        filled = dict(zip(self._read[kind], filled))
+        return tuple(ord_ for ord_, any_of, fields in self._reqs[kind]
+                     if (any if any_of else all)(filled[i] for i in fields))
+
+
+def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str, int], title: str,
+                     description: str, meanwhile: Callable[[], object] | None = None) -> dict[str, int]:
+    """Write the SQLite collection holding ``notes`` to ``db_path``; return its cards per card type name
+    (`CollectionWriter` in one part)."""
+    writer = CollectionWriter(db_path)
+    try:
+        writer.add(notes)
+        return writer.finish(type_mods, title, description, meanwhile)
     finally:
-        conn.close()
-    return counts
+        writer.close()
 
 
 # A note's cards, in the order of their card types, from one row a note (`card_rows`): id, deck, mod,
@@ -192,19 +264,45 @@ class _Meanwhile:
                 raise self._error
 
 
+class ApkgWriter(CollectionWriter):
+    """The deck as an .apkg at ``target`` (a staged file): its collection written at ``scratch`` in parts
+    (`CollectionWriter`), compressed while it is written (`_CompressedAhead`) and zipped by `finish`."""
+
+    def __init__(self, target: str, scratch: str):
+        self._target, self._scratch = target, scratch
+        self._ahead = _CompressedAhead(scratch, DEFLATE_PIECE)
+        try:
+            super().__init__(scratch)
+        except BaseException:
+            self._ahead.close()
+            raise
+
+    def finish(self, type_mods: dict[str, int], title: str, description: str,
+               meanwhile: Callable[[], object] | None = None) -> dict[str, int]:
+        counts = super().finish(type_mods, title, description, meanwhile)
+        self._conn.close()
+        self._ahead.finish()
+        _zip_collection(self._target, self._scratch, self._ahead.ready)
+        return counts
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._ahead.close()
+
+
 def write_apkg(target: str, scratch: str, notes: list[PlannedNote], type_mods: dict[str, int], title: str,
                description: str, meanwhile: Callable[[], object] | None = None) -> dict[str, int]:
-    """Write the deck as an .apkg to ``target`` (a staged file), using ``scratch`` for the
-    collection; return its cards per card type name. ``meanwhile`` is called on another thread
-    once the rows are in, while SQLite makes the indexes (it lets go of the GIL meanwhile)."""
-    ahead = _CompressedAhead(scratch, DEFLATE_PIECE)
+    """Write the deck holding ``notes`` as an .apkg to ``target`` (a staged file), using ``scratch`` for
+    the collection; return its cards per card type name (`ApkgWriter` in one part). ``meanwhile`` is
+    called on another thread once the rows are in, while SQLite makes the indexes."""
+    writer = ApkgWriter(target, scratch)
     try:
-        counts = write_collection(scratch, notes, type_mods, title, description, meanwhile)
-        ahead.finish()
-        _zip_collection(target, scratch, ahead.ready)
-        return counts
+        writer.add(notes)
+        return writer.finish(type_mods, title, description, meanwhile)
     finally:
-        ahead.close()
+        writer.close()
 
 
 def _zip_collection(target: str, scratch: str, ready: dict | None = None) -> None:

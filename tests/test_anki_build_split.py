@@ -1,0 +1,134 @@
+"""A large bank's build is split over two processes: the same deck and lock as made in one.
+
+- The last facts' notes are made, planned and written into a collection of their own by a
+  forked child (`build._written_part`) while the parent checks the bank and does the first
+  ones; SQLite copies the child's rows in. Through first builds and rebuilds that add facts
+  in both parts (the child's new notes are numbered after the parent's), change and retire
+  them, the lock, the deck's rows and the summary are those of the build in one process.
+- The bank's checks run while the child works: a bank they stop leaves no child behind and
+  writes nothing.
+- A child's notes of a type marshal does not take come back pickled: the same build.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from generator.bank import load_bank
+from generator.check import check_loaded
+from generator.writers.anki import build as build_mod
+from generator.writers.anki import build_deck, describe
+from tests.quiz_banks import hostile_data, plain_data
+from tests.test_anki_build import T0, Clock, apkg_rows, bank_dict, write_bank
+
+TABLES = {"notes": "select * from notes order by id", "cards": "select * from cards order by id",
+          "col": "select decks, models from col"}
+
+
+def _loader(path: Path, verify_error: Exception | None = None):
+    """`load` as the command line gives it: the bank as read, and its checks to run later."""
+    def load(options: int):
+        read = load_bank(str(path))
+
+        def verify() -> None:
+            if verify_error is not None:
+                raise verify_error
+            bank, report = check_loaded(*read, options=options, lint=False)
+            assert report.ok and bank is not None, [d.format() for d in report.errors]
+        return read[0], verify
+    return load
+
+
+def _versions(data: dict) -> list[dict]:
+    """The bank, then edited as an author would: facts changed, added and removed in both halves."""
+    facts = data["facts"]
+    later = copy.deepcopy(data)
+    later["facts"][0]["answer"] += " (changed)"
+    later["facts"][-1]["explain"] = "Explained again."
+    for at, source in ((1, 0), (len(facts), len(facts) - 1)):
+        new = copy.deepcopy(facts[source])
+        new["id"] = f"new-{at}"
+        new.pop("formerly", None)
+        later["facts"].insert(at, new)
+    last = copy.deepcopy(later)
+    del last["facts"][len(facts) // 2]
+    last["facts"][-2]["question"] += " Really?"
+    return [data, later, last]
+
+
+def _builds(tmp_path: Path, data: dict, monkeypatch, split: bool) -> list:
+    """Each version of the bank built in turn, a second apart: the lock, the deck's rows, the summary."""
+    monkeypatch.setattr(build_mod, "FORK_FROM", 1 if split else 10 ** 9)
+    monkeypatch.setattr(build_mod, "CHILD_SHARE", 0.5)
+    folder = tmp_path / ("split" if split else "one")
+    folder.mkdir()
+    clock, out = Clock(T0), []
+    for version in _versions(data):
+        path = write_bank(folder / "bank.yaml", version)
+        result = build_deck(str(path), str(folder / "decks"), _loader(path), clock=clock)
+        # The lock names the deck's digest: the file's pages, which SQLite lays out its own way when it copies rows.
+        lock = re.sub(rb'"apkg": "[0-9a-f]+"', b'"apkg": ""', Path(result.lock).read_bytes())
+        out.append((lock, {t: apkg_rows(result.apkg, sql) for t, sql in TABLES.items()},
+                    [line.replace(str(folder), "<folder>") for line in describe(result)]))
+        clock.t += 1
+    return out
+
+
+@pytest.mark.parametrize("data", [bank_dict(), hostile_data(), plain_data(40)], ids=["bank", "hostile", "plain"])
+def test_a_split_build_is_the_build_in_one_process(tmp_path, monkeypatch, data):
+    one = _builds(tmp_path, data, monkeypatch, split=False)
+    split = _builds(tmp_path, data, monkeypatch, split=True)
+    for (lock, rows, summary), (lock_split, rows_split, summary_split) in zip(one, split):
+        assert summary_split == summary
+        assert rows_split == rows
+        assert lock_split == lock
+    added = [line for line in one[1][2] if line.strip().startswith("added:")]
+    assert added and "new-1" in added[0]  # new notes in both halves: the child's were numbered after them
+    assert any("retired" in line and ": " in line for line in one[2][2])
+
+
+class _Recorded(build_mod.Forked):
+    made: list = []
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        _Recorded.made.append(self._pid)
+
+
+def test_a_bank_stopped_by_its_checks_leaves_no_child_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(build_mod, "FORK_FROM", 1)
+    monkeypatch.setattr(build_mod, "Forked", _Recorded)
+    _Recorded.made = []
+    path = write_bank(tmp_path / "bank.yaml", plain_data(40))
+    out = tmp_path / "decks"
+    with pytest.raises(LookupError, match="the checks say no"):
+        build_deck(str(path), str(out), _loader(path, LookupError("the checks say no")), clock=Clock(T0))
+    [pid] = _Recorded.made
+    assert pid is not None
+    with pytest.raises(ChildProcessError):  # stopped and reaped
+        os.waitpid(pid, os.WNOHANG)
+    assert not out.exists() or not list(out.iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) in (["bank.yaml"], ["bank.yaml", "decks"])
+
+
+class Text(str):
+    """A string of a type marshal does not take."""
+
+
+def test_a_childs_notes_marshal_cannot_take_come_back_pickled(tmp_path, monkeypatch):
+    made = build_mod.facts_notes
+
+    def with_a_str_subclass(*args, **kw):
+        out = made(*args, **kw)
+        for s in out:
+            s.fact_id = Text(s.fact_id)
+        return out
+
+    one = _builds(tmp_path, plain_data(12), monkeypatch, split=False)
+    monkeypatch.setattr(build_mod, "facts_notes", with_a_str_subclass)
+    assert _builds(tmp_path, plain_data(12), monkeypatch, split=True) == one
