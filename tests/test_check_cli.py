@@ -46,7 +46,7 @@ def test_ctrl_c_while_running_prints_one_line(tmp_path):
     code = ("import signal, sys, cli\n"
             "import generator.check as c\n"
             "def interrupted(*a, **k): raise KeyboardInterrupt\n"
-            "cli.check_bank = interrupted\n"
+            "cli.check_loaded = interrupted\n"
             "sys.argv = ['errata', 'check', 'questions.yaml']\n"
             "cli.main()\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)

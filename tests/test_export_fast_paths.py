@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import cli
-from generator.check import check_bank
+from generator.check import check_loaded
 from generator.quiz import generate
 from generator.text.markup import plain_html, spans, text_html
 from generator.writers import gift as write_gift, moodle_xml as write_moodle, qti as write_qti
@@ -192,7 +192,7 @@ def test_export_prints_what_a_linted_check_would(bank, tmp_path, capsys, monkeyp
         bank = error_and_lint_bank(tmp_path)
     args = ["export", bank, "--format", "gift", "-o", tmp_path / "out.gift", "--options", "5"]
     fast = run_cli(args, capsys, monkeypatch)
-    monkeypatch.setattr(cli, "check_bank", lambda *a, lint=True, **kw: check_bank(*a, **kw))
+    monkeypatch.setattr(cli, "check_loaded", lambda *a, lint=True, **kw: check_loaded(*a, **kw))
     linted = run_cli(args, capsys, monkeypatch)
     assert fast == linted
 

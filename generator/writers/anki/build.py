@@ -51,7 +51,7 @@ from .lock import (Lock, LockedNote, LockedType, LockError, RetiredContent, lega
                    number_slots, read_lock, read_lock_header, source_of)
 from .notes import DECK_SEED, RETIRED_TAG, Identity, NoteSpec, deck_title, facts_notes, retire
 from .notetypes import FACT, MYTH, NOTE_TYPES
-from .package import (ID_STEP, ApkgWriter, CollectionWriter, PlannedNote, ShippedNote, WrittenRows,
+from .package import (ID_STEP, ApkgWriter, CollectionWriter, Meanwhile, PlannedNote, ShippedNote, WrittenRows,
                       description_html, read_apkg)
 
 # What decides a deck's content besides the bank and the options: a change here is a
@@ -260,20 +260,33 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     lock_staged, staged = files.path(lpath), files.path(apkg)
     folder = os.path.dirname(staged)
     scratch = files.scratch(folder)
-    lines: list = []  # the lock's note lines, made on a thread while SQLite makes the indexes
+    lines: list = []  # the lock's note lines
     try:
         writer = ApkgWriter(staged, scratch)
         try:
-            kinds = _write_bank_notes(writer, bank, identity, opts, planner, new.notes, verify, progress,
-                                      lambda: files.scratch(folder), result.made)
+            kinds, notes = _write_bank_notes(writer, bank, identity, opts, planner, verify, progress,
+                                             lambda: files.scratch(folder), result.made)
             result.added, result.changed, result.unchanged = planner.added, planner.changed, planner.unchanged
-            retired = _retired_notes(result, bank, old, shipped, new.notes, now, previous, previous_digest)
-            writer.add(retired)
+            retired = _retired_notes(result, bank, old, shipped, new.notes, notes.guids, now, previous,
+                                     previous_digest)
             for p in retired:
                 kinds[p.spec.kind] = kinds.get(p.spec.kind, 0) + 1
             result.notes = kinds
             del bank  # what is left to write is in the collection
-            result.cards = writer.finish(type_mods, title, description, meanwhile=lambda: lines.append(new.note_lines()))
+
+            def lock_lines() -> None:
+                notes.lock(new.notes)
+                lines.append(new.note_lines())
+
+            # The lock's notes and lines are made on a thread while SQLite copies the child's rows and
+            # makes the indexes, and the deck is zipped: work in C that lets go of the GIL.
+            with Meanwhile(lock_lines):
+                if notes.written is not None:
+                    writer.copy(notes.written, notes.new_from, notes.shift)
+                writer.add(retired)
+                result.cards = writer.finish(type_mods, title, description)
+            if notes.written is not None:
+                os.unlink(notes.written.path)
         finally:
             writer.close()
     except sqlite3.OperationalError as e:  # "database or disk is full"
@@ -287,7 +300,7 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     new.counts = {"notes": result.notes, "cards": result.cards,
                   "retired": len(result.retired) + result.still_retired}
     files.write(lpath, new.dumps(lines[0]).encode("utf-8"), lock_staged)
-    result.made += [old, new, shipped, identity, slots, lines]
+    result.made += [old, new, shipped, identity, slots, lines, planner, notes]
     return result
 
 
@@ -302,13 +315,13 @@ class _Planner:
         self.changed: list[str] = []
         self.unchanged = 0
 
-    def plan(self, specs: list[NoteSpec], due: int) -> tuple[list[PlannedNote], list[LockedNote]]:
-        """The notes planned (their cards due from ``due`` on, in order) and as the lock keeps them."""
+    def plan(self, specs: list[NoteSpec], due: int) -> tuple[list[PlannedNote], list[tuple]]:
+        """The notes planned (their cards due from ``due`` on, in order), and as the lock keeps them
+        (`LockedNote.row`: plain values, which a child sends back as they are)."""
         planned: list[PlannedNote] = []
-        locked: list[LockedNote] = []
+        locked: list[tuple] = []
         old_notes, shipped, now, next_id = self.old_notes, self.shipped, self.now, self.next_id
-        added, changed, plan, lock, planned_note, locked_note = (self.added, self.changed, planned.append,
-                                                                 locked.append, PlannedNote, LockedNote)
+        added, changed, plan, lock, planned_note = self.added, self.changed, planned.append, locked.append, PlannedNote
         seen: set[str] = set()
         unchanged = 0
         for spec in specs:
@@ -334,7 +347,7 @@ class _Planner:
                 else:
                     mod = _next_mod(now, last)
                     changed.append(spec.label)
-            lock(locked_note(spec.fact_id, spec.source, spec.n, guid, note_id, mod, digest))
+            lock((spec.fact_id, spec.source, spec.n, guid, note_id, mod, digest))
             plan(planned_note(spec, note_id, mod, due))
             due += 1
         self.next_id = next_id
@@ -350,13 +363,36 @@ def _kinds(planned: list[PlannedNote]) -> dict[str, int]:
     return kinds
 
 
+@dataclass
+class _BankNotes:
+    """The bank's notes as the lock keeps them (`LockedNote.row`), those of the first facts and those a
+    forked child made of the last ones (`_written_part`), with the collection it wrote them into."""
+
+    first: list[tuple]
+    last: list[tuple]
+    guids: set[str]                     # every note's
+    written: WrittenRows | None = None
+    new_from: int = 0                   # the ids from here on, in ``last``, are of notes new to the lock…
+    shift: int = 0                      # …numbered as if the parent had added none: moved on by this much
+
+    def lock(self, new_notes: dict[str, LockedNote]) -> None:
+        """Keep the notes in ``new_notes`` (the ids of ``last`` moved on, see above)."""
+        locked = LockedNote
+        for row in self.first:
+            new_notes[row[3]] = locked(*row)
+        new_from, shift = self.new_from, self.shift
+        for fact, source, n, guid, note_id, mod, digest in self.last:
+            new_notes[guid] = locked(fact, source, n, guid, note_id + shift if note_id >= new_from else note_id,
+                                     mod, digest)
+
+
 def _write_bank_notes(writer: ApkgWriter, bank: Bank, identity: Identity, options: int, planner: _Planner,
-                      new_notes: dict[str, LockedNote], verify: Callable[[], None] | None,
-                      progress: Callable[[int], None] | None, scratch: Callable[[], str],
-                      made: list) -> dict[str, int]:
-    """Make, plan and write the bank's notes, in bank order, into ``writer`` and ``new_notes`` (the new
-    lock's); ``verify()`` checks the bank first. Return the notes per kind; the notes made are put in
-    ``made`` (`BuildResult.made`).
+                      verify: Callable[[], None] | None, progress: Callable[[int], None] | None,
+                      scratch: Callable[[], str], made: list) -> tuple[dict[str, int], _BankNotes]:
+    """Make, plan and write the bank's notes, in bank order, into ``writer``; ``verify()`` checks the bank
+    first. Return the notes per kind, and the notes for the lock, with the collection a child wrote, if
+    any, for the caller to copy in (`CollectionWriter.copy`). The notes made are put in ``made``
+    (`BuildResult.made`).
 
     From ``FORK_FROM`` facts on, a forked child does the last facts' notes (`_written_part`) while this
     process checks the bank and does the first ones."""
@@ -369,38 +405,35 @@ def _write_bank_notes(writer: ApkgWriter, bank: Bank, identity: Identity, option
     try:
         if verify is not None:
             verify()  # while the child works: an error stops the build here
-        planned, locked = planner.plan(facts_notes(bank, gen, identity, facts[:cut], progress), 0)
+        planned, first = planner.plan(facts_notes(bank, gen, identity, facts[:cut], progress), 0)
         if len(planned) != due:
             raise RuntimeError(f"{len(planned)} notes made of the first {cut} facts, {due} expected")
         made.append(planned)
         writer.add(planned)
-        for note in locked:
-            new_notes[note.guid] = note
         kinds = _kinds(planned)
+        guids = {row[3] for row in first}  # each once: the planner saw to that
         if rest is None:
-            return kinds
+            return kinds, _BankNotes(first, [], guids)
         # The child's notes new to the lock were numbered as if this process had added none.
         shift = ID_STEP * len(planner.added)
-        rows, later, added, changed, unchanged, later_kinds = _read_part(rest.result())
+        rows, last, added, changed, unchanged, later_kinds = _read_part(rest.result())
     except BaseException:
         if rest is not None:
             rest.cancel()
         raise
+    made.append(last)
     if progress:
         progress(len(facts) - cut)
-    for fact, source, n, guid, note_id, mod, digest in later:
-        if guid in new_notes:
-            raise ValueError(f"two notes of the bank share the GUID {guid} ({fact})")
-        new_notes[guid] = LockedNote(fact, source, n, guid, note_id + shift if note_id >= first_new_id else note_id,
-                                     mod, digest)
+    later = {row[3] for row in last}
+    clash = guids & later
+    if clash:
+        raise ValueError(f"two notes of the bank share the GUID {min(clash)}")
     planner.added += added
     planner.changed += changed
     planner.unchanged += unchanged
     for kind, n in later_kinds.items():
         kinds[kind] = kinds.get(kind, 0) + n
-    writer.copy(rows, first_new_id, shift)
-    os.unlink(rows.path)
-    return kinds
+    return kinds, _BankNotes(first, last, guids | later, rows, first_new_id, shift)
 
 
 def _written_part(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact], planner: _Planner, due: int,
@@ -417,7 +450,7 @@ def _written_part(bank: Bank, gen: Generator, identity: Identity, facts: list[Fa
         rows = writer.written(path)
     finally:
         writer.close()
-    part = ((rows.path, rows.decks, rows.patterns), [n.row() for n in locked], planner.added, planner.changed,
+    part = ((rows.path, rows.decks, rows.patterns), locked, planner.added, planner.changed,
             planner.unchanged, _kinds(planned))
     try:
         return marshal.dumps(part)
@@ -431,24 +464,26 @@ def _read_part(data: bytes | tuple) -> tuple:
 
 
 def _retired_notes(result: BuildResult, bank: Bank, old: Lock, shipped: dict[str, ShippedNote],
-                   new_notes: dict[str, LockedNote], now: int, previous: str,
+                   new_notes: dict[str, LockedNote], bank_guids: set[str], now: int, previous: str,
                    previous_digest: str | None) -> list[PlannedNote]:
-    """The notes of the lock or the last deck whose fact or error left the bank, shipped retired (a
-    notice, a tag), after the bank's notes; kept in ``new_notes``; counted in ``result``."""
+    """The notes of the lock or the last deck whose fact or error left the bank (whose notes' GUIDs are
+    ``bank_guids``), shipped retired (a notice, a tag), after the bank's notes; kept in ``new_notes``;
+    counted in ``result``."""
     planned: list[PlannedNote] = []
 
     def keep(spec: NoteSpec, note_id: int, mod: int, digest: str) -> None:
         note = LockedNote(spec.fact_id, spec.source, spec.n, spec.guid, note_id, mod, digest)
         if spec.retired:
             note.retired = RetiredContent(spec.kind, spec.label, spec.deck, spec.fields, spec.tags)
-        planned.append(PlannedNote(spec, note_id, mod, len(new_notes)))
+        planned.append(PlannedNote(spec, note_id, mod, due + len(planned)))
         new_notes[spec.guid] = note
 
-    gone = [g for g in old.notes.keys() | shipped.keys() if g not in new_notes]
+    due = len(bank_guids)
+    gone = (old.notes.keys() | shipped.keys()) - bank_guids
     if gone and not shipped and previous_digest is not None and any(old.notes[g].retired is None for g in gone):
         shipped = read_apkg(previous)  # the last content of the notes to retire
     missing = 0
-    for guid in sorted(gone, key=lambda g: (old.notes[g].id if g in old.notes else shipped[g].id)):
+    for guid in sorted(gone, key=lambda g: (old.notes[g].id if g in old.notes else shipped[g].id, g)):
         before, ship = old.notes.get(guid), shipped.get(guid)
         if before is not None and before.retired is not None and (ship is None or ship.mod <= before.mod):
             keep(before.retired.spec(before), before.id, before.mod, before.digest)

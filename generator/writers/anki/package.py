@@ -178,7 +178,7 @@ class CollectionWriter:
     def finish(self, type_mods: dict[str, int], title: str, description: str,
                meanwhile: Callable[[], object] | None = None) -> dict[str, int]:
         """The deck's and note types' rows, then the indexes; return the cards per card type name.
-        ``meanwhile`` is called on another thread while SQLite makes the indexes (`_Meanwhile`)."""
+        ``meanwhile`` is called on another thread while SQLite makes the indexes (`Meanwhile`)."""
         models = {k: nt.model(type_mods[k]) for k, nt in NOTE_TYPES.items()}
         parent_id = deck_id_for(title)
         decks = {title: genanki.Deck(parent_id, title, description=description)}
@@ -192,7 +192,7 @@ class CollectionWriter:
         all_models = json.loads(old_models)
         all_models.update({str(m.model_id): m.to_json(0, parent_id) for m in models.values()})
         cur.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(all_models)))
-        with _Meanwhile(meanwhile):
+        with Meanwhile(meanwhile):
             cur.executescript("CREATE INDEX" + self._indexes)
             self._conn.commit()
         return self.card_counts()
@@ -236,7 +236,7 @@ CARDS = ("INSERT INTO cards SELECT ?1 + ord, ?1, ?2, ord, ?3, -1, 0, ?4, ?5, 0, 
          + " UNION ALL ".join(f"SELECT {ord_} AS ord WHERE ?6 & {1 << ord_}" for ord_ in range(ID_STEP)) + ")")
 
 
-class _Meanwhile:
+class Meanwhile:
     """Call a function on a thread for the time of a ``with`` block, and wait for it (its error
     raised) on leaving the block. Python code on two threads takes turns (the GIL): this is for a
     block that spends its time in C with the GIL let go, as SQLite making an index does, not for
@@ -252,7 +252,7 @@ class _Meanwhile:
         except BaseException as e:  # raised again on the block's thread
             self._error = e
 
-    def __enter__(self) -> "_Meanwhile":
+    def __enter__(self) -> "Meanwhile":
         if self._thread is not None:
             self._thread.start()
         return self
