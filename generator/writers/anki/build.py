@@ -373,7 +373,7 @@ class _BankNotes:
     guids: set[str]                     # every note's
     written: WrittenRows | None = None
     new_from: int = 0                   # the ids from here on, in ``last``, are of notes new to the lock…
-    shift: int = 0                      # …numbered as if the parent had added none: moved on by this much
+    shift: int = 0                      # …numbered before the parent knew how many it added: moved by this much
 
     def lock(self, new_notes: dict[str, LockedNote]) -> None:
         """Keep the notes in ``new_notes`` (the ids of ``last`` moved on, see above)."""
@@ -401,7 +401,13 @@ def _write_bank_notes(writer: ApkgWriter, bank: Bank, identity: Identity, option
     cut = len(facts) - int(len(facts) * CHILD_SHARE) if len(facts) >= FORK_FROM else len(facts)
     first_new_id = planner.next_id
     due = cut + sum(len(f.errors) for f in facts[:cut])  # the first facts' notes: a fact's, a myth an error
-    rest = Forked(_written_part, bank, gen, identity, facts[cut:], planner, due, scratch()) if cut < len(facts) else None
+    # The child numbers the notes new to the lock after those this process will add: all of its notes
+    # when neither the lock nor a deck knows any note (a first build), else none (the usual edit). Any
+    # other count moves the child's numbers (`CollectionWriter.copy`); this one spares SQLite that.
+    guess = due if not planner.old_notes and not planner.shipped else 0
+    child_from = first_new_id + ID_STEP * guess
+    rest = (Forked(_written_part, bank, gen, identity, facts[cut:], planner, due, child_from, scratch())
+            if cut < len(facts) else None)
     try:
         if verify is not None:
             verify()  # while the child works: an error stops the build here
@@ -414,8 +420,7 @@ def _write_bank_notes(writer: ApkgWriter, bank: Bank, identity: Identity, option
         guids = {row[3] for row in first}  # each once: the planner saw to that
         if rest is None:
             return kinds, _BankNotes(first, [], guids)
-        # The child's notes new to the lock were numbered as if this process had added none.
-        shift = ID_STEP * len(planner.added)
+        shift = first_new_id + ID_STEP * len(planner.added) - child_from
         rows, last, added, changed, unchanged, later_kinds = _read_part(rest.result())
     except BaseException:
         if rest is not None:
@@ -437,12 +442,14 @@ def _write_bank_notes(writer: ApkgWriter, bank: Bank, identity: Identity, option
 
 
 def _written_part(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact], planner: _Planner, due: int,
-                  path: str) -> bytes | tuple:
-    """The notes of ``facts`` made, planned (their cards due from ``due`` on) and written into a collection
-    of their own at ``path``: what a forked child does, and sends back (`_read_part`): the collection's
+                  next_id: int, path: str) -> bytes | tuple:
+    """The notes of ``facts`` made, planned (their cards due from ``due`` on, the notes new to the lock
+    numbered from ``next_id`` on) and written into a collection of their own at ``path``: what a forked
+    child does, and sends back (`_read_part`): the collection's
     `WrittenRows`, the notes as the lock keeps them, the labels of those added and changed, the number
     unchanged, and the notes per kind. Plain values, marshalled (in two thirds of pickle's time); left to
     pickle if some value is of a type marshal does not take."""
+    planner.next_id = next_id
     planned, locked = planner.plan(facts_notes(bank, gen, identity, facts), due)
     writer = CollectionWriter(path, tables_only=True)
     try:
