@@ -269,27 +269,32 @@ class ApkgWriter(CollectionWriter):
     (`CollectionWriter`), compressed while it is written (`_CompressedAhead`) and zipped by `finish`."""
 
     def __init__(self, target: str, scratch: str):
+        super().__init__(scratch)
         self._target, self._scratch = target, scratch
-        self._ahead = _CompressedAhead(scratch, DEFLATE_PIECE)
-        try:
-            super().__init__(scratch)
-        except BaseException:
-            self._ahead.close()
-            raise
+        # Started with the first rows, not before: a process may be forked meanwhile (a child of a
+        # process with threads gets only the forking one, and whatever locks the others held).
+        self._ahead: _CompressedAhead | None = None
+
+    def add(self, notes: list[PlannedNote]) -> None:
+        if self._ahead is None:
+            self._ahead = _CompressedAhead(self._scratch, DEFLATE_PIECE)
+        super().add(notes)
 
     def finish(self, type_mods: dict[str, int], title: str, description: str,
                meanwhile: Callable[[], object] | None = None) -> dict[str, int]:
         counts = super().finish(type_mods, title, description, meanwhile)
         self._conn.close()
-        self._ahead.finish()
-        _zip_collection(self._target, self._scratch, self._ahead.ready)
+        if self._ahead is not None:
+            self._ahead.finish()
+        _zip_collection(self._target, self._scratch, self._ahead.ready if self._ahead is not None else None)
         return counts
 
     def close(self) -> None:
         try:
             super().close()
         finally:
-            self._ahead.close()
+            if self._ahead is not None:
+                self._ahead.close()
 
 
 def write_apkg(target: str, scratch: str, notes: list[PlannedNote], type_mods: dict[str, int], title: str,
