@@ -4,7 +4,8 @@
   forked child (`build._written_part`) while the parent checks the bank and does the first
   ones; SQLite copies the child's rows in. Through first builds and rebuilds that add facts
   in both parts (the child's new notes are numbered after the parent's), change and retire
-  them, the lock, the deck's rows and the summary are those of the build in one process.
+  them, revert the bank and its lock (the deck in the folder is newer than the lock) and lose
+  the lock, the lock, the deck's rows and the summary are those of the build in one process.
 - The bank's checks run while the child works: a bank they stop leaves no child behind and
   writes nothing.
 - A child's notes of a type marshal does not take come back pickled: the same build.
@@ -67,10 +68,18 @@ def _builds(tmp_path: Path, data: dict, monkeypatch, split: bool) -> list:
     monkeypatch.setattr(build_mod, "CHILD_SHARE", 0.5)
     folder = tmp_path / ("split" if split else "one")
     folder.mkdir()
-    clock, out = Clock(T0), []
-    for version in _versions(data):
+    clock, out, locks = Clock(T0), [], []
+    versions = _versions(data)
+    # Then the first version again with the first lock restored (a revert: the deck in the folder is newer
+    # than the lock), and once more without a lock (its ids and times read back from the deck).
+    for version, lock_before in [(v, None) for v in versions] + [(versions[0], 0), (versions[1], "none")]:
         path = write_bank(folder / "bank.yaml", version)
+        if lock_before == "none":
+            (folder / "bank.lock.json").unlink()
+        elif lock_before is not None:
+            (folder / "bank.lock.json").write_bytes(locks[lock_before])
         result = build_deck(str(path), str(folder / "decks"), _loader(path), clock=clock)
+        locks.append(Path(result.lock).read_bytes())
         # The lock names the deck's digest: the file's pages, which SQLite lays out its own way when it copies rows.
         lock = re.sub(rb'"apkg": "[0-9a-f]+"', b'"apkg": ""', Path(result.lock).read_bytes())
         out.append((lock, {t: apkg_rows(result.apkg, sql) for t, sql in TABLES.items()},
@@ -90,6 +99,8 @@ def test_a_split_build_is_the_build_in_one_process(tmp_path, monkeypatch, data):
     added = [line for line in one[1][2] if line.strip().startswith("added:")]
     assert added and "new-1" in added[0]  # new notes in both halves: the child's were numbered after them
     assert any("retired" in line and ": " in line for line in one[2][2])
+    assert any("is not the deck" in line for line in one[3][2])  # the reverted lock: the deck's notes were newer
+    assert any("no lock file" in line for line in one[4][2])
 
 
 class _Recorded(build_mod.Forked):

@@ -459,6 +459,10 @@ def _written_part(bank: Bank, gen: Generator, identity: Identity, facts: list[Fa
         writer.close()
     part = ((rows.path, rows.decks, rows.patterns), locked, planner.added, planner.changed,
             planner.unchanged, _kinds(planned))
+    # Held by a cycle, the notes are not freed one by one when this returns (0.2 s at 100k facts): a
+    # child ends without freeing anything (`Forked`); done inline (no fork), they are the collector's.
+    made = [planned, locked]
+    made.append(made)
     try:
         return marshal.dumps(part)
     except ValueError:

@@ -4,9 +4,10 @@ genanki stamps every note, card and note type with one package timestamp and ins
 row by row; here each note brings its own id and modification time (from the lock),
 each note type its own modification time, and the rows go in with `executemany` into a
 scratch file in the output folder (a temporary file the next run removes if this one
-is killed); the collection is compressed in pieces on two threads, most of them while
-SQLite is still writing it (`_CompressedAhead`). The zip has
-fixed entry times, so the same notes give the same bytes. The collection is the legacy
+is killed), in parts (`CollectionWriter`): rows added here, and rows another process wrote
+into a collection of its own, copied in by SQLite. The collection is compressed in pieces
+on two threads, most of them while SQLite is still writing it (`_CompressedAhead`). The zip
+has fixed entry times, so the same notes give the same bytes. The collection is the legacy
 `collection.anki2` (schema 11) that every Anki client still imports.
 
 `read_apkg` reads a deck written earlier: the notes students were last given, with
