@@ -143,3 +143,28 @@ def test_a_childs_notes_marshal_cannot_take_come_back_pickled(tmp_path, monkeypa
     one = _builds(tmp_path, plain_data(12), monkeypatch, split=False)
     monkeypatch.setattr(build_mod, "facts_notes", with_a_str_subclass)
     assert _builds(tmp_path, plain_data(12), monkeypatch, split=True) == one
+
+
+def test_myth_slots_are_each_fact_and_sources_guids_in_slot_order():
+    """`_myth_slots`'s quick lane for one note a slot key, and its plain lane for several, against the rule."""
+    import random
+
+    from generator.writers.anki.lock import LockedNote, RetiredContent
+
+    rng = random.Random(5)
+    notes = []
+    for i in range(400):
+        fact, source = f"f{rng.randrange(60)}", rng.choice(["", "s1", "s2"])
+        note = LockedNote(fact, source, rng.randrange(3), f"g{i}", i, 0, "d")
+        if rng.random() < 0.1:
+            note.retired = RetiredContent("myth", "x", "D", {}, [])
+        notes.append(note)
+    expected: dict = {}
+    for n in notes:
+        if n.source and n.retired is None:
+            expected.setdefault((n.fact, n.source), []).append((n.n, n.guid))
+    expected = {k: [g for _, g in sorted(v)] for k, v in expected.items()}
+    assert any(len(v) > 1 for v in expected.values()) and any(len(v) == 1 for v in expected.values())
+    assert build_mod._myth_slots(notes) == expected
+    single = [n for n in notes if (n.fact, n.source) in {k for k, v in expected.items() if len(v) == 1}]
+    assert build_mod._myth_slots(single) == {k: v for k, v in expected.items() if len(v) == 1}

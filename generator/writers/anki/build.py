@@ -37,6 +37,7 @@ import sqlite3
 import subprocess
 import time
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Callable
 
@@ -243,14 +244,10 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
         else:
             new.note_types[key] = before
 
-    slots: dict[tuple[str, str], list[tuple[int, str]]] = {}
     same_deck = old.deck == deck_id  # a new deck id: every note new, the old ones retired
-    for n in old.notes.values():
-        if same_deck and n.source and n.retired is None:
-            slots.setdefault((n.fact, n.source), []).append((n.n, n.guid))
+    slots = _myth_slots(old.notes.values()) if same_deck else {}
     known = (old.notes.keys() | shipped.keys() if shipped else old.notes) if same_deck else frozenset()
-    identity = Identity(deck_id, known,
-                        {k: [v[0][1]] if len(v) == 1 else [g for _, g in sorted(v)] for k, v in slots.items()})
+    identity = Identity(deck_id, known, slots)
     next_id = max(now * 1000, max(old.max_id(), max((s.id for s in shipped.values()), default=0)) + ID_STEP)
     planner = _Planner(old.notes, shipped, now, next_id)
     type_mods = {k: v.mod for k, v in new.note_types.items()}
@@ -302,6 +299,20 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     files.write(lpath, new.dumps(lines[0]).encode("utf-8"), lock_staged)
     result.made += [old, new, shipped, identity, slots, lines, planner, notes]
     return result
+
+
+def _myth_slots(notes) -> dict[tuple[str, str], list[str]]:
+    """The GUIDs of the live myth notes of each fact and source, in the order of their slots (`Identity`)."""
+    live = [n for n in notes if n.source and n.retired is None]
+    keys = list(zip(map(attrgetter("fact"), live), map(attrgetter("source"), live)))
+    # Most facts have one error from a source: those are made at C speed, the others after.
+    slots = dict(zip(keys, [[guid] for guid in map(attrgetter("guid"), live)]))
+    if len(slots) != len(keys):
+        several: dict[tuple[str, str], list[tuple[int, str]]] = {}
+        for n in live:
+            several.setdefault((n.fact, n.source), []).append((n.n, n.guid))
+        slots.update({k: [guid for _, guid in sorted(v)] for k, v in several.items() if len(v) > 1})
+    return slots
 
 
 class _Planner:
