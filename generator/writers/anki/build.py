@@ -69,7 +69,7 @@ _CODE_FILES = ("*.c", "*.py")
 FORK_FROM = 4000
 # The child's share of the facts: more than half, as this process also checks the bank, and copies the
 # child's rows in.
-CHILD_SHARE = 0.55
+CHILD_SHARE = 0.58
 
 
 @dataclass
