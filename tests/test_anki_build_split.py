@@ -8,7 +8,8 @@
   the lock, the lock, the deck's rows and the summary are those of the build in one process.
 - The bank's checks run while the child works: a bank they stop leaves no child behind and
   writes nothing.
-- A child's notes of a type marshal does not take come back pickled: the same build.
+- A child's notes of a type marshal does not take come back pickled, and where there is no fork
+  its part is done in the process: the same build.
 """
 
 from __future__ import annotations
@@ -62,12 +63,19 @@ def _versions(data: dict) -> list[dict]:
     return [data, later, last]
 
 
-def _builds(tmp_path: Path, data: dict, monkeypatch, split: bool) -> list:
-    """Each version of the bank built in turn, a second apart: the lock, the deck's rows, the summary."""
+def _no_fork():
+    raise OSError("no fork here")
+
+
+def _builds(tmp_path: Path, data: dict, monkeypatch, split: bool, fork: bool = True) -> list:
+    """Each version of the bank built in turn, a second apart: the lock, the deck's rows, the summary.
+    Without ``fork``, the child's part is done in this process (as where there is no fork)."""
     monkeypatch.setattr(build_mod, "FORK_FROM", 1 if split else 10 ** 9)
     monkeypatch.setattr(build_mod, "CHILD_SHARE", 0.5)
-    folder = tmp_path / ("split" if split else "one")
-    folder.mkdir()
+    if not fork:
+        monkeypatch.setattr(os, "fork", _no_fork)
+    folder = tmp_path / ("split" if split else "one") / ("forked" if fork else "inline")
+    folder.mkdir(parents=True)
     clock, out, locks = Clock(T0), [], []
     versions = _versions(data)
     # Then the first version again with the first lock restored (a revert: the deck in the folder is newer
@@ -92,10 +100,12 @@ def _builds(tmp_path: Path, data: dict, monkeypatch, split: bool) -> list:
 def test_a_split_build_is_the_build_in_one_process(tmp_path, monkeypatch, data):
     one = _builds(tmp_path, data, monkeypatch, split=False)
     split = _builds(tmp_path, data, monkeypatch, split=True)
-    for (lock, rows, summary), (lock_split, rows_split, summary_split) in zip(one, split):
-        assert summary_split == summary
-        assert rows_split == rows
-        assert lock_split == lock
+    unforked = _builds(tmp_path, data, monkeypatch, split=True, fork=False)
+    for other in (split, unforked):
+        for (lock, rows, summary), (lock_split, rows_split, summary_split) in zip(one, other):
+            assert summary_split == summary
+            assert rows_split == rows
+            assert lock_split == lock
     added = [line for line in one[1][2] if line.strip().startswith("added:")]
     assert added and "new-1" in added[0]  # new notes in both halves: the child's were numbered after them
     assert any("retired" in line and ": " in line for line in one[2][2])

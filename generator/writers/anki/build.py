@@ -454,13 +454,13 @@ def _write_bank_notes(writer: ApkgWriter, bank: Bank, identity: Identity, option
 
 def _written_part(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact], planner: _Planner, due: int,
                   next_id: int, path: str) -> bytes | tuple:
-    """The notes of ``facts`` made, planned (their cards due from ``due`` on, the notes new to the lock
-    numbered from ``next_id`` on) and written into a collection of their own at ``path``: what a forked
-    child does, and sends back (`_read_part`): the collection's
-    `WrittenRows`, the notes as the lock keeps them, the labels of those added and changed, the number
-    unchanged, and the notes per kind. Plain values, marshalled (in two thirds of pickle's time); left to
-    pickle if some value is of a type marshal does not take."""
-    planner.next_id = next_id
+    """The notes of ``facts`` made, planned as ``planner`` plans (their cards due from ``due`` on, the notes
+    new to the lock numbered from ``next_id`` on) and written into a collection of their own at ``path``:
+    what a forked child does, and sends back (`_read_part`): the collection's `WrittenRows`, the notes as
+    the lock keeps them, the labels of those added and changed, the number unchanged, and the notes per
+    kind. Plain values, marshalled (in two thirds of pickle's time); left to pickle if some value is of a
+    type marshal does not take."""
+    planner = _Planner(planner.old_notes, planner.shipped, planner.now, next_id)  # its own counts and labels
     planned, locked = planner.plan(facts_notes(bank, gen, identity, facts), due)
     writer = CollectionWriter(path, tables_only=True)
     try:
