@@ -25,8 +25,6 @@ from json.encoder import encode_basestring  # json.dumps's own string encoder (e
 from dataclasses import dataclass, field
 from operator import attrgetter, index
 
-import orjson
-
 from .notes import NoteSpec, content_digest
 
 FORMAT = "errata-anki-lock"
@@ -181,21 +179,12 @@ def read_lock(path: str) -> Lock | None:
         if e.errno == errno.ENAMETOOLONG:  # no such file can exist
             return None
         raise LockError(f"{path}: cannot read the lock file ({e.strerror})") from e
-    lock = _read_written_lock(path, raw)
-    if lock is not None:
-        return lock
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, ValueError) as e:
         raise LockError(f"{path}: not a readable lock file ({e}); restore it from version control "
                         f"rather than deleting it (without it, students' edits are overwritten and "
                         f"removed facts are not retired)") from e
-    return _lock_from(path, data)
-
-
-def _lock_from(path: str, data, live: list[LockedNote] | None = None) -> Lock:
-    """The lock that ``data`` (the lock file's JSON) holds. ``live``: its live notes, read
-    already (by `_read_written_lock`), in place of ``data["notes"]``."""
     try:
         if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") not in (1, VERSION):
             got = (data.get("format"), data.get("version")) if isinstance(data, dict) else (type(data).__name__, None)
@@ -209,8 +198,8 @@ def _lock_from(path: str, data, live: list[LockedNote] | None = None) -> Lock:
             lock.options = int(data.get("options", 0))
             lock.inputs, lock.apkg = str(data.get("inputs", "")), str(data.get("apkg", ""))
             lock.counts = dict(data.get("counts", {}))
-            notes = live if live is not None else [LockedNote(str(f), str(s), int(n), str(g), int(i), int(m), str(d))
-                                                   for f, s, n, g, i, m, d in data["notes"]]
+            notes = [LockedNote(str(f), str(s), int(n), str(g), int(i), int(m), str(d))
+                     for f, s, n, g, i, m, d in data["notes"]]
             for r in data.get("retired", []):
                 note = LockedNote(*(r[c] for c in COLUMNS))
                 note.retired = RetiredContent(str(r["kind"]), str(r["label"]), str(r["deck"]),
@@ -221,66 +210,10 @@ def _lock_from(path: str, data, live: list[LockedNote] | None = None) -> Lock:
                 notes.append(note)
     except (AttributeError, KeyError, TypeError, ValueError) as e:
         raise _bad(path, f"missing {e}" if isinstance(e, KeyError) else str(e)) from e
-    lock.notes = dict(zip(map(_GUID, notes), notes))
-    if len(lock.notes) != len(notes) or len(set(map(_ID, notes))) != len(notes):
+    lock.notes = {note.guid: note for note in notes}
+    if len(lock.notes) != len(notes) or len({note.id for note in notes}) != len(notes):
         _first_repeat(path, notes)
     return lock
-
-
-_GUID, _ID = attrgetter("guid"), attrgetter("id")
-_RETIRED = b'\n ],\n "retired": [\n'   # what follows the last note row, as `Lock.dumps` writes it
-_CUT = object()  # stands for the note rows while the rest of the lock is read
-
-
-def _read_written_lock(path: str, raw: bytes) -> Lock | None:
-    """A lock laid out as `Lock.dumps` writes it, its note rows decoded by orjson and each row's
-    values taken as they are; None for any other lock, one with a row that is not seven
-    strings and integers in place, or one the plain reading refuses: `read_lock` then reads
-    it the plain way, which gives every error its message.
-
-    The rows are the text between ``"notes": [`` and ``], "retired"``. The rest of the file is
-    read with json, a NaN standing for the rows: that NaN must come back, alone, as the value
-    of the top-level "notes" (so the cut was that array, and no later "notes" key overrides
-    it). Rows of text and integers decode alike in both (orjson refuses what json reads
-    otherwise: lone surrogates; it gives a float for an integer beyond 64 bits, refused
-    below), and str() and int() of them are themselves: the lock is the plain reading's."""
-    cut = raw.find(_NOTES)
-    start = cut + len(_NOTES)
-    end = raw.find(_RETIRED, start) if cut > 0 else -1
-    if end < 0:
-        return None
-    try:
-        rows = orjson.loads(memoryview(raw)[start - 2:end + 3])  # "[\n" + the rows + "\n ]"
-    except orjson.JSONDecodeError:
-        return None
-    # str.__str__ and operator.index refuse what is not text or an integer (a float among them:
-    # orjson gives one for an integer beyond 64 bits); what they take, str() and int() give alike.
-    text = str.__str__
-    try:
-        live = [LockedNote(text(f), text(s), index(n), text(g), index(i), index(m), text(d))
-                for f, s, n, g, i, m, d in rows]
-    except (TypeError, ValueError):  # not seven values, or one of another type
-        return None
-    del rows
-    constants = []
-
-    def constant(name: str) -> object:
-        constants.append(name)
-        return _CUT
-
-    try:
-        data = json.loads(raw[:start] + b"NaN" + raw[end:], parse_constant=constant)
-    except Exception:  # noqa: BLE001 - whatever it is, the plain reading meets it and says it
-        return None
-    if len(constants) != 1 or not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != VERSION:
-        return None
-    cut_rows = data.get("notes")
-    if type(cut_rows) is not list or len(cut_rows) != 1 or cut_rows[0] is not _CUT:
-        return None
-    try:
-        return _lock_from(path, data, live)
-    except LockError:
-        return None
 
 
 def _first_repeat(path: str, notes: list[LockedNote]) -> None:
