@@ -23,7 +23,7 @@ import json
 import os
 from json.encoder import encode_basestring  # json.dumps's own string encoder (ensure_ascii=False)
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import attrgetter, index
 
 from .notes import NoteSpec, content_digest
 
@@ -93,8 +93,15 @@ class Lock:
                          key=attrgetter("fact", "source", "n", "guid"))
         dumps, enc = json.dumps, encode_basestring
         # json.dumps(n.row(), ensure_ascii=False), written out: the same text at a fifth of the cost.
-        lines = [f"[{enc(n.fact)}, {enc(n.source)}, {n.n:d}, {enc(n.guid)}, {n.id:d}, {n.mod:d}, {enc(n.digest)}]"
-                 for n in live]
+        # operator.index turns an integer into itself (True into 1) and refuses anything else, so
+        # f"{index(x)}" is f"{x:d}" without the format spec's parsing (a fifth of this loop's time);
+        # any other value goes to the loop with f"{x:d}", which writes it or raises as ever.
+        try:
+            lines = [f"[{enc(n.fact)}, {enc(n.source)}, {index(n.n)}, {enc(n.guid)}, {index(n.id)}, "
+                     f"{index(n.mod)}, {enc(n.digest)}]" for n in live]
+        except TypeError:
+            lines = [f"[{enc(n.fact)}, {enc(n.source)}, {n.n:d}, {enc(n.guid)}, {n.id:d}, {n.mod:d}, "
+                     f"{enc(n.digest)}]" for n in live]
         gone = [dumps({**dict(zip(COLUMNS, n.row())), "kind": n.retired.kind, "label": n.retired.label,
                        "deck": n.retired.deck, "tags": n.retired.tags, "fields": n.retired.fields},
                       ensure_ascii=False) for n in retired]
@@ -116,8 +123,9 @@ class Lock:
                            for k, v in sorted(self.note_types.items())},
             "columns": COLUMNS,
         }
-        return (json.dumps(head, ensure_ascii=False, indent=1)[:-2] + ',\n "notes": [\n'
-                + ",\n".join(lines) + '\n ],\n "retired": [\n' + ",\n".join(gone) + "\n ]\n}\n")
+        # One join: adding the pieces up would copy the notes' text (19 MB at 100,000 facts) at each step.
+        return "".join((json.dumps(head, ensure_ascii=False, indent=1)[:-2], ',\n "notes": [\n', ",\n".join(lines),
+                        '\n ],\n "retired": [\n', ",\n".join(gone), "\n ]\n}\n"))
 
 
 def lock_path(bank_file: str) -> str:
