@@ -513,7 +513,9 @@ def test_nothing_chosen_and_a_damaged_saved_state(browser, site):
     pg.goto(solar.url)
     pg.click("#start-practice")
     pg.keyboard.press("Enter")  # nothing chosen yet
-    pg.wait_for_function("document.getElementById('notice').textContent !== ''")
+    # Waited for by Playwright's own text polling: a string predicate for wait_for_function is evaluated
+    # with eval, which the page's Content-Security-Policy may refuse.
+    pg.locator("#notice").filter(has_text="Choose").wait_for()
     assert pg.inner_text("#notice") == "Choose an answer first."
     assert pg.locator("#feedback .verdict").count() == 0 and focused(pg)["type"] == "radio"
     quiz_hash = pg.evaluate("JSON.parse(document.getElementById('errata-quiz').textContent).hash")
