@@ -217,18 +217,6 @@ class CollectionWriter:
                      if (any if any_of else all)(filled[i] for i in fields))
 
 
-def write_collection(db_path: str, notes: list[PlannedNote], type_mods: dict[str, int], title: str,
-                     description: str, meanwhile: Callable[[], object] | None = None) -> dict[str, int]:
-    """Write the SQLite collection holding ``notes`` to ``db_path``; return its cards per card type name
-    (`CollectionWriter` in one part)."""
-    writer = CollectionWriter(db_path)
-    try:
-        writer.add(notes)
-        return writer.finish(type_mods, title, description, meanwhile)
-    finally:
-        writer.close()
-
-
 # A note's cards, in the order of their card types, from one row a note (`card_rows`): id, deck, mod,
 # queue, due and the mask of its card types. Cards' ids are the note's id + ord, so that a note
 # has at most ID_STEP of them. Usn -1, type 0 and a new card's zeros, as genanki writes them.
