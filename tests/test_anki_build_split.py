@@ -10,6 +10,10 @@
   writes nothing.
 - A child's notes of a type marshal does not take come back pickled, and where there is no fork
   its part is done in the process: the same build.
+- A rebuild that takes the rows of the facts that did not change from the last deck
+  (`build._plan_reuse`), in one process or split, gives the lock, rows and summary of the build
+  that makes every note, through the same versions and more: facts moved (their cards' due
+  moves with them), an error's quote fixed, a reference retitled (its facts' notes change).
 """
 
 from __future__ import annotations
@@ -17,7 +21,11 @@ from __future__ import annotations
 import copy
 import os
 import re
+import sqlite3
+import zipfile
 from pathlib import Path
+
+import genanki
 
 import pytest
 
@@ -60,21 +68,51 @@ def _versions(data: dict) -> list[dict]:
     last = copy.deepcopy(later)
     del last["facts"][len(facts) // 2]
     last["facts"][-2]["question"] += " Really?"
-    return [data, later, last]
+    moved = copy.deepcopy(last)
+    moved["facts"][2], moved["facts"][-1] = moved["facts"][-1], moved["facts"][2]
+    quoted = next(f for f in moved["facts"] if f.get("errors"))
+    quoted["errors"][0]["quote"] += " (sic)"
+    retitled = copy.deepcopy(moved)
+    next(iter(retitled["references"].values()))["title"] += ", revised"
+    return [data, later, last, moved, retitled]
+
+
+def _assert_sound(apkg: str) -> None:
+    """The deck's collection passes SQLite's integrity check (its indexes agree with its tables) and has
+    genanki's tables and indexes, whether it was written new or on the last deck's collection."""
+    with zipfile.ZipFile(apkg) as z:
+        data = z.read("collection.anki2")
+    con = sqlite3.connect(":memory:")
+    reference = sqlite3.connect(":memory:")
+    try:
+        con.deserialize(data)
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        reference.executescript(genanki.apkg_schema.APKG_SCHEMA)
+        schema = "select type, name, tbl_name, sql from sqlite_master order by name"
+        assert con.execute(schema).fetchall() == reference.execute(schema).fetchall()
+        assert con.execute("select count(*) from col").fetchone() == (1,)
+    finally:
+        con.close()
+        reference.close()
 
 
 def _no_fork():
     raise OSError("no fork here")
 
 
-def _builds(tmp_path: Path, data: dict, monkeypatch, split: bool, fork: bool = True) -> list:
+def _builds(tmp_path: Path, data: dict, monkeypatch, split: bool, fork: bool = True, reuse: bool = False,
+            taken: list | None = None) -> list:
     """Each version of the bank built in turn, a second apart: the lock, the deck's rows, the summary.
-    Without ``fork``, the child's part is done in this process (as where there is no fork)."""
+    Without ``fork``, the child's part is done in this process (as where there is no fork). With ``reuse``,
+    the rows of facts that did not change are taken from the last deck wherever they may be (the notes
+    taken by each build are put in ``taken``); without, every note is made."""
     monkeypatch.setattr(build_mod, "FORK_FROM", 1 if split else 10 ** 9)
     monkeypatch.setattr(build_mod, "CHILD_SHARE", 0.5)
+    monkeypatch.setattr(build_mod, "REUSE_FROM", 1 if reuse else 10 ** 9)
+    monkeypatch.setattr(build_mod, "REMAKE_AT_MOST", 1.0)
     if not fork:
         monkeypatch.setattr(os, "fork", _no_fork)
-    folder = tmp_path / ("split" if split else "one") / ("forked" if fork else "inline")
+    folder = tmp_path / ("split" if split else "one") / ("forked" if fork else "inline") / ("reuse" if reuse else "")
     folder.mkdir(parents=True)
     clock, out, locks = Clock(T0), [], []
     versions = _versions(data)
@@ -87,6 +125,9 @@ def _builds(tmp_path: Path, data: dict, monkeypatch, split: bool, fork: bool = T
         elif lock_before is not None:
             (folder / "bank.lock.json").write_bytes(locks[lock_before])
         result = build_deck(str(path), str(folder / "decks"), _loader(path), clock=clock)
+        _assert_sound(result.apkg)
+        if taken is not None:
+            taken.append(result.taken)
         locks.append(Path(result.lock).read_bytes())
         # The lock names the deck's digest: the file's pages, which SQLite lays out its own way when it copies rows.
         lock = re.sub(rb'"apkg": "[0-9a-f]+"', b'"apkg": ""', Path(result.lock).read_bytes())
@@ -101,7 +142,14 @@ def test_a_split_build_is_the_build_in_one_process(tmp_path, monkeypatch, data):
     one = _builds(tmp_path, data, monkeypatch, split=False)
     split = _builds(tmp_path, data, monkeypatch, split=True)
     unforked = _builds(tmp_path, data, monkeypatch, split=True, fork=False)
-    for other in (split, unforked):
+    taken: list[int] = []
+    reused = _builds(tmp_path, data, monkeypatch, split=False, reuse=True, taken=taken)
+    reused_split = _builds(tmp_path, data, monkeypatch, split=True, reuse=True)
+    # Rows were taken by the rebuilds of the edited banks, not by the first build, the build on a restored lock
+    # (the deck is not the one it describes), the one without a lock, nor the one after a reference changed.
+    # (The hostile bank's two facts both change in every version.)
+    assert [bool(n) for n in taken] == [False, len(data["facts"]) > 2, True, True, False, False, False]
+    for other in (split, unforked, reused, reused_split):
         for (lock, rows, summary), (lock_split, rows_split, summary_split) in zip(one, other):
             assert summary_split == summary
             assert rows_split == rows
@@ -109,8 +157,8 @@ def test_a_split_build_is_the_build_in_one_process(tmp_path, monkeypatch, data):
     added = [line for line in one[1][2] if line.strip().startswith("added:")]
     assert added and "new-1" in added[0]  # new notes in both halves: the child's were numbered after them
     assert any("retired" in line and ": " in line for line in one[2][2])
-    assert any("is not the deck" in line for line in one[3][2])  # the reverted lock: the deck's notes were newer
-    assert any("no lock file" in line for line in one[4][2])
+    assert any("is not the deck" in line for line in one[5][2])  # the reverted lock: the deck's notes were newer
+    assert any("no lock file" in line for line in one[6][2])
 
 
 class _Recorded(build_mod.Forked):
@@ -178,3 +226,32 @@ def test_myth_slots_are_each_fact_and_sources_guids_in_slot_order():
     assert build_mod._myth_slots(notes) == expected
     single = [n for n in notes if (n.fact, n.source) in {k for k, v in expected.items() if len(v) == 1}]
     assert build_mod._myth_slots(single) == {k: v for k, v in expected.items() if len(v) == 1}
+
+
+def test_a_fact_that_borrows_options_is_made_again_when_the_answer_it_borrowed_changes(tmp_path, monkeypatch):
+    """A fact with too few wrong options of its own borrows other facts' answers: its notes depend on them,
+    so a rebuild makes them again rather than take them (`Generator.asks_its_own`)."""
+    data = plain_data(12)
+    lender, borrower = data["facts"][4], data["facts"][9]
+    lender["kind"] = borrower["kind"] = "pair"  # the borrower's one lender
+    borrower["errors"] = borrower["errors"][:1]
+    del borrower["distractors"]
+    edited = copy.deepcopy(data)
+    edited["facts"][4]["answer"] = "Right value 04, edited"
+    monkeypatch.setattr(build_mod, "REMAKE_AT_MOST", 1.0)
+    out = []
+    for reuse in (False, True):
+        monkeypatch.setattr(build_mod, "REUSE_FROM", 1 if reuse else 10 ** 9)
+        folder = tmp_path / str(reuse)
+        folder.mkdir()
+        clock = Clock(T0)
+        for version in (data, edited):
+            path = write_bank(folder / "bank.yaml", version)
+            result = build_deck(str(path), str(folder / "decks"), _loader(path), clock=clock)
+            clock.t += 1
+        changed = [line for line in describe(result) if line.strip().startswith("changed:")]
+        out.append(({t: apkg_rows(result.apkg, sql) for t, sql in TABLES.items()}, changed, result.taken))
+    (rows, changed, _), (rows_reused, changed_reused, taken) = out
+    assert rows_reused == rows and changed_reused == changed
+    assert "fact-09" in changed[0].split(": ", 1)[1].split(", ")  # the borrower's Choose card shows the new answer
+    assert taken == 3 * 10  # the ten other facts' notes (a fact's and two myths) were taken

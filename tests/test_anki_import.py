@@ -12,6 +12,7 @@ from anki.collection import Collection, ImportAnkiPackageRequest
 from anki.scheduler.v3 import CardAnswer
 
 from generator.text.markup import text_html
+from generator.writers.anki import build as build_mod
 from generator.writers.anki.notes import RETIRED_TAG, fact_guid
 from tests.test_anki_build import DECK, T0, Clock, bank_dict, build
 
@@ -53,7 +54,12 @@ def student(tmp_path):
     col.close()
 
 
-def test_import_review_rebuild_reimport(tmp_path, student):
+@pytest.mark.parametrize("reuse", [False, True], ids=["made", "taken"])
+def test_import_review_rebuild_reimport(tmp_path, student, monkeypatch, reuse):
+    """With ``reuse``, each rebuild takes the rows of the facts that did not change from the last deck, and
+    writes the new deck on its collection (`build._plan_reuse`): what Anki imports is the same."""
+    monkeypatch.setattr(build_mod, "REUSE_FROM", 1 if reuse else 10 ** 9)
+    monkeypatch.setattr(build_mod, "REMAKE_AT_MOST", 1.0)
     col = student
     clock = Clock(T0)
     v1 = bank_dict()
@@ -117,6 +123,7 @@ def test_import_review_rebuild_reimport(tmp_path, student):
     clock.t += 1
     r2 = build(tmp_path, v2, clock)
     assert r2.changed == ["capital-de"] and r2.added == ["sun"] and r2.retired == ["boiling"]
+    assert r2.taken == (5 if reuse else 0)  # the notes of the three facts left alone (two have a myth)
 
     log = import_default(col, r2.apkg)
     germany, boiling, sun = (fact_guid(DECK, i) for i in ("capital-de", "boiling", "sun"))

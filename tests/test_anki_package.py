@@ -78,11 +78,15 @@ def test_the_rows_are_genankis_rule_note_by_note(tmp_path):
             if (any if how == "any" else all)(s.values[i] for i in fields):
                 want_cards.append((p.id + ord_, p.id, package.deck_id_for(s.deck), ord_, p.mod, -1, 0,
                                    -1 if s.retired else 0, p.due, 0, 0, 0, 0, 0, 0, 0, 0, ""))
-    for p in notes:  # counts by card type, in the order the types first appear
+    by_type: dict[tuple, int] = {}
+    for p in notes:
         for ord_, how, fields in models[p.spec.kind]._req:
             if (any if how == "any" else all)(p.spec.values[i] for i in fields):
-                name = NOTE_TYPES[p.spec.kind].templates[ord_][0]
-                want_counts[name] = want_counts.get(name, 0) + 1
+                by_type[(p.spec.kind, ord_)] = by_type.get((p.spec.kind, ord_), 0) + 1
+    for kind, nt in NOTE_TYPES.items():  # counts by card type, in the order of the note types and their card types
+        for ord_, template in enumerate(nt.templates):
+            if (kind, ord_) in by_type:
+                want_counts[template[0]] = by_type[(kind, ord_)]
     con = collection(tmp_path, apkg)
     try:
         assert con.execute("select * from notes order by id").fetchall() == want_notes

@@ -153,10 +153,8 @@ class Generator:
     def question(self, fact: Fact) -> Question:
         """Key first, then distractors in policy order (not yet arranged)."""
         want = self.options - 1
-        norms = fact.norms
-        every = (norms.answer, *norms.accept, *norms.says, *norms.distractors)
         errors = fact.errors
-        if len(set(every)) == len(every) and len(errors) + len(fact.distractors) >= want:
+        if self.asks_its_own(fact):
             # `_own_options`' common case, in line: nothing blocked or merged, and options enough of the
             # fact's own, so nothing is borrowed and their norms are not needed.
             options = [Option(fact.answer, True)]
@@ -174,6 +172,11 @@ class Generator:
             rng.seed(f"{self.seed}\x1f{fact.id}")
             distractors += _borrow(fact, self.pools[fact.kind], want - len(distractors), taken, rng)
         return Question(fact, [Option(fact.answer, True)] + distractors)
+
+    def asks_its_own(self, fact: Fact) -> bool:
+        """Whether the fact's question is made of its own options alone (nothing blocked, merged or
+        borrowed): then it depends on the fact and the number of options, not on the other facts."""
+        return fact.norms.distinct and len(fact.errors) + len(fact.distractors) >= self.options - 1
 
     def option_counts(self, facts: list[Fact]) -> list[int]:
         """How many options each fact's question has (``len(self.question(fact).options)``), mostly

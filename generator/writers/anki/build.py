@@ -21,6 +21,10 @@ The rules that keep students' reviews and edits (docs/anki.md, "Identity and tim
   the output folder and the bank's folder are locked for the whole build.
 - Nothing to do when the bank, the options and the code are those of the last build
   and the deck is the one the lock describes: an unchanged rebuild reads no YAML.
+- When the deck is the one the lock describes and the facts' context is the same (the
+  lock's ``context``: sources, references, options, code), a fact whose data digest is the
+  lock's, whose question uses only its own options and whose notes keep their GUIDs has
+  the notes the lock holds: their rows are taken from that deck as they are (`_plan_reuse`).
 
 Notes whose fact left the bank are shipped with a notice and the tag errata::retired
 (Anki never deletes on import); their cards are marked suspended in the package,
@@ -50,10 +54,10 @@ from ...quiz import DEFAULT_OPTIONS, Generator
 from ...text.markup import plain_html
 from .lock import (Lock, LockedNote, LockedType, LockError, RetiredContent, legacy_lock_path, lock_path,
                    number_slots, read_lock, read_lock_header, source_of)
-from .notes import DECK_SEED, RETIRED_TAG, Identity, NoteSpec, deck_title, facts_notes, retire
+from .notes import DECK_SEED, RETIRED_TAG, Identity, NoteSpec, deck_name, deck_title, facts_notes, retire
 from .notetypes import FACT, MYTH, NOTE_TYPES
 from .package import (ID_STEP, ApkgWriter, CollectionWriter, Meanwhile, PlannedNote, ShippedNote, WrittenRows,
-                      description_html, read_apkg)
+                      description_html, extract_collection, read_apkg)
 
 # What decides a deck's content besides the bank and the options: a change here is a
 # reason to rebuild (and compare) even when the bank did not change.
@@ -70,6 +74,10 @@ FORK_FROM = 4000
 # The child's share of the facts: more than half, as this process also checks the bank, and copies the
 # child's rows in.
 CHILD_SHARE = 0.58
+# From this many facts on, a rebuild takes the rows of the facts that did not change from the last deck (where
+# it may: see above), unless more than this share of the facts changed: then every note is made again.
+REUSE_FROM = 2000
+REMAKE_AT_MOST = 0.25
 
 
 @dataclass
@@ -85,6 +93,7 @@ class BuildResult:
     unchanged: int = 0
     still_retired: int = 0                     # retired by an earlier build
     note_types_changed: list[str] = field(default_factory=list)
+    taken: int = 0                             # notes whose rows were taken from the last deck as they were
     up_to_date: bool = False                   # nothing to do: nothing was written
     notices: list[str] = field(default_factory=list)
     # What the build read and made (the locks, the notes): hundreds of thousands of objects for a
@@ -145,6 +154,34 @@ def inputs_digest(bank_digest: str | None, options: int) -> str:
     return hashlib.sha256(f"{bank_digest}\0{options}\0{code_digest()}\0{types}".encode()).hexdigest()[:32]
 
 
+_FACT_DATA = attrgetter("id", "topic", "kind", "question", "answer", "explain", "refs", "accept", "tags",
+                        "distractors", "formerly")
+_ERROR_DATA = attrgetter("says", "source", "quote", "why")
+
+
+def fact_digests(facts: list[Fact]) -> list[str]:
+    """Each fact's data digest: all of the fact that its notes show or depend on (not its place in the bank)."""
+    out: list[str] = []
+    append, dumps, blake2b = out.append, marshal.dumps, hashlib.blake2b
+    for f in facts:
+        data = (_FACT_DATA(f), [_ERROR_DATA(e) for e in f.errors])
+        try:
+            raw = dumps(data, 2)  # version 2: no back-references, so equal data gives equal bytes
+        except ValueError:  # a value of a type marshal does not take
+            raw = repr(data).encode("utf-8", "surrogatepass")
+        append(blake2b(raw, digest_size=10).hexdigest())
+    return out
+
+
+def context_digest(bank: Bank, options: int) -> str:
+    """What a fact's notes depend on besides the fact (`fact_digests`) and the lock: the deck's id and title,
+    the sources and references, the options, the note types and the code."""
+    data = (code_digest(), options, [nt.digest() for nt in NOTE_TYPES.values()], bank.deck.id, bank.deck.title,
+            [(k, r.title, r.publisher, r.year, r.url) for k, r in bank.references.items()],
+            [(k, s.title, s.url) for k, s in bank.sources.items()])
+    return hashlib.sha256(repr(data).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 def _committed_before(path: str) -> bool:
     """Whether version control has known the file at ``path`` (so it was lost, not never made)."""
     folder, name = os.path.split(path)
@@ -186,6 +223,60 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
                                unchanged=sum(notes.values()) - retired, still_retired=retired, up_to_date=True)
 
     old = read_lock(lpath)
+    last = _LastCollection.start(old, out_dir, files)
+    try:
+        return _rebuild(bank_file, out_dir, lpath, files, load, restamp, new_deck_id, clock, progress, opts,
+                        bank_digest, old, last)
+    finally:
+        if last is not None:
+            last.close()
+
+
+class _LastCollection:
+    """The collection of the deck the lock describes, extracted into a scratch file and its pieces compressed
+    by a forked child while the bank is read (`extract_collection`): a rebuild that takes rows from it
+    (`_plan_reuse`) writes the new deck on it."""
+
+    def __init__(self, apkg: str, path: str):
+        self.apkg, self.path = apkg, path
+        self._job = Forked(extract_collection, apkg, path)
+        self._pieces: dict | None = None
+        self._done = False
+
+    @classmethod
+    def start(cls, old: Lock | None, out_dir: str, files) -> "_LastCollection | None":
+        """Started when a rebuild may take rows from the deck: the lock has the facts' digests, and the
+        deck in the output folder is the one it describes."""
+        if old is None or not old.facts or not old.apkg or not os.path.isdir(out_dir):
+            return None
+        apkg = apkg_path(out_dir, old.deck)
+        if file_digest(apkg) != old.apkg:
+            return None
+        return cls(apkg, files.scratch(out_dir))
+
+    def pieces(self) -> dict | None:
+        """The collection's pieces compressed (`ApkgWriter`'s ``ready``), once the child is done; None when
+        there is no collection to write on."""
+        if not self._done:
+            self._done = True
+            try:
+                self._pieces = self._job.result()
+            except Exception:  # an unreadable deck: nothing is taken, every note is made again
+                self._pieces = None
+        return self._pieces
+
+    def close(self) -> None:
+        if not self._done:
+            self._job.cancel()
+            self._done = True
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+
+
+def _rebuild(bank_file, out_dir, lpath, files, load, restamp, new_deck_id, clock, progress, opts, bank_digest,
+             old: Lock | None, last: _LastCollection | None) -> BuildResult:
     opts = opts or (old.options if old is not None and old.options else DEFAULT_OPTIONS)
     inputs = inputs_digest(bank_digest, opts)
     loaded = load(opts)
@@ -250,19 +341,37 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     identity = Identity(deck_id, known, slots)
     next_id = max(now * 1000, max(old.max_id(), max((s.id for s in shipped.values()), default=0)) + ID_STEP)
     planner = _Planner(old.notes, shipped, now, next_id)
+    new.context = context_digest(bank, opts)
+    reuse = None
+    if (last is not None and last.apkg == previous and previous_digest == old.apkg and same_deck and not shipped
+            and old.context == new.context and all(new.note_types[k] is old.note_types.get(k) for k in NOTE_TYPES)
+            and len(bank.facts) >= REUSE_FROM):
+        reuse = _plan_reuse(bank, Generator(bank, DECK_SEED, opts), identity, old, fact_digests(bank.facts))
+        if reuse is not None and last.pieces() is None:
+            reuse = None
+    if last is not None and reuse is None:
+        last.close()  # the child's work is not needed: stopped, so that it does not slow this build
     type_mods = {k: v.mod for k, v in new.note_types.items()}
     title, description = deck_title(bank), description_html(bank.deck.description)
     # One set: the lock is renamed first, then the deck; a run killed in between is
     # completed by the next one (generator.atomic).
     lock_staged, staged = files.path(lpath), files.path(apkg)
     folder = os.path.dirname(staged)
-    scratch = files.scratch(folder)
+    # The collection is written in a scratch file; a rebuild that takes rows from the last deck writes on
+    # its collection, extracted (`_LastCollection`).
+    scratch = files.scratch(folder) if reuse is None else last.path
     lines: list = []  # the lock's note lines
     try:
-        writer = ApkgWriter(staged, scratch)
+        writer = ApkgWriter(staged, scratch, last.pieces() if reuse is not None else None)
         try:
-            kinds, notes = _write_bank_notes(writer, bank, identity, opts, planner, verify, progress,
-                                             lambda: files.scratch(folder), result.made)
+            if reuse is not None:
+                kinds, notes = _write_taken_notes(writer, bank, identity, opts, planner, reuse, verify, progress,
+                                                  result.made)
+                result.taken = len(reuse.taken)
+            else:
+                kinds, notes = _write_bank_notes(writer, bank, identity, opts, planner, verify, progress,
+                                                 lambda: files.scratch(folder), result.made)
+            new.facts = dict(zip(map(attrgetter("id"), bank.facts), notes.digests))
             result.added, result.changed, result.unchanged = planner.added, planner.changed, planner.unchanged
             retired = _retired_notes(result, bank, old, shipped, new.notes, notes.guids, now, previous,
                                      previous_digest)
@@ -297,7 +406,7 @@ def _build(bank_file, out_dir, lpath, files, load, options, restamp, new_deck_id
     new.counts = {"notes": result.notes, "cards": result.cards,
                   "retired": len(result.retired) + result.still_retired}
     files.write(lpath, new.dumps(lines[0]).encode("utf-8"), lock_staged)
-    result.made += [old, new, shipped, identity, slots, lines, planner, notes]
+    result.made += [old, new, shipped, identity, slots, lines, planner, notes, reuse]
     return result
 
 
@@ -382,13 +491,17 @@ class _BankNotes:
     first: list[tuple]
     last: list[tuple]
     guids: set[str]                     # every note's
+    digests: list[str]                  # the facts' data digests (`fact_digests`), in bank order
     written: WrittenRows | None = None
     new_from: int = 0                   # the ids from here on, in ``last``, are of notes new to the lock…
     shift: int = 0                      # …numbered before the parent knew how many it added: moved by this much
+    taken: list[LockedNote] = field(default_factory=list)  # notes taken from the last deck (`_write_taken_notes`)
 
     def lock(self, new_notes: dict[str, LockedNote]) -> None:
         """Keep the notes in ``new_notes`` (the ids of ``last`` moved on, see above)."""
         locked = LockedNote
+        for note in self.taken:
+            new_notes[note.guid] = note
         for row in self.first:
             new_notes[row[3]] = locked(*row)
         new_from, shift = self.new_from, self.shift
@@ -429,10 +542,11 @@ def _write_bank_notes(writer: ApkgWriter, bank: Bank, identity: Identity, option
         writer.add(planned)
         kinds = _kinds(planned)
         guids = {row[3] for row in first}  # each once: the planner saw to that
+        digests = fact_digests(facts[:cut])
         if rest is None:
-            return kinds, _BankNotes(first, [], guids)
+            return kinds, _BankNotes(first, [], guids, digests)
         shift = first_new_id + ID_STEP * len(planner.added) - child_from
-        rows, last, added, changed, unchanged, later_kinds = _read_part(rest.result())
+        rows, last, added, changed, unchanged, later_kinds, later_digests = _read_part(rest.result())
     except BaseException:
         if rest is not None:
             rest.cancel()
@@ -449,7 +563,105 @@ def _write_bank_notes(writer: ApkgWriter, bank: Bank, identity: Identity, option
     planner.unchanged += unchanged
     for kind, n in later_kinds.items():
         kinds[kind] = kinds.get(kind, 0) + n
-    return kinds, _BankNotes(first, last, guids | later, rows, first_new_id, shift)
+    return kinds, _BankNotes(first, last, guids | later, digests + later_digests, rows, first_new_id, shift)
+
+
+@dataclass
+class _Reuse:
+    """What a rebuild takes from the last deck (`_plan_reuse`), and what it makes again."""
+
+    taken: list[LockedNote]             # the notes taken, as the lock keeps them
+    placed: list[tuple[int, int, str]]  # each taken note's id, its cards' due (its place in the deck) and kind
+    dropped: list[int]                  # the ids of the last deck's other notes (made again, or retired)
+    remade: list[tuple[Fact, int]]      # the facts whose notes are made again, with their first note's due
+    digests: list[str]                  # every fact's data digest (`fact_digests`)
+
+
+def _plan_reuse(bank: Bank, gen: Generator, identity: Identity, old: Lock, digests: list[str]) -> _Reuse | None:
+    """The notes a rebuild takes from the deck the lock describes: those of each fact whose data digest is the
+    lock's, whose question is made of its own options alone (`Generator.asks_its_own`: it does not depend on
+    other facts) and whose notes keep the GUIDs the lock holds, live and in their slots (`_same_notes`). The
+    context they depend on is the lock's (checked by the caller). None when more than ``REMAKE_AT_MOST`` of
+    the facts would be made again: then it is quicker to make them all."""
+    facts = bank.facts
+    most = int(len(facts) * REMAKE_AT_MOST)
+    digests_before, notes_before = old.facts, old.notes
+    fact_key, myth_key = FACT.key, MYTH.key
+    taken: list[LockedNote] = []
+    placed: list[tuple[int, int, str]] = []
+    remade: list[tuple[Fact, int]] = []
+    due = 0
+    for fact, digest in zip(facts, digests):
+        notes = (_same_notes(fact, identity, notes_before)
+                 if digests_before.get(fact.id) == digest and gen.asks_its_own(fact) else None)
+        if notes is None:
+            remade.append((fact, due))
+            if len(remade) > most:
+                return None
+        else:
+            taken += notes
+            placed.append((notes[0].id, due, fact_key))
+            placed += [(n.id, due + i, myth_key) for i, n in enumerate(notes[1:], 1)]
+        due += 1 + len(fact.errors)
+    taken_ids = {n.id for n in taken}
+    dropped = [n.id for n in notes_before.values() if n.id not in taken_ids]
+    return _Reuse(taken, placed, dropped, remade, digests)
+
+
+def _same_notes(fact: Fact, identity: Identity, notes: dict[str, LockedNote]) -> list[LockedNote] | None:
+    """The lock's notes of ``fact`` (its own, then its errors' in order) when its notes get the GUIDs the lock
+    holds for it (`Identity`), each live and in the same slot; else None."""
+    base, guid = identity.fact(fact)
+    note = notes.get(guid)
+    if note is None or note.retired is not None or note.fact != fact.id or note.source:
+        return None
+    out = [note]
+    if fact.errors:
+        for e, (guid, n) in zip(fact.errors, identity.myths(fact, base)):
+            note = notes.get(guid)
+            if (note is None or note.retired is not None or note.fact != fact.id or note.source != e.source
+                    or note.n != n):
+                return None
+            out.append(note)
+    return out
+
+
+def _write_taken_notes(writer: ApkgWriter, bank: Bank, identity: Identity, options: int, planner: _Planner,
+                       reuse: _Reuse, verify: Callable[[], None] | None,
+                       progress: Callable[[int], None] | None, made: list) -> tuple[dict[str, int], _BankNotes]:
+    """The bank's notes written into ``writer`` as `_write_bank_notes` writes them, where ``writer`` writes on the
+    last deck's collection: those of ``reuse.taken`` are kept as they are, in their places (`CollectionWriter.keep`),
+    the others dropped; only the other facts' notes are made, planned and written. ``verify()`` checks the bank
+    first."""
+    if verify is not None:
+        verify()
+    facts = bank.facts
+    # The decks in the order the bank's notes first use them, as if every note were written.
+    writer.use_decks([deck_name(bank, topic) for topic in dict.fromkeys(f.topic for f in facts)])
+    writer.keep(reuse.placed, reuse.dropped)
+    specs = facts_notes(bank, Generator(bank, DECK_SEED, options), identity, [f for f, _ in reuse.remade])
+    planned: list[PlannedNote] = []
+    locked: list[tuple] = []
+    at = 0
+    for fact, due in reuse.remade:  # each fact's notes, where the fact is in the bank
+        end = at + 1 + len(fact.errors)
+        fact_planned, fact_locked = planner.plan(specs[at:end], due)
+        planned += fact_planned
+        locked += fact_locked
+        at = end
+    made.append(planned)
+    writer.add(planned)
+    planner.unchanged += len(reuse.taken)
+    if progress:
+        progress(len(facts))
+    guids = {n.guid for n in reuse.taken}
+    for row in locked:  # the planner sees to this within a fact only
+        if row[3] in guids:
+            raise ValueError(f"two notes of the bank share the GUID {row[3]}")
+        guids.add(row[3])
+    myths = sum(len(f.errors) for f in facts)
+    kinds = {FACT.key: len(facts), **({MYTH.key: myths} if myths else {})}  # in the order `_kinds` gives
+    return kinds, _BankNotes(locked, [], guids, reuse.digests, taken=reuse.taken)
 
 
 def _written_part(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact], planner: _Planner, due: int,
@@ -457,8 +669,8 @@ def _written_part(bank: Bank, gen: Generator, identity: Identity, facts: list[Fa
     """The notes of ``facts`` made, planned as ``planner`` plans (their cards due from ``due`` on, the notes
     new to the lock numbered from ``next_id`` on) and written into a collection of their own at ``path``:
     what a forked child does, and sends back (`_read_part`): the collection's `WrittenRows`, the notes as
-    the lock keeps them, the labels of those added and changed, the number unchanged, and the notes per
-    kind. Plain values, marshalled (in two thirds of pickle's time); left to pickle if some value is of a
+    the lock keeps them, the labels of those added and changed, the number unchanged, the notes per
+    kind, and the facts' data digests. Plain values, marshalled (in two thirds of pickle's time); left to pickle if some value is of a
     type marshal does not take."""
     planner = _Planner(planner.old_notes, planner.shipped, planner.now, next_id)  # its own counts and labels
     planned, locked = planner.plan(facts_notes(bank, gen, identity, facts), due)
@@ -469,7 +681,7 @@ def _written_part(bank: Bank, gen: Generator, identity: Identity, facts: list[Fa
     finally:
         writer.close()
     part = ((rows.path, rows.decks, rows.patterns), locked, planner.added, planner.changed,
-            planner.unchanged, _kinds(planned))
+            planner.unchanged, _kinds(planned), fact_digests(facts))
     # Held by a cycle, the notes are not freed one by one when this returns (0.2 s at 100k facts): a
     # child ends without freeing anything (`Forked`); done inline (no fork), they are the collector's.
     made = [planned, locked]

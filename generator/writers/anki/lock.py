@@ -8,7 +8,10 @@ and error it belongs to (its slot), its GUID, id, modification time and a digest
 its content. Content itself is kept only for retired notes, which nothing else can
 provide once their fact has left the bank. The header holds what lets an unchanged
 rebuild stop early: the options, a digest of the inputs (bank, options, code) and the
-digest of the .apkg it describes.
+digest of the .apkg it describes. A digest of each fact's data, and one of what else its
+notes depend on (the bank's sources and references, the options, the code: the
+*context*), let a rebuild take the rows of the facts that did not change from that .apkg
+instead of making them again.
 
 The lock belongs with the bank (`questions.yaml` → `questions.lock.json`, in the same
 folder), whatever folder the deck is written to: it is part of the bank's history and
@@ -78,10 +81,12 @@ class Lock:
     deck: str
     options: int = 0
     inputs: str = ""                # digest of bank bytes, options and code: unchanged means nothing to do
+    context: str = ""               # digest of what a fact's notes depend on besides the fact (`facts`)
     apkg: str = ""                  # sha256 of the .apkg this lock describes
     counts: dict = field(default_factory=dict)      # notes and cards per type, for an up-to-date summary
     note_types: dict[str, LockedType] = field(default_factory=dict)
     notes: dict[str, LockedNote] = field(default_factory=dict)   # by GUID, live and retired
+    facts: dict[str, str] = field(default_factory=dict)          # each fact's data digest, by fact id
 
     def max_id(self) -> int:
         return max((n.id for n in self.notes.values()), default=0)
@@ -117,6 +122,7 @@ class Lock:
             "deck": self.deck,
             "options": self.options,
             "inputs": self.inputs,
+            "context": self.context,
             "apkg": self.apkg,
             "counts": self.counts,
             "note_types": {k: {"id": v.id, "mod": v.mod, "digest": v.digest}
@@ -124,8 +130,11 @@ class Lock:
             "columns": COLUMNS,
         }
         # One join: adding the pieces up would copy the notes' text (19 MB at 100,000 facts) at each step.
+        enc = encode_basestring
+        facts = [f"  {enc(fact)}: {enc(digest)}" for fact, digest in sorted(self.facts.items())]
         return "".join((json.dumps(head, ensure_ascii=False, indent=1)[:-2], ',\n "notes": [\n', ",\n".join(lines),
-                        '\n ],\n "retired": [\n', ",\n".join(gone), "\n ]\n}\n"))
+                        '\n ],\n "retired": [\n', ",\n".join(gone), '\n ],\n "facts": {\n', ",\n".join(facts),
+                        "\n }\n}\n"))
 
 
 def lock_path(bank_file: str) -> str:
@@ -161,8 +170,8 @@ def read_lock_header(path: str) -> Lock | None:
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != VERSION:
         return None
     try:
-        return Lock(str(data["deck"]), int(data["options"]), str(data["inputs"]), str(data["apkg"]),
-                    dict(data["counts"]))
+        return Lock(str(data["deck"]), int(data["options"]), str(data["inputs"]), apkg=str(data["apkg"]),
+                    counts=dict(data["counts"]))
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -197,6 +206,11 @@ def read_lock(path: str) -> Lock | None:
         else:
             lock.options = int(data.get("options", 0))
             lock.inputs, lock.apkg = str(data.get("inputs", "")), str(data.get("apkg", ""))
+            lock.context = str(data.get("context", ""))
+            facts = data.get("facts", {})  # a lock written before facts had digests has none
+            if not isinstance(facts, dict) or not all(isinstance(d, str) for d in facts.values()):
+                raise ValueError("'facts' is not a mapping of fact ids to digests")
+            lock.facts = facts
             lock.counts = dict(data.get("counts", {}))
             notes = [LockedNote(str(f), str(s), int(n), str(g), int(i), int(m), str(d))
                      for f, s, n, g, i, m, d in data["notes"]]

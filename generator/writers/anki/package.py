@@ -19,6 +19,7 @@ import gc
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import threading
 import zipfile
@@ -86,7 +87,7 @@ class CollectionWriter:
     it is a scratch collection of notes and cards only, for another process to fill and the deck's
     writer to copy (`WrittenRows`): the rows are the same as if they had been added to the deck."""
 
-    def __init__(self, db_path: str, tables_only: bool = False):
+    def __init__(self, db_path: str, tables_only: bool = False, existing: bool = False):
         # Which card types a note gets: genanki's rule (the required fields of each template).
         self._reqs = {k: [(ord_, how == "any", tuple(fields)) for ord_, how, fields in nt.model(0)._req]
                       for k, nt in NOTE_TYPES.items()}
@@ -97,6 +98,7 @@ class CollectionWriter:
         self._getters = {k: itemgetter(*fields, fields[0]) for k, fields in self._read.items()}  # always a tuple
         self._masks: dict[tuple, int] = {}  # pattern → its card types, bit ord_ for card type ord_
         self.patterns: dict[tuple, int] = {}  # pattern → its notes, in the order the patterns first appear
+        self.taken_cards: dict[tuple[str, int], int] = {}  # (kind, card type) → cards taken from a last deck
         self.decks: dict[str, int] = {}  # deck name → id, in the order the notes first use them
         self._conn = conn = sqlite3.connect(db_path)
         cur = conn.cursor()
@@ -106,7 +108,13 @@ class CollectionWriter:
         cur.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         cur.execute("PRAGMA locking_mode = EXCLUSIVE")
         tables, _, self._indexes = APKG_SCHEMA.partition("CREATE INDEX")
-        if tables_only:
+        if existing:
+            # A last deck's collection (`extract_collection`), its rows and indexes kept (`keep`); its
+            # decks and note types are made again, as in a new collection.
+            self._indexes = ""
+            cur.execute("DELETE FROM col")
+            cur.executescript(APKG_COL)
+        elif tables_only:
             cur.executescript(";".join(t for t in tables.split(";") if "TABLE notes" in t or "TABLE cards" in t))
         else:
             cur.executescript(tables)  # indexes after the rows: one sort instead of an update per row
@@ -173,6 +181,32 @@ class CollectionWriter:
         for key, n in rows.patterns.items():
             self.patterns[key] = self.patterns.get(key, 0) + n
 
+    def use_decks(self, names: list[str]) -> None:
+        """Have these decks, in this order, before those of the notes added after."""
+        for name in names:
+            if name not in self.decks:
+                self.decks[name] = deck_id_for(name)
+
+    def keep(self, placed: list[tuple[int, int, str]], dropped: list[int]) -> None:
+        """Of an ``existing`` collection's notes, drop those ``dropped`` (their ids) with their cards; give
+        the cards of the notes ``placed`` (id, due, kind) that due (where their notes now are in the deck),
+        and count them. Before any other row."""
+        conn = self._conn
+        conn.execute("CREATE TEMP TABLE dropped (id INTEGER PRIMARY KEY)")
+        conn.executemany("INSERT INTO dropped VALUES (?)", ((i,) for i in dropped))
+        conn.execute("DELETE FROM notes WHERE id IN (SELECT id FROM dropped)")
+        conn.execute("DELETE FROM cards WHERE nid IN (SELECT id FROM dropped)")
+        conn.execute("CREATE TEMP TABLE placed (nid INTEGER PRIMARY KEY, due INTEGER, kind TEXT)")
+        conn.executemany("INSERT INTO placed VALUES (?, ?, ?)", placed)
+        conn.execute("UPDATE cards SET due = (SELECT due FROM placed WHERE nid = cards.nid) "
+                     "WHERE due != (SELECT due FROM placed WHERE nid = cards.nid)")
+        for kind, ord_, n in conn.execute("SELECT kind, ord, count(*) FROM cards JOIN placed USING (nid) "
+                                          "GROUP BY kind, ord"):
+            self.taken_cards[(kind, ord_)] = n
+        conn.execute("DROP TABLE placed")
+        conn.execute("DROP TABLE dropped")
+        conn.commit()
+
     def written(self, path: str) -> WrittenRows:
         """Commit and close a scratch collection (``tables_only``) at ``path``, for `copy`."""
         self._conn.commit()
@@ -197,17 +231,22 @@ class CollectionWriter:
         all_models.update({str(m.model_id): m.to_json(0, parent_id) for m in models.values()})
         cur.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(all_models)))
         with Meanwhile(meanwhile):
-            cur.executescript("CREATE INDEX" + self._indexes)
+            if self._indexes:
+                cur.executescript("CREATE INDEX" + self._indexes)
             self._conn.commit()
         return self.card_counts()
 
     def card_counts(self) -> dict[str, int]:
-        """The cards per card type name, listed in the order their first cards were made."""
-        counts: dict[str, int] = {}
+        """The cards per card type name, in the order of the note types and their card types."""
+        by_type = dict(self.taken_cards)
         for key, n in self.patterns.items():
             for ord_ in self._ords_of(key):
-                template = NOTE_TYPES[key[0]].templates[ord_][0]
-                counts[template] = counts.get(template, 0) + n
+                by_type[(key[0], ord_)] = by_type.get((key[0], ord_), 0) + n
+        counts: dict[str, int] = {}
+        for kind, nt in NOTE_TYPES.items():
+            for ord_, (template, *_) in enumerate(nt.templates):
+                if by_type.get((kind, ord_)):
+                    counts[template] = counts.get(template, 0) + by_type[(kind, ord_)]
         return counts
 
     def close(self) -> None:
@@ -260,15 +299,18 @@ class ApkgWriter(CollectionWriter):
     """The deck as an .apkg at ``target`` (a staged file): its collection written at ``scratch`` in parts
     (`CollectionWriter`), compressed while it is written (`_CompressedAhead`) and zipped by `finish`."""
 
-    def __init__(self, target: str, scratch: str):
-        super().__init__(scratch)
-        self._target, self._scratch = target, scratch
+    def __init__(self, target: str, scratch: str, ready: dict[tuple, bytes] | None = None):
+        """``ready``: ``scratch`` is a last deck's collection, extracted, and these its pieces compressed
+        (`extract_collection`): the deck is written on it (`keep`), and the pieces that stay the same
+        are not compressed again."""
+        super().__init__(scratch, existing=ready is not None)
+        self._target, self._scratch, self._ready = target, scratch, ready
         # Started with the first rows, not before: a process may be forked meanwhile (a child of a
         # process with threads gets only the forking one, and whatever locks the others held).
         self._ahead: _CompressedAhead | None = None
 
     def add(self, notes: list[PlannedNote]) -> None:
-        if self._ahead is None:
+        if self._ahead is None and self._ready is None:
             self._ahead = _CompressedAhead(self._scratch, DEFLATE_PIECE)
         super().add(notes)
 
@@ -278,7 +320,7 @@ class ApkgWriter(CollectionWriter):
         self._conn.close()
         if self._ahead is not None:
             self._ahead.finish()
-        _zip_collection(self._target, self._scratch, self._ahead.ready if self._ahead is not None else None)
+        _zip_collection(self._target, self._scratch, self._ahead.ready if self._ahead is not None else self._ready)
         return counts
 
     def close(self) -> None:
@@ -491,6 +533,26 @@ class ShippedNote:
         values = self.values + [""] * (len(nt.field_names) - len(self.values))
         return NoteSpec(self.kind, self.guid, fact_id, label, self.deck, values[:len(nt.field_names)],
                         list(self.tags), retired=self.retired, source=source, n=n)
+
+
+def extract_collection(apkg: str, path: str) -> dict[tuple, bytes] | None:
+    """Write the collection of the deck at ``apkg`` to ``path`` and return its pieces compressed as the zip
+    compresses them (`_zip_collection`'s ``ready``); None if the deck has no collection Errata writes."""
+    with zipfile.ZipFile(apkg) as z:
+        if "collection.anki2" not in z.namelist():
+            return None
+        with z.open("collection.anki2") as src, open(path, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    ready: dict[tuple, bytes] = {}
+    size = os.path.getsize(path)
+    with open(path, "rb") as src:
+        primer, start = b"", 0
+        while piece := src.read(DEFLATE_PIECE):
+            start += len(piece)
+            args = (piece, primer, start >= size)
+            ready[_piece_key(args)] = _deflate_piece(*args)
+            primer = piece[-WINDOW:] if len(piece) >= WINDOW else (primer + piece)[-WINDOW:]
+    return ready
 
 
 def read_apkg(path: str) -> dict[str, ShippedNote]:
