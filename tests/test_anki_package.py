@@ -195,8 +195,9 @@ def test_pieces_compressed_ahead_are_used_only_while_unchanged(tmp_path, monkeyp
         wait(lambda: ahead.reached == 10 * piece)
         assert len(ahead.ready) == 7 and sorted(ahead.waiting) == [6 * piece, 7 * piece, 8 * piece]
         overwrite(filled)  # the pages written
-        wait(lambda: not ahead.waiting)
-        assert len(ahead.ready) == 10
+        # The thread takes a piece off ``waiting`` before it compresses it: wait for the piece itself.
+        wait(lambda: len(ahead.ready) == 10)
+        assert not ahead.waiting
         data = bytearray(filled)
         data[2 * piece + 500:2 * piece + 510] = b"x" * 10  # changed after it was read
         data[5 * piece - 100:5 * piece - 90] = b"y" * 10  # the end of piece 4: piece 5's primer
