@@ -343,10 +343,12 @@ def _rebuild(bank_file, out_dir, lpath, files, load, restamp, new_deck_id, clock
     planner = _Planner(old.notes, shipped, now, next_id)
     new.context = context_digest(bank, opts)
     reuse = None
+    cards_before = _cards_by_type(old.counts)
     if (last is not None and last.apkg == previous and previous_digest == old.apkg and same_deck and not shipped
             and old.context == new.context and all(new.note_types[k] is old.note_types.get(k) for k in NOTE_TYPES)
-            and len(bank.facts) >= REUSE_FROM):
-        reuse = _plan_reuse(bank, Generator(bank, DECK_SEED, opts), identity, old, fact_digests(bank.facts))
+            and cards_before is not None and len(bank.facts) >= REUSE_FROM):
+        reuse = _plan_reuse(bank, Generator(bank, DECK_SEED, opts), identity, old, cards_before, verify)
+        verify = None  # done
         if reuse is not None and last.pieces() is None:
             reuse = None
     if last is not None and reuse is None:
@@ -365,8 +367,7 @@ def _rebuild(bank_file, out_dir, lpath, files, load, restamp, new_deck_id, clock
         writer = ApkgWriter(staged, scratch, last.pieces() if reuse is not None else None)
         try:
             if reuse is not None:
-                kinds, notes = _write_taken_notes(writer, bank, identity, opts, planner, reuse, verify, progress,
-                                                  result.made)
+                kinds, notes = _write_taken_notes(writer, bank, identity, opts, planner, reuse, progress, result.made)
                 result.taken = len(reuse.taken)
             else:
                 kinds, notes = _write_bank_notes(writer, bank, identity, opts, planner, verify, progress,
@@ -571,41 +572,76 @@ class _Reuse:
     """What a rebuild takes from the last deck (`_plan_reuse`), and what it makes again."""
 
     taken: list[LockedNote]             # the notes taken, as the lock keeps them
-    placed: list[tuple[int, int, str]]  # each taken note's id, its cards' due (its place in the deck) and kind
+    dues: dict[int, int]                # each taken note's id → its cards' due (its place in the deck)
     dropped: list[int]                  # the ids of the last deck's other notes (made again, or retired)
     remade: list[tuple[Fact, int]]      # the facts whose notes are made again, with their first note's due
     digests: list[str]                  # every fact's data digest (`fact_digests`)
+    cards: dict[tuple[str, int], int]   # the last deck's cards per note type and card type
 
 
-def _plan_reuse(bank: Bank, gen: Generator, identity: Identity, old: Lock, digests: list[str]) -> _Reuse | None:
-    """The notes a rebuild takes from the deck the lock describes: those of each fact whose data digest is the
-    lock's, whose question is made of its own options alone (`Generator.asks_its_own`: it does not depend on
-    other facts) and whose notes keep the GUIDs the lock holds, live and in their slots (`_same_notes`). The
-    context they depend on is the lock's (checked by the caller). None when more than ``REMAKE_AT_MOST`` of
-    the facts would be made again: then it is quicker to make them all."""
+def _plan_reuse(bank: Bank, gen: Generator, identity: Identity, old: Lock, cards: dict[tuple[str, int], int],
+                verify: Callable[[], None] | None) -> _Reuse | None:
+    """The notes a rebuild takes from the deck the lock describes (whose cards per type are ``cards``): those
+    of each fact whose data digest is the lock's, whose question is made of its own options alone
+    (`Generator.asks_its_own`: it does not depend on other facts) and whose notes keep the GUIDs the lock
+    holds, live and in their slots (`_same_notes`). The context they depend on is the lock's (checked by the
+    caller). None when more than ``REMAKE_AT_MOST`` of the facts would be made again: then it is quicker to
+    make them all. ``verify()`` checks the bank first; from ``FORK_FROM`` facts on, a forked child plans the
+    last half of the facts meanwhile (`_planned_part`)."""
     facts = bank.facts
     most = int(len(facts) * REMAKE_AT_MOST)
-    digests_before, notes_before = old.facts, old.notes
-    fact_key, myth_key = FACT.key, MYTH.key
+    cut = len(facts) // 2 if len(facts) >= FORK_FROM else len(facts)
+    rest = (Forked(_planned_part, facts[cut:], gen, identity, old, cut + sum(len(f.errors) for f in facts[:cut]),
+                   most) if cut < len(facts) else None)
+    try:
+        if verify is not None:
+            verify()  # before the facts are looked at here: a bank with errors stops the build with them
+        parts = [_planned_part(facts[:cut], gen, identity, old, 0, most)]
+        if rest is not None:
+            parts.append(rest.result())
+    except BaseException:
+        if rest is not None:
+            rest.cancel()
+        raise
+    if None in parts:
+        return None
+    digests: list[str] = []
     taken: list[LockedNote] = []
-    placed: list[tuple[int, int, str]] = []
+    dues: dict[int, int] = {}
     remade: list[tuple[Fact, int]] = []
-    due = 0
-    for fact, digest in zip(facts, digests):
+    notes_before = old.notes
+    for at, (part_digests, guids, part_dues, part_remade) in zip((0, cut), parts):
+        digests += part_digests
+        taken += [notes_before[g] for g in guids]
+        dues.update(part_dues)
+        remade += [(facts[at + i], due) for i, due in part_remade]
+    if len(remade) > most:
+        return None
+    dropped = [n.id for n in notes_before.values() if n.id not in dues]
+    return _Reuse(taken, dues, dropped, remade, digests, cards)
+
+
+def _planned_part(facts: list[Fact], gen: Generator, identity: Identity, old: Lock, due: int, most: int):
+    """`_plan_reuse` for some of the bank's facts, the first of them due at ``due``: their data digests, the
+    GUIDs of the notes taken, those notes' ids and dues, and the facts made again (their place in ``facts``
+    and due), as plain values (for a child to send back); None when more than ``most`` facts are made again."""
+    digests = fact_digests(facts)
+    digests_before, notes_before = old.facts, old.notes
+    taken: list[str] = []
+    dues: list[tuple[int, int]] = []
+    remade: list[tuple[int, int]] = []
+    for i, (fact, digest) in enumerate(zip(facts, digests)):
         notes = (_same_notes(fact, identity, notes_before)
-                 if digests_before.get(fact.id) == digest and gen.asks_its_own(fact) else None)
+                 if digests_before.get(fact.id) == digest and fact.complete and gen.asks_its_own(fact) else None)
         if notes is None:
-            remade.append((fact, due))
+            remade.append((i, due))
             if len(remade) > most:
                 return None
         else:
-            taken += notes
-            placed.append((notes[0].id, due, fact_key))
-            placed += [(n.id, due + i, myth_key) for i, n in enumerate(notes[1:], 1)]
+            taken += [n.guid for n in notes]
+            dues += [(n.id, due + k) for k, n in enumerate(notes)]
         due += 1 + len(fact.errors)
-    taken_ids = {n.id for n in taken}
-    dropped = [n.id for n in notes_before.values() if n.id not in taken_ids]
-    return _Reuse(taken, placed, dropped, remade, digests)
+    return digests, taken, dues, remade
 
 
 def _same_notes(fact: Fact, identity: Identity, notes: dict[str, LockedNote]) -> list[LockedNote] | None:
@@ -626,19 +662,30 @@ def _same_notes(fact: Fact, identity: Identity, notes: dict[str, LockedNote]) ->
     return out
 
 
+def _cards_by_type(counts: dict) -> dict[tuple[str, int], int] | None:
+    """A lock's cards per card type name (`BuildResult.cards`) as cards per note type and card type; None
+    when a name does not say which (two note types with a card type of that name)."""
+    types: dict[str, tuple[str, int]] = {}
+    for kind, nt in NOTE_TYPES.items():
+        for ord_, (name, *_) in enumerate(nt.templates):
+            types[name] = None if name in types else (kind, ord_)
+    try:
+        by_type = {types[name]: int(n) for name, n in counts.get("cards", {}).items()}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return None if None in by_type else by_type
+
+
 def _write_taken_notes(writer: ApkgWriter, bank: Bank, identity: Identity, options: int, planner: _Planner,
-                       reuse: _Reuse, verify: Callable[[], None] | None,
-                       progress: Callable[[int], None] | None, made: list) -> tuple[dict[str, int], _BankNotes]:
+                       reuse: _Reuse, progress: Callable[[int], None] | None,
+                       made: list) -> tuple[dict[str, int], _BankNotes]:
     """The bank's notes written into ``writer`` as `_write_bank_notes` writes them, where ``writer`` writes on the
-    last deck's collection: those of ``reuse.taken`` are kept as they are, in their places (`CollectionWriter.keep`),
-    the others dropped; only the other facts' notes are made, planned and written. ``verify()`` checks the bank
-    first."""
-    if verify is not None:
-        verify()
+    last deck's collection: those of ``reuse.taken`` are kept as they are, moved to their places
+    (`CollectionWriter.keep`), the others dropped; only the other facts' notes are made, planned and written."""
     facts = bank.facts
     # The decks in the order the bank's notes first use them, as if every note were written.
     writer.use_decks([deck_name(bank, topic) for topic in dict.fromkeys(f.topic for f in facts)])
-    writer.keep(reuse.placed, reuse.dropped)
+    writer.keep(reuse.dues, reuse.dropped, reuse.cards)
     specs = facts_notes(bank, Generator(bank, DECK_SEED, options), identity, [f for f, _ in reuse.remade])
     planned: list[PlannedNote] = []
     locked: list[tuple] = []

@@ -187,25 +187,27 @@ class CollectionWriter:
             if name not in self.decks:
                 self.decks[name] = deck_id_for(name)
 
-    def keep(self, placed: list[tuple[int, int, str]], dropped: list[int]) -> None:
-        """Of an ``existing`` collection's notes, drop those ``dropped`` (their ids) with their cards; give
-        the cards of the notes ``placed`` (id, due, kind) that due (where their notes now are in the deck),
-        and count them. Before any other row."""
+    def keep(self, dues: dict[int, int], dropped: list[int], cards: dict[tuple[str, int], int]) -> None:
+        """Of an ``existing`` collection's notes, drop those ``dropped`` (their ids) with their cards, and give
+        the others' cards the due of their note in ``dues`` (by id: where the note now is in the deck).
+        ``cards``: the collection's cards per note type and card type; the dropped ones' are taken off, the
+        rest counted (`card_counts`). Before any other row."""
         conn = self._conn
+        kinds = {nt.id: k for k, nt in NOTE_TYPES.items()}
+        kept = dict(cards)
         conn.execute("CREATE TEMP TABLE dropped (id INTEGER PRIMARY KEY)")
         conn.executemany("INSERT INTO dropped VALUES (?)", ((i,) for i in dropped))
+        for mid, ord_, n in conn.execute("SELECT notes.mid, cards.ord, count(*) FROM dropped JOIN notes ON "
+                                         "notes.id = dropped.id JOIN cards ON cards.nid = dropped.id GROUP BY 1, 2"):
+            kept[(kinds.get(mid), ord_)] = kept.get((kinds.get(mid), ord_), 0) - n
         conn.execute("DELETE FROM notes WHERE id IN (SELECT id FROM dropped)")
         conn.execute("DELETE FROM cards WHERE nid IN (SELECT id FROM dropped)")
-        conn.execute("CREATE TEMP TABLE placed (nid INTEGER PRIMARY KEY, due INTEGER, kind TEXT)")
-        conn.executemany("INSERT INTO placed VALUES (?, ?, ?)", placed)
-        conn.execute("UPDATE cards SET due = (SELECT due FROM placed WHERE nid = cards.nid) "
-                     "WHERE due != (SELECT due FROM placed WHERE nid = cards.nid)")
-        for kind, ord_, n in conn.execute("SELECT kind, ord, count(*) FROM cards JOIN placed USING (nid) "
-                                          "GROUP BY kind, ord"):
-            self.taken_cards[(kind, ord_)] = n
-        conn.execute("DROP TABLE placed")
         conn.execute("DROP TABLE dropped")
+        # Only the cards whose note moved are written (none, when no fact moved).
+        moved = [(dues[nid], nid) for nid, due in conn.execute("SELECT nid, due FROM cards") if dues[nid] != due]
+        conn.executemany("UPDATE cards SET due = ? WHERE nid = ?", moved)
         conn.commit()
+        self.taken_cards = {key: n for key, n in kept.items() if n}
 
     def written(self, path: str) -> WrittenRows:
         """Commit and close a scratch collection (``tables_only``) at ``path``, for `copy`."""
