@@ -255,3 +255,30 @@ def test_a_fact_that_borrows_options_is_made_again_when_the_answer_it_borrowed_c
     assert rows_reused == rows and changed_reused == changed
     assert "fact-09" in changed[0].split(": ", 1)[1].split(", ")  # the borrower's Choose card shows the new answer
     assert taken == 3 * 10  # the ten other facts' notes (a fact's and two myths) were taken
+
+
+def test_a_rebuild_stopped_by_its_checks_leaves_no_child_and_changes_nothing(tmp_path, monkeypatch):
+    """A rebuild that could take rows from the last deck starts a child extracting its collection before the
+    bank is read, and another planning half the facts: a bank stopped by its checks leaves neither behind, nor
+    any scratch file, and the deck and lock are those of the last build."""
+    monkeypatch.setattr(build_mod, "FORK_FROM", 1)
+    monkeypatch.setattr(build_mod, "REUSE_FROM", 1)
+    monkeypatch.setattr(build_mod, "REMAKE_AT_MOST", 1.0)
+    data = plain_data(40)
+    path = write_bank(tmp_path / "bank.yaml", data)
+    out = tmp_path / "decks"
+    first = build_deck(str(path), str(out), _loader(path), clock=Clock(T0))
+    before = {p.name: p.read_bytes() for p in (*tmp_path.iterdir(), *out.iterdir()) if p.is_file()}
+    data["facts"][3]["answer"] += " (edited)"
+    write_bank(path, data)
+    monkeypatch.setattr(build_mod, "Forked", _Recorded)
+    _Recorded.made = []
+    with pytest.raises(LookupError, match="the checks say no"):
+        build_deck(str(path), str(out), _loader(path, LookupError("the checks say no")), clock=Clock(T0 + 1))
+    assert len(_Recorded.made) == 2 and None not in _Recorded.made  # the extraction, the plan's second half
+    for pid in _Recorded.made:
+        with pytest.raises(ChildProcessError):  # stopped and reaped
+            os.waitpid(pid, os.WNOHANG)
+    after = {p.name: p.read_bytes() for p in (*tmp_path.iterdir(), *out.iterdir()) if p.is_file()}
+    assert after.keys() == before.keys() | {"bank.yaml"} and Path(first.apkg).name in after
+    assert {k: v for k, v in after.items() if k != "bank.yaml"} == {k: v for k, v in before.items() if k != "bank.yaml"}

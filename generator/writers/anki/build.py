@@ -73,7 +73,7 @@ _CODE_FILES = ("*.c", "*.py")
 FORK_FROM = 4000
 # The child's share of the facts: more than half, as this process also checks the bank, and copies the
 # child's rows in.
-CHILD_SHARE = 0.58
+CHILD_SHARE = 0.54
 # From this many facts on, a rebuild takes the rows of the facts that did not change from the last deck (where
 # it may: see above), unless more than this share of the facts changed: then every note is made again.
 REUSE_FROM = 2000
@@ -372,21 +372,23 @@ def _rebuild(bank_file, out_dir, lpath, files, load, restamp, new_deck_id, clock
             else:
                 kinds, notes = _write_bank_notes(writer, bank, identity, opts, planner, verify, progress,
                                                  lambda: files.scratch(folder), result.made)
-            new.facts = dict(zip(map(attrgetter("id"), bank.facts), notes.digests))
             result.added, result.changed, result.unchanged = planner.added, planner.changed, planner.unchanged
             retired = _retired_notes(result, bank, old, shipped, new.notes, notes.guids, now, previous,
                                      previous_digest)
             for p in retired:
                 kinds[p.spec.kind] = kinds.get(p.spec.kind, 0) + 1
             result.notes = kinds
+            facts = bank.facts
             del bank  # what is left to write is in the collection
 
             def lock_lines() -> None:
+                digests = notes.digests if notes.digests is not None else fact_digests(facts)
+                new.facts = dict(zip(map(attrgetter("id"), facts), digests))
                 notes.lock(new.notes)
                 lines.append(new.note_lines())
 
-            # The lock's notes and lines are made on a thread while SQLite copies the child's rows and
-            # makes the indexes, and the deck is zipped: work in C that lets go of the GIL.
+            # The facts' digests and the lock's notes and lines are made on a thread while SQLite copies the
+            # child's rows and makes the indexes, and the deck is zipped: work in C that lets go of the GIL.
             with Meanwhile(lock_lines):
                 if notes.written is not None:
                     writer.copy(notes.written, notes.new_from, notes.shift)
@@ -492,7 +494,7 @@ class _BankNotes:
     first: list[tuple]
     last: list[tuple]
     guids: set[str]                     # every note's
-    digests: list[str]                  # the facts' data digests (`fact_digests`), in bank order
+    digests: list[str] | None           # the facts' data digests (`fact_digests`) in bank order, if made
     written: WrittenRows | None = None
     new_from: int = 0                   # the ids from here on, in ``last``, are of notes new to the lock…
     shift: int = 0                      # …numbered before the parent knew how many it added: moved by this much
@@ -543,11 +545,10 @@ def _write_bank_notes(writer: ApkgWriter, bank: Bank, identity: Identity, option
         writer.add(planned)
         kinds = _kinds(planned)
         guids = {row[3] for row in first}  # each once: the planner saw to that
-        digests = fact_digests(facts[:cut])
         if rest is None:
-            return kinds, _BankNotes(first, [], guids, digests)
+            return kinds, _BankNotes(first, [], guids, None)
         shift = first_new_id + ID_STEP * len(planner.added) - child_from
-        rows, last, added, changed, unchanged, later_kinds, later_digests = _read_part(rest.result())
+        rows, last, added, changed, unchanged, later_kinds = _read_part(rest.result())
     except BaseException:
         if rest is not None:
             rest.cancel()
@@ -564,7 +565,7 @@ def _write_bank_notes(writer: ApkgWriter, bank: Bank, identity: Identity, option
     planner.unchanged += unchanged
     for kind, n in later_kinds.items():
         kinds[kind] = kinds.get(kind, 0) + n
-    return kinds, _BankNotes(first, last, guids | later, digests + later_digests, rows, first_new_id, shift)
+    return kinds, _BankNotes(first, last, guids | later, None, rows, first_new_id, shift)
 
 
 @dataclass
@@ -716,8 +717,8 @@ def _written_part(bank: Bank, gen: Generator, identity: Identity, facts: list[Fa
     """The notes of ``facts`` made, planned as ``planner`` plans (their cards due from ``due`` on, the notes
     new to the lock numbered from ``next_id`` on) and written into a collection of their own at ``path``:
     what a forked child does, and sends back (`_read_part`): the collection's `WrittenRows`, the notes as
-    the lock keeps them, the labels of those added and changed, the number unchanged, the notes per
-    kind, and the facts' data digests. Plain values, marshalled (in two thirds of pickle's time); left to pickle if some value is of a
+    the lock keeps them, the labels of those added and changed, the number unchanged, and the notes per
+    kind. Plain values, marshalled (in two thirds of pickle's time); left to pickle if some value is of a
     type marshal does not take."""
     planner = _Planner(planner.old_notes, planner.shipped, planner.now, next_id)  # its own counts and labels
     planned, locked = planner.plan(facts_notes(bank, gen, identity, facts), due)
@@ -728,7 +729,7 @@ def _written_part(bank: Bank, gen: Generator, identity: Identity, facts: list[Fa
     finally:
         writer.close()
     part = ((rows.path, rows.decks, rows.patterns), locked, planner.added, planner.changed,
-            planner.unchanged, _kinds(planned), fact_digests(facts))
+            planner.unchanged, _kinds(planned))
     # Held by a cycle, the notes are not freed one by one when this returns (0.2 s at 100k facts): a
     # child ends without freeing anything (`Forked`); done inline (no fork), they are the collector's.
     made = [planned, locked]
