@@ -107,6 +107,8 @@ def test_the_rows_are_genankis_rule_note_by_note(tmp_path):
     assert list(counts.items()) == list(want_counts.items())
     shipped = read_apkg(str(apkg))
     assert sorted(shipped) == sorted(p.spec.guid for p in notes)
+    some = [p.spec.guid for p in notes[::7]]
+    assert read_apkg(str(apkg), some + ["no such guid", some[0]]) == {g: shipped[g] for g in some}
     assert gc.isenabled()  # read_apkg holds the collector off while it reads, and only then
     by_guid = {p.spec.guid: p for p in notes}
     with_cards = {nid for _, nid, *_ in want_cards}

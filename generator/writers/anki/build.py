@@ -367,14 +367,15 @@ def _rebuild(bank_file, out_dir, lpath, files, load, restamp, new_deck_id, clock
         writer = ApkgWriter(staged, scratch, last.pieces() if reuse is not None else None)
         try:
             if reuse is not None:
-                kinds, notes = _write_taken_notes(writer, bank, identity, opts, planner, reuse, progress, result.made)
+                kinds, notes = _write_taken_notes(writer, bank, identity, opts, planner, reuse, old, progress,
+                                                  result.made)
                 result.taken = len(reuse.taken)
             else:
                 kinds, notes = _write_bank_notes(writer, bank, identity, opts, planner, verify, progress,
                                                  lambda: files.scratch(folder), result.made)
             result.added, result.changed, result.unchanged = planner.added, planner.changed, planner.unchanged
             retired = _retired_notes(result, bank, old, shipped, new.notes, notes.guids, now, previous,
-                                     previous_digest)
+                                     previous_digest, notes.last_content)
             for p in retired:
                 kinds[p.spec.kind] = kinds.get(p.spec.kind, 0) + 1
             result.notes = kinds
@@ -499,6 +500,7 @@ class _BankNotes:
     new_from: int = 0                   # the ids from here on, in ``last``, are of notes new to the lock…
     shift: int = 0                      # …numbered before the parent knew how many it added: moved by this much
     taken: list[LockedNote] = field(default_factory=list)  # notes taken from the last deck (`_write_taken_notes`)
+    last_content: dict[str, ShippedNote] | None = None      # …and the last content of the notes to retire
 
     def lock(self, new_notes: dict[str, LockedNote]) -> None:
         """Keep the notes in ``new_notes`` (the ids of ``last`` moved on, see above)."""
@@ -678,15 +680,14 @@ def _cards_by_type(counts: dict) -> dict[tuple[str, int], int] | None:
 
 
 def _write_taken_notes(writer: ApkgWriter, bank: Bank, identity: Identity, options: int, planner: _Planner,
-                       reuse: _Reuse, progress: Callable[[int], None] | None,
+                       reuse: _Reuse, old: Lock, progress: Callable[[int], None] | None,
                        made: list) -> tuple[dict[str, int], _BankNotes]:
     """The bank's notes written into ``writer`` as `_write_bank_notes` writes them, where ``writer`` writes on the
     last deck's collection: those of ``reuse.taken`` are kept as they are, moved to their places
-    (`CollectionWriter.keep`), the others dropped; only the other facts' notes are made, planned and written."""
+    (`CollectionWriter.keep`), the others dropped; only the other facts' notes are made, planned and written.
+    The last content of the notes whose fact or error left the bank is read from that collection first
+    (`_BankNotes.last_content`, for `_retired_notes`)."""
     facts = bank.facts
-    # The decks in the order the bank's notes first use them, as if every note were written.
-    writer.use_decks([deck_name(bank, topic) for topic in dict.fromkeys(f.topic for f in facts)])
-    writer.keep(reuse.dues, reuse.dropped, reuse.cards)
     specs = facts_notes(bank, Generator(bank, DECK_SEED, options), identity, [f for f, _ in reuse.remade])
     planned: list[PlannedNote] = []
     locked: list[tuple] = []
@@ -697,19 +698,25 @@ def _write_taken_notes(writer: ApkgWriter, bank: Bank, identity: Identity, optio
         planned += fact_planned
         locked += fact_locked
         at = end
-    made.append(planned)
-    writer.add(planned)
-    planner.unchanged += len(reuse.taken)
-    if progress:
-        progress(len(facts))
     guids = {n.guid for n in reuse.taken}
     for row in locked:  # the planner sees to this within a fact only
         if row[3] in guids:
             raise ValueError(f"two notes of the bank share the GUID {row[3]}")
         guids.add(row[3])
+    gone = old.notes.keys() - guids
+    # What `_retired_notes` would read from the last deck: read here before `keep` drops those notes.
+    last_content = writer.shipped(gone) if any(old.notes[g].retired is None for g in gone) else None
+    # The decks in the order the bank's notes first use them, as if every note were written.
+    writer.use_decks([deck_name(bank, topic) for topic in dict.fromkeys(f.topic for f in facts)])
+    writer.keep(reuse.dues, reuse.dropped, reuse.cards)
+    made.append(planned)
+    writer.add(planned)
+    planner.unchanged += len(reuse.taken)
+    if progress:
+        progress(len(facts))
     myths = sum(len(f.errors) for f in facts)
     kinds = {FACT.key: len(facts), **({MYTH.key: myths} if myths else {})}  # in the order `_kinds` gives
-    return kinds, _BankNotes(locked, [], guids, reuse.digests, taken=reuse.taken)
+    return kinds, _BankNotes(locked, [], guids, reuse.digests, taken=reuse.taken, last_content=last_content)
 
 
 def _written_part(bank: Bank, gen: Generator, identity: Identity, facts: list[Fact], planner: _Planner, due: int,
@@ -747,10 +754,11 @@ def _read_part(data: bytes | tuple) -> tuple:
 
 def _retired_notes(result: BuildResult, bank: Bank, old: Lock, shipped: dict[str, ShippedNote],
                    new_notes: dict[str, LockedNote], bank_guids: set[str], now: int, previous: str,
-                   previous_digest: str | None) -> list[PlannedNote]:
+                   previous_digest: str | None, last_content: dict[str, ShippedNote] | None = None
+                   ) -> list[PlannedNote]:
     """The notes of the lock or the last deck whose fact or error left the bank (whose notes' GUIDs are
     ``bank_guids``), shipped retired (a notice, a tag), after the bank's notes; kept in ``new_notes``;
-    counted in ``result``."""
+    counted in ``result``. ``last_content``: those notes as the last deck holds them, if read already."""
     planned: list[PlannedNote] = []
 
     def keep(spec: NoteSpec, note_id: int, mod: int, digest: str) -> None:
@@ -763,7 +771,8 @@ def _retired_notes(result: BuildResult, bank: Bank, old: Lock, shipped: dict[str
     due = len(bank_guids)
     gone = (old.notes.keys() | shipped.keys()) - bank_guids
     if gone and not shipped and previous_digest is not None and any(old.notes[g].retired is None for g in gone):
-        shipped = read_apkg(previous)  # the last content of the notes to retire
+        # the last content of the notes to retire
+        shipped = last_content if last_content is not None else read_apkg(previous, gone)
     missing = 0
     for guid in sorted(gone, key=lambda g: (old.notes[g].id if g in old.notes else shipped[g].id, g)):
         before, ship = old.notes.get(guid), shipped.get(guid)

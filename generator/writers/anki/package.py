@@ -27,7 +27,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Callable
+from typing import Callable, Iterable
 
 import genanki
 from genanki.apkg_col import APKG_COL
@@ -112,6 +112,7 @@ class CollectionWriter:
             # A last deck's collection (`extract_collection`), its rows and indexes kept (`keep`); its
             # decks and note types are made again, as in a new collection.
             self._indexes = ""
+            self._last_decks = cur.execute("SELECT decks FROM col").fetchone()[0]  # for `shipped`
             cur.execute("DELETE FROM col")
             cur.executescript(APKG_COL)
         elif tables_only:
@@ -186,6 +187,10 @@ class CollectionWriter:
         for name in names:
             if name not in self.decks:
                 self.decks[name] = deck_id_for(name)
+
+    def shipped(self, guids: Iterable[str]) -> dict[str, ShippedNote]:
+        """`read_apkg` of these notes of an ``existing`` collection, before `keep`."""
+        return _shipped_notes(self._conn, self._last_decks, guids)
 
     def keep(self, dues: dict[int, int], dropped: list[int], cards: dict[tuple[str, int], int]) -> None:
         """Of an ``existing`` collection's notes, drop those ``dropped`` (their ids) with their cards, and give
@@ -557,33 +562,46 @@ def extract_collection(apkg: str, path: str) -> dict[tuple, bytes] | None:
     return ready
 
 
-def read_apkg(path: str) -> dict[str, ShippedNote]:
-    """The notes of an .apkg written by Errata, by GUID (other note types are ignored)."""
-    kinds = {nt.id: k for k, nt in NOTE_TYPES.items()}
+def read_apkg(path: str, guids: Iterable[str] | None = None) -> dict[str, ShippedNote]:
+    """The notes of an .apkg written by Errata, by GUID (other note types are ignored); only those of
+    ``guids``, if given (a few notes of a large deck are read without making all the others')."""
     with zipfile.ZipFile(path) as z:
         db = z.read("collection.anki2")
     conn = sqlite3.connect(":memory:")
     try:
         conn.deserialize(db)
-        decks = {int(k): d["name"] for k, d in json.loads(conn.execute("select decks from col").fetchone()[0]).items()}
-        out = {}
-        # Three new objects a note, none in a cycle: the cyclic collector would walk the whole heap
-        # again and again as they pile up (2.5 s of 5.5 at 200,000 notes), so it waits until they are made.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            for nid, guid, mid, mod, flds, tags, did in conn.execute(
-                    "select n.id, n.guid, n.mid, n.mod, n.flds, n.tags, min(c.did) "
-                    "from notes n left join cards c on c.nid = n.id group by n.id"):
-                if mid in kinds:
-                    out[guid] = ShippedNote(guid, nid, mod, kinds[mid], decks.get(did, ""), flds.split("\x1f"),
-                                            tags.split())
-        finally:
-            if collecting:
-                gc.enable()
-        return out
+        return _shipped_notes(conn, conn.execute("select decks from col").fetchone()[0], guids)
     finally:
         conn.close()
+
+
+def _shipped_notes(conn: sqlite3.Connection, decks_json: str, guids: Iterable[str] | None) -> dict[str, ShippedNote]:
+    """`read_apkg` of the collection open on ``conn``, whose decks are ``decks_json`` (its `col` row's)."""
+    kinds = {nt.id: k for k, nt in NOTE_TYPES.items()}
+    decks = {int(k): d["name"] for k, d in json.loads(decks_json).items()}
+    where = ""
+    if guids is not None:
+        conn.execute("CREATE TEMP TABLE wanted (guid TEXT PRIMARY KEY)")
+        conn.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((g,) for g in guids))
+        where = "where n.guid in (select guid from wanted) "
+    out = {}
+    # Three new objects a note, none in a cycle: the cyclic collector would walk the whole heap
+    # again and again as they pile up (2.5 s of 5.5 at 200,000 notes), so it waits until they are made.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for nid, guid, mid, mod, flds, tags, did in conn.execute(
+                "select n.id, n.guid, n.mid, n.mod, n.flds, n.tags, min(c.did) "
+                f"from notes n left join cards c on c.nid = n.id {where}group by n.id"):
+            if mid in kinds:
+                out[guid] = ShippedNote(guid, nid, mod, kinds[mid], decks.get(did, ""), flds.split("\x1f"),
+                                        tags.split())
+    finally:
+        if collecting:
+            gc.enable()
+        if guids is not None:
+            conn.execute("DROP TABLE wanted")
+    return out
 
 
 def description_html(text: str) -> str:
