@@ -14,7 +14,9 @@ machine) and its own peak resident memory (from wait4), best of the repeats. Row
   so a diagnostic has to be placed (file, line, column);
 - export-json, export-gift, export-moodle-xml, export-qti: `export --format …` to a file;
 - build: a first build (no lock yet, every note new); rebuild: the same build again;
-  rebuild-one-fact: a build after one fact's answer changed (a different change each run).
+  rebuild-one-fact: a build after one fact's answer changed (a different change each run);
+  rebuild-fact-added, rebuild-fact-removed: after a fact was added in the middle of the bank (its
+  notes are new, and every later card moves one place on), or removed (its notes are retired).
 
 The banks are those of bench_pipeline.py (about 0.8 KB a fact); the build rows work on a
 copy of the bank in a scratch folder, so nothing is written into the repository.
@@ -36,7 +38,7 @@ from bench_pipeline import OUT, ROOT, bank_file as synthetic_bank  # noqa: E402
 
 CLI = [str(ROOT / "cli.py")]  # the command line timed; --cli names another checkout's
 COMMANDS = ("check", "check+warning", "export-json", "export-gift", "export-moodle-xml", "export-qti",
-            "build", "rebuild", "rebuild-one-fact")
+            "build", "rebuild", "rebuild-one-fact", "rebuild-fact-added", "rebuild-fact-removed")
 
 WARNING_FACT = """\
   - id: fact-with-a-warning
@@ -102,6 +104,10 @@ def measure(command: str, n: int, scratch: Path) -> tuple[float, float, float]:
         run(["build", str(bank), "-o", str(folder / "decks")])
     if command == "rebuild-one-fact":
         change_one_answer(bank, n)
+    elif command == "rebuild-fact-added":
+        add_or_remove_fact(bank, n, add=True)
+    elif command == "rebuild-fact-removed":
+        add_or_remove_fact(bank, n, add=False)
     return run(["build", str(bank), "-o", str(folder / "decks")])
 
 
@@ -123,6 +129,40 @@ def change_one_answer(bank: Path, n: int) -> None:
             out.write(line)
     if not found:
         raise SystemExit(f"{bank}: no answer of fact-{n // 2} to change")
+    edited.replace(bank)
+
+
+_ADDED = iter(range(1, 1 << 30))
+_REMOVED = iter(range(1, 1 << 30))
+
+
+def add_or_remove_fact(bank: Path, n: int, add: bool) -> None:
+    """Add a fact before the one in the middle of the bank (a copy of it, under a new id, with its own
+    question and answer), or remove a fact after it (a different one each run). Line by line."""
+    edited = bank.with_suffix(".edited")
+    target = f"  - id: fact-{n // 2 + (0 if add else next(_REMOVED))}\n"
+    block: list[str] | None = None  # the target fact's lines, while they are read
+    done = False
+    with open(bank, encoding="utf-8") as src, open(edited, "w", encoding="utf-8") as out:
+        for line in src:
+            if line == target and not done:
+                block = [line]
+                continue
+            if block is not None:
+                if not line.startswith("  - id: ") and line.startswith("    "):
+                    block.append(line)
+                    continue
+                if add:
+                    k = next(_ADDED)
+                    copy = [f"  - id: fact-added-{k}\n"] + [
+                        f'    question: "Which value did added fact {k} get?"\n' if b.startswith("    question: ")
+                        else f'    answer: "added answer {k}"\n' if b.startswith("    answer: ") else b
+                        for b in block[1:]]
+                    out.writelines(copy + block)
+                block, done = None, True
+            out.write(line)
+    if not done:
+        raise SystemExit(f"{bank}: no fact {target.strip()} to {'copy' if add else 'remove'}")
     edited.replace(bank)
 
 
