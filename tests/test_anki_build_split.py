@@ -282,3 +282,28 @@ def test_a_rebuild_stopped_by_its_checks_leaves_no_child_and_changes_nothing(tmp
     after = {p.name: p.read_bytes() for p in (*tmp_path.iterdir(), *out.iterdir()) if p.is_file()}
     assert after.keys() == before.keys() | {"bank.yaml"} and Path(first.apkg).name in after
     assert {k: v for k, v in after.items() if k != "bank.yaml"} == {k: v for k, v in before.items() if k != "bank.yaml"}
+
+
+def test_a_rebuild_written_on_the_last_deck_is_the_same_bytes_each_time(tmp_path, monkeypatch):
+    """The same bank, lock and last deck give the same deck and lock, byte for byte, when the rebuild writes on
+    the last deck's collection (in one process or split)."""
+    monkeypatch.setattr(build_mod, "REUSE_FROM", 1)
+    monkeypatch.setattr(build_mod, "REMAKE_AT_MOST", 1.0)
+    data = plain_data(30)
+    path = write_bank(tmp_path / "bank.yaml", data)
+    out = tmp_path / "decks"
+    first = build_deck(str(path), str(out), _loader(path), clock=Clock(T0))
+    kept = {p: p.read_bytes() for p in (Path(first.apkg), Path(first.lock))}
+    data["facts"].insert(4, {**copy.deepcopy(data["facts"][9]), "id": "inserted"})
+    data["facts"][20]["answer"] += " (edited)"
+    del data["facts"][25]
+    write_bank(path, data)
+    made = []
+    for fork_from in (10 ** 9, 1, 10 ** 9):
+        monkeypatch.setattr(build_mod, "FORK_FROM", fork_from)
+        for p, content in kept.items():
+            p.write_bytes(content)
+        result = build_deck(str(path), str(out), _loader(path), clock=Clock(T0 + 1))
+        assert result.taken
+        made.append((Path(result.apkg).read_bytes(), Path(result.lock).read_bytes()))
+    assert made[0] == made[1] == made[2]
