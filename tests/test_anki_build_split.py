@@ -307,3 +307,24 @@ def test_a_rebuild_written_on_the_last_deck_is_the_same_bytes_each_time(tmp_path
         assert result.taken
         made.append((Path(result.apkg).read_bytes(), Path(result.lock).read_bytes()))
     assert made[0] == made[1] == made[2]
+
+
+def test_a_rebuild_that_changes_no_note_ships_the_last_deck_as_it_was(tmp_path, monkeypatch):
+    """A bank edited without changing any note (a comment) is rebuilt on the last deck's collection into the
+    same rows: the last deck is shipped as it was, byte for byte, so that reverting the bank and its lock
+    finds the deck up to date (as a build that makes every note finds it)."""
+    monkeypatch.setattr(build_mod, "REUSE_FROM", 1)
+    monkeypatch.setattr(build_mod, "REMAKE_AT_MOST", 1.0)
+    path = write_bank(tmp_path / "bank.yaml", plain_data(12))
+    out, clock = tmp_path / "decks", Clock(T0)
+    first = build_deck(str(path), str(out), _loader(path), clock=clock)
+    bank, lock, deck = path.read_bytes(), Path(first.lock).read_bytes(), Path(first.apkg).read_bytes()
+    path.write_bytes(bank + b"# a comment\n")
+    clock.t += 1
+    commented = build_deck(str(path), str(out), _loader(path), clock=clock)
+    assert commented.taken == 36 and not commented.up_to_date
+    assert Path(commented.apkg).read_bytes() == deck
+    path.write_bytes(bank)  # reverted, with its lock
+    Path(first.lock).write_bytes(lock)
+    clock.t += 1
+    assert build_deck(str(path), str(out), _loader(path), clock=clock).up_to_date

@@ -37,6 +37,7 @@ import errno
 import hashlib
 import marshal
 import os
+import shutil
 import sqlite3
 import subprocess
 import time
@@ -175,8 +176,10 @@ def fact_digests(facts: list[Fact]) -> list[str]:
 
 def context_digest(bank: Bank, options: int) -> str:
     """What a fact's notes depend on besides the fact (`fact_digests`) and the lock: the deck's id and title,
-    the sources and references, the options, the note types and the code."""
+    the sources and references, the options, the note types and the code; and the deck's description, the
+    one part of a deck a rebuild that changed no note could change."""
     data = (code_digest(), options, [nt.digest() for nt in NOTE_TYPES.values()], bank.deck.id, bank.deck.title,
+            bank.deck.description,
             [(k, r.title, r.publisher, r.year, r.url) for k, r in bank.references.items()],
             [(k, s.title, s.url) for k, s in bank.sources.items()])
     return hashlib.sha256(repr(data).encode("utf-8", "surrogatepass")).hexdigest()[:32]
@@ -397,6 +400,11 @@ def _rebuild(bank_file, out_dir, lpath, files, load, restamp, new_deck_id, clock
                 result.cards = writer.finish(type_mods, title, description)
             if notes.written is not None:
                 os.unlink(notes.written.path)
+            if reuse is not None and not (writer.moved or result.added or result.changed or result.retired
+                                          or result.note_types_changed):
+                # Written on the last deck's collection, the deck holds what that one did, row for row: it
+                # is shipped as it was, so that a lock restored with the bank still describes it.
+                shutil.copyfile(previous, staged)
         finally:
             writer.close()
     except sqlite3.OperationalError as e:  # "database or disk is full"

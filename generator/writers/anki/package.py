@@ -99,6 +99,7 @@ class CollectionWriter:
         self._masks: dict[tuple, int] = {}  # pattern → its card types, bit ord_ for card type ord_
         self.patterns: dict[tuple, int] = {}  # pattern → its notes, in the order the patterns first appear
         self.taken_cards: dict[tuple[str, int], int] = {}  # (kind, card type) → cards taken from a last deck
+        self.moved = 0  # of the notes kept (`keep`), those whose cards moved
         self.decks: dict[str, int] = {}  # deck name → id, in the order the notes first use them
         self._conn = conn = sqlite3.connect(db_path)
         cur = conn.cursor()
@@ -212,6 +213,7 @@ class CollectionWriter:
         moved = [(dues[nid], nid) for nid, due in conn.execute("SELECT nid, due FROM cards") if dues[nid] != due]
         conn.executemany("UPDATE cards SET due = ? WHERE nid = ?", moved)
         conn.commit()
+        self.moved = len(moved)
         self.taken_cards = {key: n for key, n in kept.items() if n}
 
     def written(self, path: str) -> WrittenRows:
