@@ -328,3 +328,41 @@ def test_a_rebuild_that_changes_no_note_ships_the_last_deck_as_it_was(tmp_path, 
     Path(first.lock).write_bytes(lock)
     clock.t += 1
     assert build_deck(str(path), str(out), _loader(path), clock=clock).up_to_date
+
+
+def test_a_deck_with_the_locks_notes_laid_out_otherwise_is_the_deck_it_describes(tmp_path, monkeypatch):
+    """A deck written on the last deck's collection has other bytes than the same notes written anew. Restoring
+    locks from version control around such builds must not make the deck look like another one: a deck whose
+    notes are the lock's (ids, times, content) is the deck the lock describes, whatever its bytes. (Found by
+    fuzzing: the summary differed, rows and locks did not.)"""
+    data = plain_data(12)
+    edited = copy.deepcopy(data)
+    edited["facts"][1], edited["facts"][3] = edited["facts"][3], edited["facts"][1]
+    edited["facts"][9]["errors"].reverse()
+    monkeypatch.setattr(build_mod, "REMAKE_AT_MOST", 1.0)
+    out = []
+    for reuse in (False, True):
+        monkeypatch.setattr(build_mod, "REUSE_FROM", 1 if reuse else 10 ** 9)
+        folder = tmp_path / str(reuse)
+        folder.mkdir()
+        clock, locks, runs = Clock(T0), [], []
+        for version, restore in ((data, None), (edited, None), (edited, 0), (edited, 1)):
+            path = write_bank(folder / "bank.yaml", version)
+            if restore is not None:
+                (folder / "bank.lock.json").write_bytes(locks[restore])
+            result = build_deck(str(path), str(folder / "decks"), _loader(path), clock=clock)
+            clock.t += 1
+            locks.append(Path(result.lock).read_bytes())
+            lock = re.sub(rb'"apkg": "[0-9a-f]+"', b'"apkg": ""', locks[-1])
+            runs.append((lock, {t: apkg_rows(result.apkg, sql) for t, sql in TABLES.items()},
+                         [line.replace(str(folder), "<folder>") for line in describe(result)]))
+        out.append(runs)
+    made, reused = out
+    assert [run[:2] for run in reused] == [run[:2] for run in made]  # the locks and the rows
+    assert [run[2] for run in reused[:3]] == [run[2] for run in made[:3]]
+    # The last build: made anew, the deck in the folder has the bytes the restored lock names, and nothing is
+    # done; written on the last deck, it has not, and is rebuilt into the same notes. Either way nothing
+    # changed, and the deck is not taken for another one.
+    assert made[3][2][-1].endswith("nothing written")
+    assert reused[3][2][-1].startswith("since the last build: nothing changed")
+    assert not any("is not the deck" in line for line in made[3][2] + reused[3][2])

@@ -307,7 +307,9 @@ def _rebuild(bank_file, out_dir, lpath, files, load, restamp, new_deck_id, clock
     shipped: dict[str, ShippedNote] = {}
     if previous_digest is not None and (old is None or previous_digest != old.apkg):
         shipped = read_apkg(previous)
-        if old is not None and old.apkg:
+        if old is not None and _holds_the_notes_of(shipped, old):
+            shipped = {}  # the same notes as the lock's, laid out otherwise (`_plan_reuse` writes on a last deck)
+        elif old is not None and old.apkg:
             result.notices.append(f"{previous} is not the deck {lpath} describes (a restored lock or an "
                                   f"interrupted build): notes it holds newer than the lock keep moving forward")
     if old is None:
@@ -420,6 +422,18 @@ def _rebuild(bank_file, out_dir, lpath, files, load, restamp, new_deck_id, clock
     files.write(lpath, new.dumps(lines[0]).encode("utf-8"), lock_staged)
     result.made += [old, new, shipped, identity, slots, lines, planner, notes, reuse]
     return result
+
+
+def _holds_the_notes_of(shipped: dict[str, ShippedNote], lock: Lock) -> bool:
+    """Whether a deck's notes are the lock's, each with its id, time and content (`ShippedNote.digest`)."""
+    notes = lock.notes
+    if shipped.keys() != notes.keys():
+        return False
+    for guid, ship in shipped.items():
+        note = notes[guid]
+        if ship.id != note.id or ship.mod != note.mod or ship.digest() != note.digest:
+            return False
+    return True
 
 
 def _myth_slots(notes) -> dict[tuple[str, str], list[str]]:
