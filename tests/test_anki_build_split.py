@@ -366,3 +366,28 @@ def test_a_deck_with_the_locks_notes_laid_out_otherwise_is_the_deck_it_describes
     assert made[3][2][-1].endswith("nothing written")
     assert reused[3][2][-1].startswith("since the last build: nothing changed")
     assert not any("is not the deck" in line for line in made[3][2] + reused[3][2])
+
+
+def test_a_note_made_again_unchanged_is_written_as_made(tmp_path, monkeypatch):
+    """A fact whose tags were only reordered is made again (its data changed) into a note the planner finds
+    unchanged (a note's digest sorts its tags): its row is the new one, as when every note is made, not the
+    last deck's. (Found by fuzzing.)"""
+    data = plain_data(12)
+    data["facts"][5]["tags"] = ["even", "hard"]
+    edited = copy.deepcopy(data)
+    edited["facts"][5]["tags"] = ["hard", "even"]
+    monkeypatch.setattr(build_mod, "REMAKE_AT_MOST", 1.0)
+    rows = []
+    for reuse in (False, True):
+        monkeypatch.setattr(build_mod, "REUSE_FROM", 1 if reuse else 10 ** 9)
+        folder = tmp_path / str(reuse)
+        folder.mkdir()
+        clock = Clock(T0)
+        for version in (data, edited):
+            path = write_bank(folder / "bank.yaml", version)
+            result = build_deck(str(path), str(folder / "decks"), _loader(path), clock=clock)
+            clock.t += 1
+        assert not result.changed
+        rows.append({t: apkg_rows(result.apkg, sql) for t, sql in TABLES.items()})
+    assert rows[0] == rows[1]
+    assert any(" hard even " in row[5] for row in rows[1]["notes"])  # the tags, in the new order

@@ -402,10 +402,11 @@ def _rebuild(bank_file, out_dir, lpath, files, load, restamp, new_deck_id, clock
                 result.cards = writer.finish(type_mods, title, description)
             if notes.written is not None:
                 os.unlink(notes.written.path)
-            if reuse is not None and not (writer.moved or result.added or result.changed or result.retired
-                                          or result.note_types_changed):
-                # Written on the last deck's collection, the deck holds what that one did, row for row: it
-                # is shipped as it was, so that a lock restored with the bank still describes it.
+            if reuse is not None and not (reuse.remade or writer.moved or result.retired or result.note_types_changed):
+                # Every note kept as it was, none moved, none retired: the deck holds what the last one did, row
+                # for row, and is shipped as it was, so that a lock restored with the bank still describes it.
+                # (A note made again may differ from the last one's row though the planner finds it unchanged:
+                # its tags in another order.)
                 shutil.copyfile(previous, staged)
         finally:
             writer.close()
