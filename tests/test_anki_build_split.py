@@ -228,6 +228,39 @@ def test_myth_slots_are_each_fact_and_sources_guids_in_slot_order():
     assert build_mod._myth_slots(single) == {k: v for k, v in expected.items() if len(v) == 1}
 
 
+def _take_what_may_be_taken(monkeypatch) -> None:
+    """Rebuilds take rows from the last deck whatever the bank's size and however much of it changed."""
+    monkeypatch.setattr(build_mod, "REUSE_FROM", 1)
+    monkeypatch.setattr(build_mod, "REMAKE_AT_MOST", 1.0)
+
+
+def _both_ways(tmp_path: Path, monkeypatch, versions: list) -> list[list[tuple]]:
+    """Each version built in turn, a second apart, by a build that makes every note and by one that takes what
+    it may from the last deck (in folders of their own): for each way, each build's result, rows and summary
+    and its lock (the deck's digest left out). A version is the bank's data, or (data, the number of an
+    earlier build whose lock is restored first)."""
+    monkeypatch.setattr(build_mod, "REMAKE_AT_MOST", 1.0)
+    out = []
+    for reuse in (False, True):
+        monkeypatch.setattr(build_mod, "REUSE_FROM", 1 if reuse else 10 ** 9)
+        folder = tmp_path / ("reuse" if reuse else "made")
+        folder.mkdir()
+        clock, locks, runs = Clock(T0), [], []
+        for version in versions:
+            data, restore = version if isinstance(version, tuple) else (version, None)
+            path = write_bank(folder / "bank.yaml", data)
+            if restore is not None:
+                (folder / "bank.lock.json").write_bytes(locks[restore])
+            result = build_deck(str(path), str(folder / "decks"), _loader(path), clock=clock)
+            clock.t += 1
+            locks.append(Path(result.lock).read_bytes())
+            runs.append((result, {t: apkg_rows(result.apkg, sql) for t, sql in TABLES.items()},
+                         [line.replace(str(folder), "<folder>") for line in describe(result)],
+                         re.sub(rb'"apkg": "[0-9a-f]+"', b'"apkg": ""', locks[-1])))
+        out.append(runs)
+    return out
+
+
 def test_a_fact_that_borrows_options_is_made_again_when_the_answer_it_borrowed_changes(tmp_path, monkeypatch):
     """A fact with too few wrong options of its own borrows other facts' answers: its notes depend on them,
     so a rebuild makes them again rather than take them (`Generator.asks_its_own`)."""
@@ -238,23 +271,12 @@ def test_a_fact_that_borrows_options_is_made_again_when_the_answer_it_borrowed_c
     del borrower["distractors"]
     edited = copy.deepcopy(data)
     edited["facts"][4]["answer"] = "Right value 04, edited"
-    monkeypatch.setattr(build_mod, "REMAKE_AT_MOST", 1.0)
-    out = []
-    for reuse in (False, True):
-        monkeypatch.setattr(build_mod, "REUSE_FROM", 1 if reuse else 10 ** 9)
-        folder = tmp_path / str(reuse)
-        folder.mkdir()
-        clock = Clock(T0)
-        for version in (data, edited):
-            path = write_bank(folder / "bank.yaml", version)
-            result = build_deck(str(path), str(folder / "decks"), _loader(path), clock=clock)
-            clock.t += 1
-        changed = [line for line in describe(result) if line.strip().startswith("changed:")]
-        out.append(({t: apkg_rows(result.apkg, sql) for t, sql in TABLES.items()}, changed, result.taken))
-    (rows, changed, _), (rows_reused, changed_reused, taken) = out
-    assert rows_reused == rows and changed_reused == changed
-    assert "fact-09" in changed[0].split(": ", 1)[1].split(", ")  # the borrower's Choose card shows the new answer
-    assert taken == 3 * 10  # the ten other facts' notes (a fact's and two myths) were taken
+    (*_, (_, rows, summary, lock)), (*_, (reused, rows_reused, summary_reused, lock_reused)) = _both_ways(
+        tmp_path, monkeypatch, [data, edited])
+    assert (rows_reused, summary_reused, lock_reused) == (rows, summary, lock)
+    changed = next(line for line in summary if line.strip().startswith("changed:"))
+    assert "fact-09" in changed.split(": ", 1)[1].split(", ")  # the borrower's Choose card shows the new answer
+    assert reused.taken == 3 * 10  # the ten other facts' notes (a fact's and two myths) were taken
 
 
 def test_a_rebuild_stopped_by_its_checks_leaves_no_child_and_changes_nothing(tmp_path, monkeypatch):
@@ -262,8 +284,7 @@ def test_a_rebuild_stopped_by_its_checks_leaves_no_child_and_changes_nothing(tmp
     bank is read, and another planning half the facts: a bank stopped by its checks leaves neither behind, nor
     any scratch file, and the deck and lock are those of the last build."""
     monkeypatch.setattr(build_mod, "FORK_FROM", 1)
-    monkeypatch.setattr(build_mod, "REUSE_FROM", 1)
-    monkeypatch.setattr(build_mod, "REMAKE_AT_MOST", 1.0)
+    _take_what_may_be_taken(monkeypatch)
     data = plain_data(40)
     path = write_bank(tmp_path / "bank.yaml", data)
     out = tmp_path / "decks"
@@ -287,8 +308,7 @@ def test_a_rebuild_stopped_by_its_checks_leaves_no_child_and_changes_nothing(tmp
 def test_a_rebuild_written_on_the_last_deck_is_the_same_bytes_each_time(tmp_path, monkeypatch):
     """The same bank, lock and last deck give the same deck and lock, byte for byte, when the rebuild writes on
     the last deck's collection (in one process or split)."""
-    monkeypatch.setattr(build_mod, "REUSE_FROM", 1)
-    monkeypatch.setattr(build_mod, "REMAKE_AT_MOST", 1.0)
+    _take_what_may_be_taken(monkeypatch)
     data = plain_data(30)
     path = write_bank(tmp_path / "bank.yaml", data)
     out = tmp_path / "decks"
@@ -313,8 +333,7 @@ def test_a_rebuild_that_changes_no_note_ships_the_last_deck_as_it_was(tmp_path, 
     """A bank edited without changing any note (a comment) is rebuilt on the last deck's collection into the
     same rows: the last deck is shipped as it was, byte for byte, so that reverting the bank and its lock
     finds the deck up to date (as a build that makes every note finds it)."""
-    monkeypatch.setattr(build_mod, "REUSE_FROM", 1)
-    monkeypatch.setattr(build_mod, "REMAKE_AT_MOST", 1.0)
+    _take_what_may_be_taken(monkeypatch)
     path = write_bank(tmp_path / "bank.yaml", plain_data(12))
     out, clock = tmp_path / "decks", Clock(T0)
     first = build_deck(str(path), str(out), _loader(path), clock=clock)
@@ -339,26 +358,8 @@ def test_a_deck_with_the_locks_notes_laid_out_otherwise_is_the_deck_it_describes
     edited = copy.deepcopy(data)
     edited["facts"][1], edited["facts"][3] = edited["facts"][3], edited["facts"][1]
     edited["facts"][9]["errors"].reverse()
-    monkeypatch.setattr(build_mod, "REMAKE_AT_MOST", 1.0)
-    out = []
-    for reuse in (False, True):
-        monkeypatch.setattr(build_mod, "REUSE_FROM", 1 if reuse else 10 ** 9)
-        folder = tmp_path / str(reuse)
-        folder.mkdir()
-        clock, locks, runs = Clock(T0), [], []
-        for version, restore in ((data, None), (edited, None), (edited, 0), (edited, 1)):
-            path = write_bank(folder / "bank.yaml", version)
-            if restore is not None:
-                (folder / "bank.lock.json").write_bytes(locks[restore])
-            result = build_deck(str(path), str(folder / "decks"), _loader(path), clock=clock)
-            clock.t += 1
-            locks.append(Path(result.lock).read_bytes())
-            lock = re.sub(rb'"apkg": "[0-9a-f]+"', b'"apkg": ""', locks[-1])
-            runs.append((lock, {t: apkg_rows(result.apkg, sql) for t, sql in TABLES.items()},
-                         [line.replace(str(folder), "<folder>") for line in describe(result)]))
-        out.append(runs)
-    made, reused = out
-    assert [run[:2] for run in reused] == [run[:2] for run in made]  # the locks and the rows
+    made, reused = _both_ways(tmp_path, monkeypatch, [data, edited, (edited, 0), (edited, 1)])
+    assert [(rows, lock) for _, rows, _, lock in reused] == [(rows, lock) for _, rows, _, lock in made]
     assert [run[2] for run in reused[:3]] == [run[2] for run in made[:3]]
     # The last build: made anew, the deck in the folder has the bytes the restored lock names, and nothing is
     # done; written on the last deck, it has not, and is rebuilt into the same notes. Either way nothing
@@ -376,18 +377,7 @@ def test_a_note_made_again_unchanged_is_written_as_made(tmp_path, monkeypatch):
     data["facts"][5]["tags"] = ["even", "hard"]
     edited = copy.deepcopy(data)
     edited["facts"][5]["tags"] = ["hard", "even"]
-    monkeypatch.setattr(build_mod, "REMAKE_AT_MOST", 1.0)
-    rows = []
-    for reuse in (False, True):
-        monkeypatch.setattr(build_mod, "REUSE_FROM", 1 if reuse else 10 ** 9)
-        folder = tmp_path / str(reuse)
-        folder.mkdir()
-        clock = Clock(T0)
-        for version in (data, edited):
-            path = write_bank(folder / "bank.yaml", version)
-            result = build_deck(str(path), str(folder / "decks"), _loader(path), clock=clock)
-            clock.t += 1
-        assert not result.changed
-        rows.append({t: apkg_rows(result.apkg, sql) for t, sql in TABLES.items()})
-    assert rows[0] == rows[1]
-    assert any(" hard even " in row[5] for row in rows[1]["notes"])  # the tags, in the new order
+    made, reused = _both_ways(tmp_path, monkeypatch, [data, edited])
+    assert [run[1:] for run in reused] == [run[1:] for run in made]
+    assert not reused[1][0].changed and reused[1][0].taken
+    assert any(" hard even " in row[5] for row in reused[1][1]["notes"])  # the tags, in the new order
