@@ -303,7 +303,8 @@ def _rebuild(bank_file, out_dir, lpath, files, load, restamp, new_deck_id, clock
             f"to start a new deck on purpose, run again with --new-deck-id (the old notes are then shipped "
             f"tagged {RETIRED_TAG} so students can find and delete them)")
     previous = apkg_path(out_dir, old.deck if old is not None else deck_id)
-    previous_digest = file_digest(previous)
+    # The deck `_LastCollection.start` found to be the lock's is not hashed again.
+    previous_digest = old.apkg if last is not None and last.apkg == previous else file_digest(previous)
     shipped: dict[str, ShippedNote] = {}
     if previous_digest is not None and (old is None or previous_digest != old.apkg):
         shipped = read_apkg(previous)
@@ -352,7 +353,8 @@ def _rebuild(bank_file, out_dir, lpath, files, load, restamp, new_deck_id, clock
     if (last is not None and last.apkg == previous and previous_digest == old.apkg and same_deck and not shipped
             and old.context == new.context and all(new.note_types[k] is old.note_types.get(k) for k in NOTE_TYPES)
             and cards_before is not None and len(bank.facts) >= REUSE_FROM):
-        reuse = _plan_reuse(bank, Generator(bank, DECK_SEED, opts), identity, old, cards_before, verify)
+        gen = Generator(bank, DECK_SEED, opts)
+        reuse = _plan_reuse(bank, gen, identity, old, cards_before, verify)
         verify = None  # done
         if reuse is not None and last.pieces() is None:
             reuse = None
@@ -372,7 +374,7 @@ def _rebuild(bank_file, out_dir, lpath, files, load, restamp, new_deck_id, clock
         writer = ApkgWriter(staged, scratch, last.pieces() if reuse is not None else None)
         try:
             if reuse is not None:
-                kinds, notes = _write_taken_notes(writer, bank, identity, opts, planner, reuse, old, progress,
+                kinds, notes = _write_taken_notes(writer, bank, identity, gen, planner, reuse, old, progress,
                                                   result.made)
                 result.taken = len(reuse.taken)
             else:
@@ -702,7 +704,7 @@ def _cards_by_type(counts: dict) -> dict[tuple[str, int], int] | None:
     return None if None in by_type else by_type
 
 
-def _write_taken_notes(writer: ApkgWriter, bank: Bank, identity: Identity, options: int, planner: _Planner,
+def _write_taken_notes(writer: ApkgWriter, bank: Bank, identity: Identity, gen: Generator, planner: _Planner,
                        reuse: _Reuse, old: Lock, progress: Callable[[int], None] | None,
                        made: list) -> tuple[dict[str, int], _BankNotes]:
     """The bank's notes written into ``writer`` as `_write_bank_notes` writes them, where ``writer`` writes on the
@@ -711,7 +713,7 @@ def _write_taken_notes(writer: ApkgWriter, bank: Bank, identity: Identity, optio
     The last content of the notes whose fact or error left the bank is read from that collection first
     (`_BankNotes.last_content`, for `_retired_notes`)."""
     facts = bank.facts
-    specs = facts_notes(bank, Generator(bank, DECK_SEED, options), identity, [f for f, _ in reuse.remade])
+    specs = facts_notes(bank, gen, identity, [f for f, _ in reuse.remade])
     planned: list[PlannedNote] = []
     locked: list[tuple] = []
     at = 0
